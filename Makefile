@@ -1,0 +1,58 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set-up they share.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app "app:create_app()"
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test setup vendor db chromium bench clean
+
+run: setup db
+	$(BIN)/python wsgi.py
+
+test: setup chromium
+	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the same tests on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  YISHI_TEST_DB=postgres $(BIN)/python -m pytest tests/integration; \
+	else \
+	  echo "TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped (see .ci/run)."; \
+	fi
+
+setup: $(VENV)/.installed vendor
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser libraries come from npm and are served from our own origin, never from a CDN.
+vendor: node_modules/.installed
+	mkdir -p app/static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js app/static/vendor/
+
+db: setup
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+
+# Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "No $(CHROMIUM) and no root: browser tests will be skipped."; \
+	  fi; \
+	fi
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache

@@ -1,0 +1,102 @@
+"""Yishi 议事: community self-governance for Chinese urban communities."""
+import logging
+
+from flask import Flask
+
+
+def create_app(config=None):
+    """Build the application; `config` is a Config object or a dict of overrides."""
+    from app.config import Config, TestConfig
+
+    app = Flask(__name__, instance_relative_config=True)
+    if config is None:
+        app.config.from_object(Config())
+    elif isinstance(config, dict):
+        base = TestConfig() if config.get("TESTING") else Config()
+        app.config.from_object(base)
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from app.core import web
+
+    web.init_app(app)
+    return app
+
+
+def normalise_database_url(url):
+    """postgresql:// means psycopg2 here: it is the driver psycogreen makes gevent-friendly."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def _init_extensions(app):
+    from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+
+    db.init_app(app)
+    # Batch mode lets later migrations alter tables on SQLite too.
+    migrate.init_app(app, db, render_as_batch=True, directory=str(_migrations_dir()))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "zh_Hans_CN",
+                   timezone_selector=lambda: "Asia/Shanghai")
+    limiter.init_app(app)
+    api.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+        manage_session=False,  # handlers never write the session; Flask's cookie stays the truth
+    )
+
+    from app.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user and user.is_active else None
+
+    # Import every model so that metadata (and so Alembic) sees all tables.
+    from app import models  # noqa: F401
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _register_blueprints(app):
+    from app.api import register_api
+    from app.auth.views import bp as auth_bp
+    from app.community.views import bp as community_bp
+    from app.core.views import bp as core_bp
+    from app.extensions import socketio
+    from app.meetings.events import LiveNamespace
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(community_bp)
+    register_api(app)
+    # The extension object outlives one app (tests build several): register the namespace once.
+    if "/live" not in {h.namespace for h in socketio.namespace_handlers}:
+        socketio.on_namespace(LiveNamespace("/live"))
+
+
+def _register_cli(app):
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, verification, login, activation codes, API tokens."""

@@ -1,0 +1,171 @@
+"""Users and their API tokens."""
+import enum
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class UserState(str, enum.Enum):
+    PENDING = "pending"      # signed up, waiting for an admin
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    @property
+    def label(self):
+        return {"pending": "待审核", "verified": "已认证", "rejected": "未通过"}[self.value]
+
+
+class RoleKind(str, enum.Enum):
+    ADMIN = "admin"                 # 社区管理员
+    STAFF = "staff"                 # 两委成员 / 社区工作者
+    STREET_ADMIN = "street_admin"   # 街道管理员
+
+    @property
+    def label(self):
+        return {"admin": "社区管理员", "staff": "社区工作人员", "street_admin": "街道管理员"}[self.value]
+
+
+def hash_secret(value):
+    """Tokens and activation codes are random, so a fast hash is enough at rest."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id = db.Column(db.Integer, primary_key=True)
+    phone = db.Column(db.String(20), nullable=False, unique=True)
+    name = db.Column(db.String(64), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=True)  # None until activated
+    state = db.Column(db.Enum(UserState, native_enum=False, length=16,
+                              values_callable=lambda e: [m.value for m in e]),
+                      nullable=False, default=UserState.PENDING)
+    rejection_reason = db.Column(db.Text, nullable=True)
+    community_id = db.Column(db.Integer, db.ForeignKey("communities.id"), nullable=True, index=True)
+    household_id = db.Column(db.Integer, db.ForeignKey("households.id"), nullable=True, index=True)
+    activation_code_hash = db.Column(db.String(64), nullable=True, unique=True)
+    activation_expires_dt = db.Column(db.DateTime, nullable=True)
+    is_large_type = db.Column(db.Boolean, nullable=False, default=False)
+    is_disabled = db.Column(db.Boolean, nullable=False, default=False)
+    created_dt = db.Column(db.DateTime, nullable=False, default=utcnow)
+    verified_dt = db.Column(db.DateTime, nullable=True)
+    last_login_dt = db.Column(db.DateTime, nullable=True)
+
+    community = db.relationship("Community", foreign_keys=[community_id])
+    household = db.relationship("Household", back_populates="residents")
+    roles = db.relationship("CommunityRole", back_populates="user", cascade="all, delete-orphan")
+    memberships = db.relationship("Membership", back_populates="user", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<User {self.id} {self.name}>"
+
+    # -- passwords -------------------------------------------------------
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self):
+        return not self.is_disabled
+
+    @property
+    def is_verified(self):
+        return self.state is UserState.VERIFIED
+
+    @property
+    def is_activated(self):
+        return self.password_hash is not None
+
+    def new_activation_code(self, days=90):
+        """A fresh one-time code; only its hash is kept, so letters are printed right away."""
+        code = "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+        self.activation_code_hash = hash_secret(code)
+        self.activation_expires_dt = utcnow() + timedelta(days=days)
+        return code
+
+    # -- roles -----------------------------------------------------------
+    def _has_role(self, kind, community_id=None, street_id=None):
+        for role in self.roles:
+            if role.kind is not kind:
+                continue
+            if community_id is not None and role.community_id == community_id:
+                return True
+            if street_id is not None and role.street_id == street_id:
+                return True
+        return False
+
+    def is_street_admin_of(self, street_id):
+        return self._has_role(RoleKind.STREET_ADMIN, street_id=street_id)
+
+    def is_admin_of(self, community):
+        return self._has_role(RoleKind.ADMIN, community_id=community.id) or \
+            self.is_street_admin_of(community.street_id)
+
+    def is_staff_of(self, community):
+        return self._has_role(RoleKind.STAFF, community_id=community.id) or self.is_admin_of(community)
+
+    def belongs_to(self, community):
+        return self.community_id == community.id or self.is_staff_of(community)
+
+    def is_resident_of(self, community):
+        return self.community_id == community.id and self.is_verified
+
+    @property
+    def managed_community_ids(self):
+        """Communities whose admin pages this user may open."""
+        from app.community.models import Community
+
+        ids = {r.community_id for r in self.roles
+               if r.kind in (RoleKind.ADMIN, RoleKind.STAFF) and r.community_id}
+        street_ids = [r.street_id for r in self.roles if r.kind is RoleKind.STREET_ADMIN]
+        if street_ids:
+            ids |= {c.id for c in Community.query.filter(Community.street_id.in_(street_ids))}
+        return ids
+
+    @property
+    def role_labels(self):
+        labels = [r.kind.label for r in self.roles]
+        for m in self.memberships:
+            labels.append(m.label)
+        if self.handler_links:
+            labels.append("承办人")
+        if not labels:
+            labels.append("居民" if self.is_verified else "居民（待审核）")
+        return labels
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_dt = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_dt = db.Column(db.DateTime, nullable=False)
+    last_used_dt = db.Column(db.DateTime, nullable=True)
+
+    user = db.relationship("User")
+
+    @classmethod
+    def issue(cls, user, days):
+        raw = secrets.token_urlsafe(32)
+        token = cls(user=user, token_hash=hash_secret(raw), expires_dt=utcnow() + timedelta(days=days))
+        db.session.add(token)
+        return token, raw
+
+    @classmethod
+    def find_user(cls, raw):
+        if not raw:
+            return None
+        token = cls.query.filter_by(token_hash=hash_secret(raw)).first()
+        if token is None or token.expires_dt < utcnow() or not token.user.is_active:
+            return None
+        return token.user

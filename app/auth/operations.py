@@ -1,0 +1,123 @@
+"""Account operations: the only code that creates users or changes their state."""
+from flask import current_app, url_for
+
+from app.auth.models import ApiToken, User, UserState, hash_secret
+from app.community.models import Community, Household
+from app.core import audit
+from app.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.core.notify import notify
+from app.core.permissions import require
+from app.core.sanitize import clean_text
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+def register(*, phone, password, name, community_id, building, unit, room):
+    """A resident signs up; an admin of the community verifies them later."""
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise Invalid("请选择所在社区。")
+    if User.query.filter_by(phone=phone).first():
+        raise Conflict("该手机号已注册，请直接登录；若是居委会登记的账号，请用激活码激活。",
+                       code="phone_taken")
+    household = Household.get_or_create(community.id, clean_text(building, 16),
+                                        clean_text(unit, 16), clean_text(room, 16))
+    user = User(phone=phone, name=clean_text(name, 32), community=community,
+                household=household, state=UserState.PENDING)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record("user.registered", actor=user, community_id=community.id, obj=user,
+                 to_state=UserState.PENDING)
+    admins = [r.user for r in _admin_roles(community)]
+    notify(admins, f"新居民 {user.name}（{household.address}）申请认证。",
+           url_for("community.residents", community_id=community.id, state="pending"))
+    return user
+
+
+def _admin_roles(community):
+    from app.auth.models import RoleKind
+    from app.community.models import CommunityRole
+
+    return CommunityRole.query.filter_by(community_id=community.id, kind=RoleKind.ADMIN).all()
+
+
+def verify(actor, user):
+    community = user.community
+    require(community is not None and actor.is_admin_of(community), "只有本社区管理员可以审核居民。")
+    if user.state is UserState.VERIFIED:
+        raise Conflict("该居民已认证。")
+    previous = user.state
+    user.state = UserState.VERIFIED
+    user.verified_dt = utcnow()
+    user.rejection_reason = None
+    audit.record("user.verified", actor=actor, community_id=community.id, obj=user,
+                 from_state=previous, to_state=user.state)
+    notify([user], f"您的居民身份已通过{community.name}审核，现在可以提案、附议和投票。",
+           url_for("auth.profile"))
+
+
+def reject(actor, user, reason):
+    community = user.community
+    require(community is not None and actor.is_admin_of(community), "只有本社区管理员可以审核居民。")
+    reason = clean_text(reason, 500)
+    if not reason:
+        raise Invalid("请写明不通过的原因。")
+    if user.state is UserState.VERIFIED:
+        raise Conflict("已认证的居民不能再驳回。")
+    previous = user.state
+    user.state = UserState.REJECTED
+    user.rejection_reason = reason
+    audit.record("user.rejected", actor=actor, community_id=community.id, obj=user,
+                 from_state=previous, to_state=user.state, reason=reason)
+    notify([user], f"您的居民身份审核未通过：{reason}。如有疑问请联系居委会。",
+           url_for("auth.profile"))
+
+
+def authenticate(phone, password):
+    """The user for these credentials, or Unauthorized with one message for every failure."""
+    user = User.query.filter_by(phone=(phone or "").strip()).first()
+    if user is None or not user.is_active or not user.check_password(password or ""):
+        if user is not None and not user.is_activated:
+            raise Unauthorized("该账号尚未激活，请用居委会发放的激活码激活。", code="not_activated")
+        raise Unauthorized("手机号或密码不正确。", code="bad_credentials")
+    user.last_login_dt = utcnow()
+    return user
+
+
+def change_password(user, old_password, new_password):
+    if not user.check_password(old_password):
+        raise Invalid("当前密码不正确。", code="bad_password")
+    user.set_password(new_password)
+    audit.record("user.password_changed", actor=user, obj=user)
+
+
+def activate(phone, code, password):
+    """A resident from the register sets their password with the one-time code."""
+    user = User.query.filter_by(phone=phone).first()
+    code_hash = hash_secret((code or "").strip().upper())
+    if (user is None or user.activation_code_hash != code_hash
+            or user.activation_expires_dt is None or user.activation_expires_dt < utcnow()):
+        raise Invalid("手机号或激活码不正确，或激活码已过期。", code="bad_code")
+    user.set_password(password)
+    user.activation_code_hash = None  # one time only
+    user.activation_expires_dt = None
+    audit.record("user.activated", actor=user, obj=user)
+    return user
+
+
+def issue_token(phone, password):
+    user = authenticate(phone, password)
+    token, raw = ApiToken.issue(user, current_app.config["API_TOKEN_DAYS"])
+    audit.record("token.issued", actor=user, obj=user)
+    return user, token, raw
+
+
+def set_large_type(user, on):
+    user.is_large_type = bool(on)
+
+
+def get_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("找不到该用户。")
+    return user

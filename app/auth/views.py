@@ -1,0 +1,119 @@
+"""Account pages: sign up, log in and out, activate, change password, profile."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from wtforms.fields.choices import SelectChoice
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import operations
+from app.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
+from app.community.models import Community
+from app.core.db import commit
+from app.core.errors import DomainError
+from app.extensions import limiter
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(default):
+    target = request.args.get("next") or request.form.get("next")
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+def _start_session(user):
+    # A fresh session at login: nothing planted before it survives (session fixation).
+    large = session.get("large_type")
+    session.clear()
+    if large is not None:
+        session["large_type"] = large
+    login_user(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    form.community_id.choices = [SelectChoice(c.id, f"{c.street.name} · {c.name}")
+                                 for c in Community.query.order_by(Community.id)]
+    if form.validate_on_submit():
+        try:
+            user = operations.register(
+                phone=form.phone.data.strip(), password=form.password.data,
+                name=form.name.data, community_id=form.community_id.data,
+                building=form.building.data, unit=form.unit.data, room=form.room.data)
+            commit()
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            _start_session(user)
+            flash("注册成功。居委会审核通过后，您就可以提案、附议和投票了。", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(form.phone.data, form.password.data)
+            commit()
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/login.html", form=form), 401
+        _start_session(user)
+        return redirect(_safe_next(url_for("core.home")))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("您已退出登录。", "success")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def activate():
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.activate(form.phone.data, form.code.data, form.password.data)
+            commit()
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/activate.html", form=form), exc.status
+        _start_session(user)
+        flash("账号已激活，欢迎使用议事。", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/activate.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_password(current_user, form.old_password.data, form.password.data)
+            commit()
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("auth/password.html", form=form), exc.status
+        flash("密码已修改。", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/me")
+@login_required
+def profile():
+    return render_template("auth/profile.html", user=current_user)

@@ -1,0 +1,30 @@
+"""Command-line commands: `flask seed-demo` and friends."""
+import click
+from flask import current_app
+
+from app.extensions import db
+
+
+def register(app):
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no street yet.")
+    @click.option("--residents", default=200, show_default=True, help="Residents per community.")
+    def seed_demo(if_empty, residents):
+        """Load the demo street: two communities, residents, bodies, one login per role."""
+        from app.community import demo
+
+        if not demo.is_empty():
+            if if_empty:
+                click.echo("Database already has data; demo not loaded.")
+                return
+            raise click.ClickException("the database is not empty")
+        demo.seed(residents_per_community=residents)
+        db.session.commit()
+        click.echo(f"Demo street loaded; every demo login uses the password {demo.DEMO_PASSWORD}.")
+
+    @app.cli.command("create-db")
+    def create_db():
+        """Upgrade the database to the newest migration (alias of `flask db upgrade`)."""
+        from flask_migrate import upgrade
+
+        upgrade(directory=current_app.extensions["migrate"].directory)

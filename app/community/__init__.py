@@ -1,0 +1,1 @@
+"""The street, its communities, households, bodies and their members, handler organisations."""

@@ -1,0 +1,35 @@
+"""Forms of the community admin pages."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Regexp
+
+from app.community.models import MemberRole
+
+
+class ImportRegisterForm(FlaskForm):
+    file = FileField("居民名册文件（CSV 或 XLSX）", validators=[
+        FileRequired(message="请选择文件。"),
+        FileAllowed(["csv", "xlsx"], message="只支持 CSV 或 XLSX 文件。"),
+    ])
+
+
+class BodyRuleForm(FlaskForm):
+    quorum = SelectField("法定人数（出席）")
+    majority_base = SelectField("通过所需赞成票的计算基数")
+    notice_days = IntegerField("会议通知期（天）", validators=[
+        DataRequired(message="请填写通知期。"), NumberRange(min=0, max=60, message="通知期为 0 至 60 天。")])
+    residents_base = SelectField("居民会议的计算基数", validate_choice=False)
+
+
+class AddMemberForm(FlaskForm):
+    phone = StringField("手机号", validators=[DataRequired(message="请输入手机号。"),
+                                           Regexp(r"^1\d{10}$", message="请输入 11 位手机号码。")])
+    role = SelectField("身份", choices=[SelectChoice(r.value, r.label) for r in MemberRole])
+    is_voting = BooleanField("有表决权", default=True)
+
+
+class UpdateMemberForm(FlaskForm):
+    role = SelectField("身份", choices=[SelectChoice(r.value, r.label) for r in MemberRole])
+    is_voting = BooleanField("有表决权")

@@ -1,0 +1,133 @@
+"""Community operations: bodies and their rules, memberships, the residents' register."""
+from app.auth.models import User, UserState
+from app.community import rules
+from app.community.models import Body, Household, MemberRole, Membership
+from app.community.register_import import RowError, parse_register, read_table
+from app.core import audit
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.notify import notify
+from app.core.permissions import require
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+def load_body(community, body_id):
+    body = db.session.get(Body, body_id)
+    if body is None or body.community_id != community.id:
+        raise NotFound("找不到该组织。")
+    return body
+
+
+def update_body_rule(actor, body, *, quorum, majority_base, notice_days, residents_base=None):
+    """Change a body's rule within what the law and its preset allow; every change audited."""
+    require(actor.is_admin_of(body.community), "只有社区管理员可以修改议事规则。")
+    preset = body.preset_info
+    allowed_quorums = {str(t) for t in rules.QUORUM_OPTIONS.get(body.preset, [preset.rule.quorum])}
+    allowed_bases = {b.value for b in rules.MAJORITY_BASE_OPTIONS.get(body.preset,
+                                                                      [preset.rule.majority_base])}
+    if quorum not in allowed_quorums:
+        raise Invalid("该组织不能采用这一法定人数规则。", code="quorum_not_allowed")
+    if majority_base not in allowed_bases:
+        raise Invalid("该组织不能采用这一表决基数。", code="majority_base_not_allowed")
+    if notice_days is None or notice_days < preset.rule.notice_days or notice_days > 60:
+        raise Invalid(f"会议通知期不能少于法定的 {preset.rule.notice_days} 天，也不能超过 60 天。",
+                      code="notice_days")
+    if preset.rule.residents_base is not None:
+        try:
+            rules.ResidentsBase(residents_base)
+        except ValueError:
+            raise Invalid("请选择居民会议的计算基数。", code="residents_base") from None
+    else:
+        residents_base = None
+    before = {"quorum": body.quorum, "majority_base": body.majority_base,
+              "notice_days": body.notice_days, "residents_base": body.residents_base}
+    after = {"quorum": quorum, "majority_base": majority_base, "notice_days": notice_days,
+             "residents_base": residents_base}
+    if before == after:
+        return False
+    for key, value in after.items():
+        setattr(body, key, value)
+    body.rule.check()
+    audit.record("body.rule_changed", actor=actor, obj=body, before=before, after=after)
+    return True
+
+
+def add_member(actor, body, phone, role=MemberRole.MEMBER, is_voting=True):
+    require(actor.is_admin_of(body.community), "只有社区管理员可以调整组织成员。")
+    user = User.query.filter_by(phone=(phone or "").strip()).first()
+    if user is None or user.community_id != body.community_id:
+        raise NotFound("本社区没有这个手机号的居民。", code="no_such_resident")
+    if body.is_member(user):
+        raise Conflict(f"{user.name} 已是{body.name}成员。")
+    membership = Membership(body=body, user=user, role=MemberRole(role), is_voting=is_voting)
+    db.session.add(membership)
+    audit.record("membership.added", actor=actor, obj=body, user_id=user.id,
+                 role=membership.role.value, is_voting=is_voting)
+    notify([user], f"您已被加入{body.name}（{membership.role.label}）。")
+    return membership
+
+
+def update_member(actor, membership, role, is_voting):
+    require(actor.is_admin_of(membership.body.community), "只有社区管理员可以调整组织成员。")
+    before = {"role": membership.role.value, "is_voting": membership.is_voting}
+    membership.role = MemberRole(role)
+    membership.is_voting = bool(is_voting)
+    audit.record("membership.changed", actor=actor, obj=membership.body, user_id=membership.user_id,
+                 before=before, after={"role": membership.role.value, "is_voting": membership.is_voting})
+
+
+def remove_member(actor, membership):
+    body = membership.body
+    require(actor.is_admin_of(body.community), "只有社区管理员可以调整组织成员。")
+    audit.record("membership.removed", actor=actor, obj=body, user_id=membership.user_id)
+    db.session.delete(membership)
+
+
+def import_register(actor, community, filename, data):
+    """All or nothing: returns (created users with codes, errors). Errors mean nothing was written."""
+    require(actor.is_admin_of(community), "只有社区管理员可以导入居民名册。")
+    table = read_table(filename, data)
+    rows, errors = parse_register(table)
+    phones = [r.phone for r in rows]
+    taken = {u.phone for u in User.query.filter(User.phone.in_(phones))} if phones else set()
+    errors += [RowError(r.line, f"手机号 {r.phone} 已有账号") for r in rows if r.phone in taken]
+    if errors:
+        return [], sorted(errors, key=lambda e: e.line)
+
+    bodies = {key: community.body_by_preset(key)
+              for key in ("representatives_assembly", "party_members_assembly")}
+    households = {}
+    created = []
+    for row in rows:
+        key = (row.building, row.unit, row.room)
+        if key not in households:
+            households[key] = Household.get_or_create(community.id, *key)
+        user = User(phone=row.phone, name=row.name, community=community,
+                    household=households[key], state=UserState.VERIFIED, verified_dt=utcnow())
+        code = user.new_activation_code()
+        db.session.add(user)
+        if row.representative and bodies["representatives_assembly"]:
+            db.session.add(Membership(body=bodies["representatives_assembly"], user=user))
+        if row.party_member and bodies["party_members_assembly"]:
+            db.session.add(Membership(body=bodies["party_members_assembly"], user=user))
+        created.append((user, code))
+    db.session.flush()
+    audit.record("register.imported", actor=actor, community_id=community.id,
+                 count=len(created), filename=filename,
+                 user_ids=[u.id for u, _ in created])
+    return created, []
+
+
+def reissue_activation_codes(actor, community, user_ids=None):
+    """New one-time codes for residents who have not activated; old codes stop working."""
+    require(actor.is_admin_of(community), "只有社区管理员可以打印激活信。")
+    query = User.query.filter(User.community_id == community.id, User.password_hash.is_(None),
+                              User.state == UserState.VERIFIED)
+    if user_ids:
+        query = query.filter(User.id.in_(user_ids))
+    users = query.order_by(User.household_id, User.id).all()
+    pairs = [(user, user.new_activation_code()) for user in users]
+    audit.record("register.codes_issued", actor=actor, community_id=community.id,
+                 count=len(pairs), user_ids=[u.id for u, _ in pairs])
+    return pairs
+

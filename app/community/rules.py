@@ -1,0 +1,233 @@
+"""Pure rules of a body: the legal presets, quorum and majority in exact fractions.
+
+Counting follows Chinese legal usage: 以上/以下 include the number (>=, <=) and
+过半数 is strictly more than half (>). No floats anywhere.
+"""
+from dataclasses import dataclass, replace
+from enum import Enum
+from fractions import Fraction
+
+
+class Base(str, Enum):
+    """What a majority is counted against."""
+
+    MEMBERS = "members"
+    PRESENT = "present"
+
+
+class ResidentsBase(str, Enum):
+    """Who counts as the membership of a 居民会议."""
+
+    ADULTS = "adults"
+    HOUSEHOLDS = "households"
+    GROUPS = "groups"
+
+
+RESIDENTS_BASE_LABELS = {
+    ResidentsBase.ADULTS: "全体成年居民",
+    ResidentsBase.HOUSEHOLDS: "每户一名代表",
+    ResidentsBase.GROUPS: "每个居民小组二至三人",
+}
+
+
+class RuleError(ValueError):
+    """A rule that the law or arithmetic does not allow."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A share of a base: strictly more than it (过半数) or at least it (以上)."""
+
+    fraction: Fraction
+    inclusive: bool
+
+    @classmethod
+    def parse(cls, text):
+        """'>1/2' or '>=2/3' (as stored in the database)."""
+        text = text.strip()
+        if text.startswith(">="):
+            inclusive, rest = True, text[2:]
+        elif text.startswith(">"):
+            inclusive, rest = False, text[1:]
+        else:
+            raise RuleError(f"threshold must start with > or >=: {text!r}")
+        try:
+            fraction = Fraction(rest.strip())
+        except (ValueError, ZeroDivisionError) as exc:
+            raise RuleError(f"not a fraction: {rest!r}") from exc
+        if not 0 < fraction <= 1:
+            raise RuleError(f"fraction out of range: {fraction}")
+        return cls(fraction, inclusive)
+
+    def __str__(self):
+        return f"{'>=' if self.inclusive else '>'}{self.fraction}"
+
+    def met(self, count, base):
+        if base <= 0:
+            return False  # nobody to count: nothing can sit or pass
+        share = self.fraction * base
+        return count >= share if self.inclusive else count > share
+
+    def minimum(self, base):
+        """The smallest whole count that meets the threshold for this base."""
+        if base <= 0:
+            return None
+        share = self.fraction * base
+        whole = share.numerator // share.denominator
+        if self.inclusive:
+            return whole if whole == share else whole + 1
+        return whole + 1
+
+    def symbol(self):
+        return "≥" if self.inclusive else ">"
+
+
+HALF = Threshold(Fraction(1, 2), inclusive=False)
+TWO_THIRDS = Threshold(Fraction(2, 3), inclusive=True)
+
+
+@dataclass(frozen=True)
+class BodyRule:
+    quorum: Threshold
+    majority: Threshold
+    majority_base: Base
+    notice_days: int
+    residents_base: ResidentsBase | None = None
+    plan_with_notice: bool = False
+
+    def with_options(self, **changes):
+        rule = replace(self, **changes)
+        rule.check()
+        return rule
+
+    def check(self):
+        """Refuse a rule below the legal floor: a body never decides with a minority."""
+        if self.quorum.fraction < Fraction(1, 2) or (
+            self.quorum.fraction == Fraction(1, 2) and self.quorum.inclusive
+        ):
+            raise RuleError("quorum must be more than half")
+        if self.majority.fraction < Fraction(1, 2) or (
+            self.majority.fraction == Fraction(1, 2) and self.majority.inclusive
+        ):
+            raise RuleError("a motion must need more than half")
+        if self.notice_days < 0:
+            raise RuleError("notice period cannot be negative")
+        return self
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    name: str
+    rule: BodyRule
+    source: str
+    is_public: bool = False  # meetings admit read-only observers
+
+
+PRESETS = {
+    p.key: p
+    for p in [
+        Preset("party_branch_committee", "党支部委员会",
+               BodyRule(HALF, HALF, Base.MEMBERS, 1), "党支部工作惯例"),
+        Preset("two_committees", "两委联席会议",
+               BodyRule(HALF, HALF, Base.PRESENT, 1), "地方“四议两公开”工作规则"),
+        Preset("party_members_assembly", "党员大会",
+               BodyRule(HALF, HALF, Base.MEMBERS, 3, plan_with_notice=True),
+               "《中国共产党支部工作条例（试行）》第十一条"),
+        Preset("representatives_assembly", "居民代表会议",
+               BodyRule(TWO_THIRDS, HALF, Base.PRESENT, 3),
+               "《村民委员会组织法》第二十六条，经地方规定适用于居民代表会议"),
+        Preset("residents_assembly", "居民会议",
+               BodyRule(HALF, HALF, Base.PRESENT, 10, residents_base=ResidentsBase.ADULTS),
+               "《城市居民委员会组织法》（2018）第九条；《村民委员会组织法》第二十一条",
+               is_public=True),
+        Preset("deliberation_council", "社区协商议事会",
+               BodyRule(HALF, HALF, Base.MEMBERS, 2), "地方协商议事惯例"),
+        Preset("supervisory_committee", "居务监督委员会",
+               BodyRule(HALF, HALF, Base.MEMBERS, 1), "居务监督工作惯例"),
+    ]
+}
+
+# The options the law allows beyond the preset, offered to admins by name.
+QUORUM_OPTIONS = {
+    "party_members_assembly": [HALF, TWO_THIRDS],  # local 4+2 rule: ≥ 2/3
+}
+MAJORITY_BASE_OPTIONS = {
+    "representatives_assembly": [Base.PRESENT, Base.MEMBERS],  # stricter local rule
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    members: int
+    present: int
+    yes: int
+    quorum_met: bool
+    quorum_minimum: int | None
+    passed: bool
+    majority_base: Base
+    majority_count_base: int
+    text: str
+
+
+def _fraction_text(value):
+    if value.denominator == 1:
+        return str(value.numerator)
+    if value.denominator == 2:
+        return f"{value.numerator // 2}.5"
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _share_words(threshold):
+    if threshold.fraction == Fraction(1, 2):
+        return "半数"
+    return f"{threshold.fraction.numerator}/{threshold.fraction.denominator}"
+
+
+def quorum_text(rule, members, present):
+    minimum = rule.quorum.minimum(members)
+    met = rule.quorum.met(present, members)
+    if minimum is None:
+        return f"应到 {members} 人，实到 {present} 人（无应到成员，不符合法定人数）"
+    return (
+        f"应到 {members} 人，实到 {present} 人（{rule.quorum.symbol()} "
+        f"{rule.quorum.fraction} 即 {minimum} 人，{'符合' if met else '不符合'}法定人数）"
+    )
+
+
+def decide(rule, members, present, yes):
+    """Apply a body's rule to one vote: did it sit, did the motion pass, in words."""
+    if min(members, present, yes) < 0:
+        raise RuleError("counts cannot be negative")
+    if yes > present:
+        raise RuleError("more yes votes than members present")
+    if rule.residents_base is None and present > members:
+        raise RuleError("more present than members")
+    quorum_met = rule.quorum.met(present, members)
+    count_base = members if rule.majority_base is Base.MEMBERS else present
+    passed = quorum_met and rule.majority.met(yes, count_base)
+    share = rule.majority.fraction * count_base
+    base_words = "应到" if rule.majority_base is Base.MEMBERS else "实到"
+    text = quorum_text(rule, members, present)
+    if not quorum_met:
+        text += "；未达到法定人数，表决无效"
+    else:
+        met = rule.majority.met(yes, count_base)
+        relation = (rule.majority.symbol() if met
+                    else ("<" if rule.majority.inclusive else "≤"))
+        text += (
+            f"；赞成 {yes} 票 {relation} {base_words} {count_base} 人的"
+            f"{_share_words(rule.majority)} {_fraction_text(share)}，"
+            f"{'通过' if passed else '未通过'}"
+        )
+    return Decision(
+        members=members,
+        present=present,
+        yes=yes,
+        quorum_met=quorum_met,
+        quorum_minimum=rule.quorum.minimum(members),
+        passed=passed,
+        majority_base=rule.majority_base,
+        majority_count_base=count_base,
+        text=text,
+    )

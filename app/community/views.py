@@ -1,0 +1,258 @@
+"""Community pages: the community home, and the admin pages for residents, bodies, register, audit."""
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
+from flask_login import current_user, login_required
+from sqlalchemy import or_
+
+from app.auth import operations as auth_ops
+from app.auth.forms import RejectForm
+from app.auth.models import User, UserState
+from app.community import operations, rules
+from app.community.forms import AddMemberForm, BodyRuleForm, ImportRegisterForm, UpdateMemberForm
+from app.community.models import Community, Membership, Street
+from app.community.register_import import RegisterFileError
+from app.core import audit
+from app.core.db import commit, get_or_404
+from app.core.errors import DomainError, NotFound
+from app.core.permissions import load_community, require
+from app.extensions import db
+
+bp = Blueprint("community", __name__)
+PAGE_SIZE = 50
+
+
+@bp.route("/c/<int:community_id>/")
+@login_required
+def home(community_id):
+    community = load_community(current_user, community_id)
+    return render_template("community/home.html", community=community)
+
+
+@bp.route("/c/<int:community_id>/admin/residents")
+@login_required
+def residents(community_id):
+    community = load_community(current_user, community_id, admin=True)
+    state = request.args.get("state", "")
+    q = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = User.query.filter_by(community_id=community.id)
+    if state in {s.value for s in UserState}:
+        query = query.filter(User.state == UserState(state))
+    if q:
+        query = query.filter(or_(User.name.contains(q), User.phone.contains(q)))
+    pagination = query.order_by(User.id.desc()).paginate(page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("community/residents.html", community=community, pagination=pagination,
+                           state=state, q=q, reject_form=RejectForm())
+
+
+def _load_resident(community, user_id):
+    user = get_or_404(User, user_id, "找不到该居民。")
+    if user.community_id != community.id:
+        raise NotFound("找不到该居民。")
+    return user
+
+
+@bp.route("/c/<int:community_id>/admin/residents/<int:user_id>/verify", methods=["POST"])
+@login_required
+def verify_resident(community_id, user_id):
+    community = load_community(current_user, community_id, admin=True)
+    user = _load_resident(community, user_id)
+    auth_ops.verify(current_user, user)
+    commit()
+    flash(f"已通过 {user.name} 的认证。", "success")
+    return redirect(request.referrer or url_for(".residents", community_id=community.id))
+
+
+@bp.route("/c/<int:community_id>/admin/residents/<int:user_id>/reject", methods=["POST"])
+@login_required
+def reject_resident(community_id, user_id):
+    community = load_community(current_user, community_id, admin=True)
+    user = _load_resident(community, user_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash("请写明不通过的原因。", "error")
+        return redirect(url_for(".residents", community_id=community.id, state="pending")), 303
+    auth_ops.reject(current_user, user, form.reason.data)
+    commit()
+    flash(f"已驳回 {user.name} 的认证申请，并告知原因。", "success")
+    return redirect(url_for(".residents", community_id=community.id, state="pending"))
+
+
+@bp.route("/c/<int:community_id>/admin/bodies")
+@login_required
+def bodies(community_id):
+    community = load_community(current_user, community_id, admin=True)
+    return render_template("community/bodies.html", community=community)
+
+
+def _rule_form(body):
+    form = BodyRuleForm(obj=body)
+    preset = body.preset_info
+    quorums = rules.QUORUM_OPTIONS.get(body.preset, [preset.rule.quorum])
+    form.quorum.choices = [SelectChoice(str(t), f"实到 {t.symbol()} 应到的 {t.fraction}") for t in quorums]
+    bases = rules.MAJORITY_BASE_OPTIONS.get(body.preset, [preset.rule.majority_base])
+    form.majority_base.choices = [SelectChoice(b.value, "应到人数" if b is rules.Base.MEMBERS else "实到人数")
+                                  for b in bases]
+    form.residents_base.choices = [SelectChoice(b.value, label) for b, label in rules.RESIDENTS_BASE_LABELS.items()]
+    return form
+
+
+@bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>", methods=["GET", "POST"])
+@login_required
+def body(community_id, body_id):
+    community = load_community(current_user, community_id, admin=True)
+    body = operations.load_body(community, body_id)
+    form = _rule_form(body)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = operations.update_body_rule(
+                current_user, body, quorum=form.quorum.data, majority_base=form.majority_base.data,
+                notice_days=form.notice_days.data, residents_base=form.residents_base.data)
+            commit()
+            flash("议事规则已修改并记入审计日志。" if changed else "规则没有变化。", "success")
+            return redirect(url_for(".body", community_id=community.id, body_id=body.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+    elif form.errors:
+        status = 422
+    history = (audit.AuditEvent.query
+               .filter_by(object_type="bodies", object_id=body.id)
+               .order_by(audit.AuditEvent.id.desc()).limit(50).all())
+    return render_template("community/body.html", community=community, body=body, form=form,
+                           add_form=AddMemberForm(), history=history), status
+
+
+@bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/members", methods=["POST"])
+@login_required
+def add_member(community_id, body_id):
+    community = load_community(current_user, community_id, admin=True)
+    body = operations.load_body(community, body_id)
+    form = AddMemberForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        try:
+            membership = operations.add_member(current_user, body, form.phone.data,
+                                               form.role.data, form.is_voting.data)
+            commit()
+            flash(f"已将 {membership.user.name} 加入{body.name}。", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for(".body", community_id=community.id, body_id=body.id))
+
+
+def _load_membership(community, body_id, membership_id):
+    body = operations.load_body(community, body_id)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.body_id != body.id:
+        raise NotFound("找不到该成员。")
+    return membership
+
+
+@bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/members/<int:membership_id>",
+          methods=["POST"])
+@login_required
+def update_member(community_id, body_id, membership_id):
+    community = load_community(current_user, community_id, admin=True)
+    membership = _load_membership(community, body_id, membership_id)
+    form = UpdateMemberForm()
+    if form.validate_on_submit():
+        operations.update_member(current_user, membership, form.role.data, form.is_voting.data)
+        commit()
+        flash("成员身份已更新。", "success")
+    return redirect(url_for(".body", community_id=community.id, body_id=body_id))
+
+
+@bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/members/<int:membership_id>/remove",
+          methods=["POST"])
+@login_required
+def remove_member(community_id, body_id, membership_id):
+    community = load_community(current_user, community_id, admin=True)
+    membership = _load_membership(community, body_id, membership_id)
+    name = membership.user.name
+    operations.remove_member(current_user, membership)
+    commit()
+    flash(f"已将 {name} 移出。", "success")
+    return redirect(url_for(".body", community_id=community.id, body_id=body_id))
+
+
+@bp.route("/c/<int:community_id>/admin/import", methods=["GET", "POST"])
+@login_required
+def import_register(community_id):
+    community = load_community(current_user, community_id, admin=True)
+    form = ImportRegisterForm()
+    errors, created = [], []
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            created, errors = operations.import_register(current_user, community,
+                                                         upload.filename, upload.read())
+        except RegisterFileError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            status = 422
+        else:
+            if errors:
+                db.session.rollback()
+                status = 422
+            else:
+                commit()
+                return render_template("community/letters.html", community=community,
+                                       pairs=created, just_imported=True)
+    elif form.errors:
+        status = 422
+    return render_template("community/import.html", community=community, form=form,
+                           errors=errors), status
+
+
+@bp.route("/c/<int:community_id>/admin/letters", methods=["POST"])
+@login_required
+def letters(community_id):
+    community = load_community(current_user, community_id, admin=True)
+    user_ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
+    pairs = operations.reissue_activation_codes(current_user, community, user_ids or None)
+    commit()
+    return render_template("community/letters.html", community=community, pairs=pairs,
+                           just_imported=False)
+
+
+@bp.route("/c/<int:community_id>/admin/audit")
+@login_required
+def audit_log(community_id):
+    community = load_community(current_user, community_id, admin=True)
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = (audit.AuditEvent.query.filter_by(community_id=community.id)
+                  .order_by(audit.AuditEvent.id.desc())
+                  .paginate(page=page, per_page=PAGE_SIZE, error_out=False))
+    return render_template("community/audit.html", community=community, pagination=pagination)
+
+
+@bp.route("/c/<int:community_id>/admin/audit.csv")
+@login_required
+def audit_csv(community_id):
+    community = load_community(current_user, community_id, admin=True)
+    events = (audit.AuditEvent.query.filter_by(community_id=community.id)
+              .order_by(audit.AuditEvent.id).all())
+    return Response("\ufeff" + audit.export_csv(events), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=audit-{community.id}.csv"})
+
+
+@bp.route("/street/<int:street_id>/")
+@login_required
+def street(street_id):
+    street = get_or_404(Street, street_id, "找不到该街道。")
+    require(current_user.is_street_admin_of(street.id), "只有街道管理员可以查看街道概况。")
+    counts = {}
+    for community in street.communities:
+        base = User.query.filter_by(community_id=community.id)
+        counts[community.id] = {
+            "residents": base.filter(User.state == UserState.VERIFIED).count(),
+            "pending": base.filter(User.state == UserState.PENDING).count(),
+            "bodies": len(community.bodies),
+        }
+    return render_template("community/street.html", street=street, counts=counts)

@@ -1,0 +1,1 @@
+"""Shared pieces every area stands on: errors, audit, sanitising, permissions, time."""

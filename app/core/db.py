@@ -1,0 +1,39 @@
+"""Session helpers: commit once per request or event, and run side effects after commit."""
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+
+def after_commit(callback):
+    """Run callback once the current transaction has committed (never on rollback).
+
+    Broadcasts, e-mails and signals go through here so nobody hears of a change
+    that was rolled back.
+    """
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session):
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session):
+    session.info.pop("after_commit", None)
+
+
+def commit():
+    db.session.commit()
+
+
+def get_or_404(model, ident, message=None):
+    from app.core.errors import NotFound
+
+    obj = db.session.get(model, ident) if ident is not None else None
+    if obj is None:
+        raise NotFound(message or "找不到该记录。")
+    return obj

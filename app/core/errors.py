@@ -1,0 +1,138 @@
+"""Domain errors and the handlers that turn any error into a page or a JSON body."""
+import logging
+
+import marshmallow as ma
+from flask import current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """An expected refusal with a message a user can read (in Chinese)."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, code=None, status=None, details=None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.details = details
+
+    def to_dict(self):
+        body = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = ma.fields.String(required=True, metadata={"description": "message for people (Chinese)"})
+    details = ma.fields.Raw(metadata={"description": "field errors, when there are any"})
+
+
+class ErrorSchema(ma.Schema):
+    """Every API error: {"error": {"code": ..., "message": ...}}."""
+
+    error = ma.fields.Nested(ErrorBody, required=True)
+
+
+HTTP_MESSAGES = {
+    400: "请求有误，请检查后重试。",
+    401: "请先登录。",
+    403: "您没有权限进行此操作。",
+    404: "找不到该页面或记录。",
+    405: "不支持该请求方式。",
+    409: "操作与当前状态冲突，请刷新后重试。",
+    413: "上传的文件太大。",
+    422: "提交的内容有误。",
+    429: "操作过于频繁，请稍后再试。",
+    500: "系统出现问题，我们已记录，请稍后再试。",
+    503: "服务暂时不可用，请稍后再试。",
+}
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+    429: "rate_limited", 500: "server_error", 503: "unavailable",
+}
+
+
+def wants_json():
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def error_response(status, code, message, details=None):
+    if wants_json():
+        body = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        return jsonify(error=body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _http_message(exc):
+    # Our own aborts carry a Chinese description; werkzeug's defaults are English.
+    description = getattr(exc, "description", None)
+    default = type(exc).description if hasattr(type(exc), "description") else None
+    if description and description != default:
+        return description
+    return HTTP_MESSAGES.get(exc.code, HTTP_MESSAGES[400])
+
+
+def register_error_handlers(app):
+    @app.errorhandler(DomainError)
+    def handle_domain(exc):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc):
+        status = exc.code or 500
+        details = None
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and data.get("messages"):
+            details = data["messages"]  # webargs validation errors from the API
+        return error_response(status, HTTP_CODES.get(status, "error"), _http_message(exc), details)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc):
+        from sqlalchemy.exc import OperationalError, InterfaceError
+
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            log.warning("database unavailable: %s", exc)
+            return error_response(503, "unavailable", HTTP_MESSAGES[503])
+        if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc  # tests see the real traceback
+        log.exception("unhandled error on %s", request.path)
+        return error_response(500, "server_error", HTTP_MESSAGES[500])

@@ -1,0 +1,51 @@
+"""Time helpers: everything is stored as naive UTC and shown in Asia/Shanghai."""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(dt):
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(LOCAL_TZ)
+
+
+def from_local(dt):
+    """A naive local (Beijing) datetime, e.g. from a form, as naive UTC."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=LOCAL_TZ)
+    return dt.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def format_local(dt, fmt="%Y-%m-%d %H:%M"):
+    local = to_local(dt)
+    return local.strftime(fmt) if local else ""
+
+
+def describe_remaining(due_dt, now=None):
+    """A countdown in words: 「还剩 3 天 4 小时」 or 「已逾期 2 天」."""
+    if due_dt is None:
+        return ""
+    now = now or utcnow()
+    delta = due_dt - now
+    overdue = delta < timedelta(0)
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = f"{days} 天 {hours} 小时"
+    elif hours:
+        text = f"{hours} 小时 {minutes} 分钟"
+    else:
+        text = f"{minutes} 分钟"
+    return f"已逾期 {text}" if overdue else f"还剩 {text}"

@@ -1,0 +1,1 @@
+"""Meetings of a body and the live room they are run in."""

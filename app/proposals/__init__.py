@@ -1,0 +1,1 @@
+"""Residents' proposals (居民提案制)."""

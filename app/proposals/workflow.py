@@ -1,0 +1,670 @@
+"""State machine of a resident proposal: who may move it where, and until when.
+
+Plain data in, a `Transition` or a `TransitionRefused` out; the clock is always an argument and
+every datetime is naive UTC. Decisions the rest of the app relies on:
+
+- Periods are half-open, [start, end): at the end instant the time is up. So a co-sign at exactly
+  `published_dt + window_days` is refused, a proposal is overdue at exactly its due instant, an
+  extension at exactly `reply_due_dt` is refused, and a return at exactly
+  `assigned_dt + return_days` is refused.
+- Late work is never refused: a review or reply after its deadline is accepted and the item is
+  flagged overdue instead, because refusing would leave it stuck for good.
+- There is no `rated` state. The author's rating moves the proposal on at once (满意/基本满意 →
+  `closed`; the first 不满意 → `assigned` again for re-handling; 不满意 on the re-handled reply →
+  `closed`), so `rated` would never be the state of anything; the rating itself is stored data.
+- `withdrawn` is its own final state, so a withdrawal is never mistaken for a handled proposal.
+- `expired` is derived from the clock (`effective_state`), so nothing needs a scheduler; the
+  `expire` action only writes down what the clock already says.
+- A returned assignment goes back to `accepted`, and staff assign again.
+- `escalated` is final here: the proposal then follows its 四议两公开 matter, whose result is the
+  answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+
+class ProposalState(str, Enum):
+    draft = "draft"
+    collecting = "collecting"
+    under_review = "under_review"
+    accepted = "accepted"
+    declined = "declined"
+    merged = "merged"
+    assigned = "assigned"
+    answered = "answered"
+    closed = "closed"
+    expired = "expired"
+    escalated = "escalated"
+    withdrawn = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self.value]
+
+    @property
+    def is_final(self) -> bool:
+        return self.value in _FINAL_STATES
+
+
+_STATE_LABELS = {
+    "draft": "草稿",
+    "collecting": "征集附议中",
+    "under_review": "审查中",
+    "accepted": "已立案",
+    "declined": "不予立案",
+    "merged": "已并案",
+    "assigned": "办理中",
+    "answered": "已答复",
+    "closed": "已办结",
+    "expired": "已过期",
+    "escalated": "已转为四议两公开事项",
+    "withdrawn": "已撤回",
+}
+_FINAL_STATES = frozenset({"declined", "merged", "closed", "expired", "escalated", "withdrawn"})
+
+
+class Action(str, Enum):
+    publish = "publish"
+    cosign = "cosign"
+    take_to_review = "take_to_review"
+    expire = "expire"
+    accept = "accept"
+    decline = "decline"
+    merge = "merge"
+    assign = "assign"
+    extend = "extend"
+    return_assignment = "return_assignment"
+    answer = "answer"
+    rate = "rate"
+    escalate = "escalate"
+    withdraw = "withdraw"
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self.value]
+
+
+_ACTION_LABELS = {
+    "publish": "发布",
+    "cosign": "附议",
+    "take_to_review": "直接提交审查",
+    "expire": "标记过期",
+    "accept": "立案",
+    "decline": "不予立案",
+    "merge": "并案",
+    "assign": "交办",
+    "extend": "延期",
+    "return_assignment": "退回交办",
+    "answer": "答复",
+    "rate": "评价",
+    "escalate": "转为四议两公开事项",
+    "withdraw": "撤回",
+}
+
+
+class Role(str, Enum):
+    """The capacity in which someone acts on one proposal; a person may hold several.
+
+    author: the proposal's author, a verified resident (an unverified author acts as
+    `unverified`); resident: a verified resident of the community who is not the author;
+    unverified: registered in the community, not yet verified; staff: committee member or
+    community staff; handler: a person of the organisation the proposal is assigned to;
+    other: anyone outside the community.
+    """
+
+    author = "author"
+    resident = "resident"
+    unverified = "unverified"
+    staff = "staff"
+    handler = "handler"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self.value]
+
+
+_ROLE_LABELS = {
+    "author": "提案人",
+    "resident": "居民",
+    "unverified": "未认证用户",
+    "staff": "两委成员或社区工作人员",
+    "handler": "承办单位",
+    "other": "社区外人员",
+}
+
+
+class DeclineGround(str, Enum):
+    not_community_affair = "not_community_affair"
+    personal_matter = "personal_matter"
+    in_litigation = "in_litigation"
+    advertising = "advertising"
+    accuses_person = "accuses_person"
+    no_suggestion = "no_suggestion"
+    unlawful = "unlawful"
+
+    @property
+    def label(self) -> str:
+        return _GROUND_LABELS[self.value]
+
+
+_GROUND_LABELS = {
+    "not_community_affair": "不属于社区公共事务",
+    "personal_matter": "属于个人或家庭私事",
+    "in_litigation": "已进入诉讼或仲裁程序",
+    "advertising": "宣传推销产品",
+    "accuses_person": "点名指控他人",
+    "no_suggestion": "没有具体建议",
+    "unlawful": "内容违反法律法规",
+}
+
+
+class ReplyCategory(str, Enum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    @property
+    def label(self) -> str:
+        return _CATEGORY_LABELS[self.value]
+
+
+_CATEGORY_LABELS = {
+    "A": "已解决或基本解决",
+    "B": "正在解决或已列入计划",
+    "C": "因条件限制暂时不能解决",
+    "D": "留作参考",
+}
+
+
+class Rating(str, Enum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    unsatisfied = "unsatisfied"
+
+    @property
+    def label(self) -> str:
+        return _RATING_LABELS[self.value]
+
+
+_RATING_LABELS = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One community's proposal rules; every period is in whole days."""
+
+    cosign_threshold: int = 5
+    window_days: int = 14
+    review_days: int = 7
+    reply_days: int = 30
+    rehandle_days: int = 15
+    return_days: int = 5
+    # The one extension is capped so that "extendable once" cannot become "open-ended"; the
+    # default matches the re-handling period.
+    extend_days: int = 15
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Settings.{name} must be a positive integer, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the rule needs to know about one proposal, as stored.
+
+    cosign_count counts co-signers only, never the author. review_started_dt is when the
+    proposal entered `under_review`; assigned_dt and reply_due_dt belong to the current
+    assignment (re-handling is a new assignment); is_extended is set once the one extension
+    was used and never cleared; rehandle_count is 1 once 不满意 sent the proposal back.
+    """
+
+    state: ProposalState
+    published_dt: datetime | None = None
+    cosign_count: int = 0
+    review_started_dt: datetime | None = None
+    assigned_dt: datetime | None = None
+    reply_due_dt: datetime | None = None
+    is_extended: bool = False
+    rehandle_count: int = 0
+
+    def __post_init__(self) -> None:
+        # Accept the plain strings a database column holds.
+        object.__setattr__(self, "state", ProposalState(self.state))
+        for name in ("published_dt", "review_started_dt", "assigned_dt", "reply_due_dt"):
+            value = getattr(self, name)
+            if value is not None:
+                _require_naive(value, name)
+        # A missing date would silently turn a countdown off, so wiring mistakes fail loudly.
+        for name in _REQUIRED_FIELDS.get(self.state, ()):
+            if getattr(self, name) is None:
+                raise ValueError(f"a {self.state.value} proposal needs {name}")
+
+
+_REQUIRED_FIELDS = {
+    ProposalState.collecting: ("published_dt",),
+    ProposalState.under_review: ("review_started_dt",),
+    ProposalState.assigned: ("assigned_dt", "reply_due_dt"),
+}
+
+
+class TransitionRefused(Exception):
+    """A refused action: `code` is a stable English slug, `message` is shown to users as is."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"TransitionRefused({self.code!r}, {self.message!r})"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An allowed move. from_state is the stored state (use it as a compare-and-set guard);
+    due_dt is the deadline in force after the move, or None when the new state has none."""
+
+    from_state: ProposalState
+    to_state: ProposalState
+    action: Action
+    due_dt: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The deadline currently running; seconds_left is positive exactly while it is not overdue."""
+
+    kind: str  # "window", "review", "assign" or "reply"
+    due_dt: datetime
+    seconds_left: int
+    is_overdue: bool
+
+    @property
+    def label(self) -> str:
+        return _DEADLINE_LABELS[self.kind]
+
+
+_DEADLINE_LABELS = {
+    "window": "附议截止",
+    "review": "审查期限",
+    "assign": "交办期限",
+    "reply": "答复期限",
+}
+
+
+def _require_naive(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is not None:
+        raise ValueError(f"{name} must be naive UTC")
+
+
+def window_end(snap: Snapshot, settings: Settings) -> datetime | None:
+    if snap.published_dt is None:
+        return None
+    return snap.published_dt + timedelta(days=settings.window_days)
+
+
+def review_due(snap: Snapshot, settings: Settings) -> datetime | None:
+    if snap.review_started_dt is None:
+        return None
+    return snap.review_started_dt + timedelta(days=settings.review_days)
+
+
+def effective_state(snap: Snapshot, now: datetime, settings: Settings) -> ProposalState:
+    """The stored state, corrected by the clock: a lapsed collection is `expired`."""
+    _require_naive(now, "now")
+    if (
+        snap.state is ProposalState.collecting
+        and now >= window_end(snap, settings)
+        and snap.cosign_count < settings.cosign_threshold
+    ):
+        return ProposalState.expired
+    return snap.state
+
+
+def deadlines(snap: Snapshot, now: datetime, settings: Settings) -> Deadline | None:
+    """The deadline running now, or None (drafts, answered and final proposals have none)."""
+    state = effective_state(snap, now, settings)
+    if state is ProposalState.collecting:
+        kind, due = "window", window_end(snap, settings)
+    elif state is ProposalState.under_review:
+        kind, due = "review", review_due(snap, settings)
+    elif state is ProposalState.accepted:
+        # Screening includes handing the proposal over, so the review period runs on until it is
+        # assigned; a returned assignment therefore shows up as overdue and gets reassigned fast.
+        kind, due = "assign", review_due(snap, settings)
+    elif state is ProposalState.assigned:
+        kind, due = "reply", snap.reply_due_dt
+    else:
+        return None
+    if due is None:
+        return None
+    left = math.ceil((due - now).total_seconds())
+    return Deadline(kind=kind, due_dt=due, seconds_left=left, is_overdue=now >= due)
+
+
+def is_overdue(snap: Snapshot, now: datetime, settings: Settings) -> bool:
+    deadline = deadlines(snap, now, settings)
+    return deadline is not None and deadline.is_overdue
+
+
+# Which (effective) states each action starts from. `expire` additionally needs the stored state
+# to still be `collecting`.
+_FROM = {
+    Action.publish: {ProposalState.draft},
+    Action.cosign: {ProposalState.collecting},
+    Action.take_to_review: {ProposalState.collecting},
+    Action.expire: {ProposalState.expired},
+    Action.accept: {ProposalState.under_review},
+    Action.decline: {ProposalState.under_review},
+    Action.merge: {ProposalState.under_review},
+    Action.assign: {ProposalState.accepted},
+    Action.extend: {ProposalState.assigned},
+    Action.return_assignment: {ProposalState.assigned},
+    Action.answer: {ProposalState.assigned},
+    Action.rate: {ProposalState.answered},
+    Action.escalate: {ProposalState.under_review, ProposalState.accepted, ProposalState.assigned},
+    Action.withdraw: {ProposalState.draft, ProposalState.collecting},
+}
+
+# Who may take each action. Anyone may record an expiry: it is a fact of the clock, and whoever's
+# request notices it first writes it down.
+_WHO = {
+    Action.publish: {Role.author},
+    Action.cosign: {Role.resident},
+    Action.take_to_review: {Role.staff},
+    Action.expire: set(Role),
+    Action.accept: {Role.staff},
+    Action.decline: {Role.staff},
+    Action.merge: {Role.staff},
+    Action.assign: {Role.staff},
+    Action.extend: {Role.staff, Role.handler},
+    Action.return_assignment: {Role.handler},
+    Action.answer: {Role.handler},
+    Action.rate: {Role.author},
+    Action.escalate: {Role.staff},
+    Action.withdraw: {Role.author},
+}
+
+
+def decide(
+    snap: Snapshot,
+    action: Action,
+    role: Role | Iterable[Role],
+    now: datetime,
+    settings: Settings,
+    *,
+    reason: str = "",
+    ground: DeclineGround | str | None = None,
+    category: ReplyCategory | str | None = None,
+    rating: Rating | str | None = None,
+    days: int | None = None,
+    has_cosigned: bool = False,
+) -> Transition:
+    """Decide whether `role` may take `action` now, and what follows; raise TransitionRefused.
+
+    `role` may be several roles (a committee member who also lives in the community): the first
+    that may act wins. `has_cosigned` says whether this person already co-signed.
+    """
+    action = Action(action)
+    roles = _as_roles(role)
+    state = effective_state(snap, now, settings)
+    inputs = _Inputs(reason=(reason or "").strip(), ground=ground, category=category,
+                     rating=rating, days=days, has_cosigned=has_cosigned)
+    refusals = []
+    for one in roles:
+        try:
+            return _decide_as(snap, state, action, one, now, settings, inputs)
+        except TransitionRefused as refused:
+            refusals.append(refused)
+    if not refusals:
+        raise TransitionRefused("not_allowed", f"您无权{action.label}此提案")
+    # A role that was allowed but stopped by something else explains more than "not allowed".
+    raise next((r for r in refusals if r.code != "not_allowed"), refusals[0])
+
+
+def allowed_actions(
+    snap: Snapshot,
+    role: Role | Iterable[Role],
+    now: datetime,
+    settings: Settings,
+    *,
+    has_cosigned: bool = False,
+) -> list[Action]:
+    """The actions whose buttons would work, given complete input; `expire` is never a button."""
+    allowed = []
+    for action in Action:
+        if action is Action.expire:
+            continue
+        try:
+            decide(snap, action, role, now, settings, has_cosigned=has_cosigned, **_PROBE)
+        except TransitionRefused:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    reason: str
+    ground: DeclineGround | str | None
+    category: ReplyCategory | str | None
+    rating: Rating | str | None
+    days: int | None
+    has_cosigned: bool
+
+
+# Complete, valid input: a button is shown when the action is possible once the form is filled in.
+_PROBE = {
+    "reason": "probe",
+    "ground": DeclineGround.not_community_affair,
+    "category": ReplyCategory.A,
+    "rating": Rating.satisfied,
+}
+
+
+def _as_roles(role: Role | str | Iterable[Role]) -> tuple[Role, ...]:
+    # Role is a str, so test for a single role before treating the argument as a collection.
+    if isinstance(role, str):
+        return (Role(role),)
+    return tuple(Role(r) for r in role)
+
+
+def _decide_as(snap, state, action, role, now, settings, inputs) -> Transition:
+    if state not in _FROM[action] or (
+        action is Action.expire and snap.state is not ProposalState.collecting
+    ):
+        if action is Action.cosign and state is ProposalState.expired:
+            raise TransitionRefused("window_closed", "附议期已结束，不能再附议")
+        raise TransitionRefused(
+            "wrong_state", f"该提案当前为「{state.label}」，不能{action.label}"
+        )
+    if role not in _WHO[action]:
+        raise TransitionRefused("not_allowed", _not_allowed_message(action, role))
+    return _RULES[action](snap, action, now, settings, inputs)
+
+
+def _not_allowed_message(action: Action, role: Role) -> str:
+    if role is Role.other:
+        return f"您不是本社区成员，不能{action.label}此提案"
+    if role is Role.unverified:
+        return f"请先完成居民身份认证，再{action.label}"
+    if action is Action.cosign and role is Role.author:
+        return "提案人不能为自己的提案附议"
+    who = _WHO[action]
+    if who == {Role.author}:
+        return f"只有提案人可以{action.label}"
+    if who == {Role.resident}:
+        return f"只有已认证的本社区居民可以{action.label}"
+    if who == {Role.staff}:
+        return f"只有两委成员或社区工作人员可以{action.label}"
+    if who == {Role.handler}:
+        return f"只有承办单位可以{action.label}"
+    return f"只有承办单位或两委成员可以{action.label}"
+
+
+def _move(snap, action, to_state, due_dt, note) -> Transition:
+    return Transition(from_state=snap.state, to_state=to_state, action=action, due_dt=due_dt,
+                      note=note)
+
+
+def _require_reason(inputs: _Inputs, message: str) -> None:
+    if not inputs.reason:
+        raise TransitionRefused("reason_required", message)
+
+
+def _days(inputs: _Inputs, default: int, limit: int) -> int:
+    if inputs.days is None:
+        return default
+    days = inputs.days
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= limit:
+        raise TransitionRefused("invalid_days", f"天数必须是 1 到 {limit} 之间的整数")
+    return days
+
+
+def _enum(kind, value, code: str, message: str):
+    if value is None or value == "":
+        raise TransitionRefused(code, message)
+    try:
+        return kind(value)
+    except ValueError:
+        raise TransitionRefused(code, message) from None
+
+
+def _publish(snap, action, now, settings, inputs):
+    due = now + timedelta(days=settings.window_days)
+    return _move(snap, action, ProposalState.collecting, due,
+                 f"发布提案，征集附议 {settings.window_days} 天，需 {settings.cosign_threshold} 人附议")
+
+
+def _cosign(snap, action, now, settings, inputs):
+    if inputs.has_cosigned:
+        raise TransitionRefused("already_cosigned", "您已经附议过这项提案")
+    end = window_end(snap, settings)
+    # Reached only when the threshold was met but nobody took it to review; co-signs still stop.
+    if now >= end:
+        raise TransitionRefused("window_closed", "附议期已结束，不能再附议")
+    count = snap.cosign_count + 1
+    if count >= settings.cosign_threshold:
+        return _move(snap, action, ProposalState.under_review,
+                     now + timedelta(days=settings.review_days),
+                     f"附议人数达到 {settings.cosign_threshold} 人，转入审查")
+    return _move(snap, action, ProposalState.collecting, end,
+                 f"附议 {count}/{settings.cosign_threshold} 人")
+
+
+def _take_to_review(snap, action, now, settings, inputs):
+    return _move(snap, action, ProposalState.under_review,
+                 now + timedelta(days=settings.review_days), "两委成员直接提交审查")
+
+
+def _expire(snap, action, now, settings, inputs):
+    return _move(snap, action, ProposalState.expired, None,
+                 f"附议期满，未达到 {settings.cosign_threshold} 人附议")
+
+
+def _accept(snap, action, now, settings, inputs):
+    return _move(snap, action, ProposalState.accepted, review_due(snap, settings), "立案")
+
+
+def _decline(snap, action, now, settings, inputs):
+    ground = _enum(DeclineGround, inputs.ground, "ground_required", "请选择不予立案的理由")
+    _require_reason(inputs, "不予立案须写明说明，并尽量告知可以向哪里反映")
+    return _move(snap, action, ProposalState.declined, None, f"不予立案：{ground.label}")
+
+
+def _merge(snap, action, now, settings, inputs):
+    return _move(snap, action, ProposalState.merged, None, "并入已有提案办理")
+
+
+def _assign(snap, action, now, settings, inputs):
+    # A reassignment after a re-handling was returned keeps the shorter re-handling period.
+    default = settings.rehandle_days if snap.rehandle_count else settings.reply_days
+    # Staff may shorten the period, not lengthen it: longer goes through the audited extension.
+    days = _days(inputs, default, default)
+    return _move(snap, action, ProposalState.assigned, now + timedelta(days=days),
+                 f"交办，{days} 天内答复")
+
+
+def _extend(snap, action, now, settings, inputs):
+    if snap.is_extended:
+        raise TransitionRefused("already_extended", "答复期限只能延长一次")
+    if now >= snap.reply_due_dt:
+        raise TransitionRefused("deadline_passed", "答复期限已过，不能再申请延期")
+    _require_reason(inputs, "申请延期须说明理由")
+    days = _days(inputs, settings.extend_days, settings.extend_days)
+    return _move(snap, action, ProposalState.assigned, snap.reply_due_dt + timedelta(days=days),
+                 f"答复期限延长 {days} 天")
+
+
+def _return_assignment(snap, action, now, settings, inputs):
+    if now >= snap.assigned_dt + timedelta(days=settings.return_days):
+        raise TransitionRefused(
+            "deadline_passed", f"交办超过 {settings.return_days} 天，不能再退回，请办理并答复"
+        )
+    _require_reason(inputs, "退回交办须说明理由")
+    return _move(snap, action, ProposalState.accepted, review_due(snap, settings),
+                 "承办单位退回交办，待重新交办")
+
+
+def _answer(snap, action, now, settings, inputs):
+    category = _enum(ReplyCategory, inputs.category, "category_required", "请选择答复类别")
+    if category is ReplyCategory.C:
+        _require_reason(inputs, "答复为「因条件限制暂时不能解决」时须说明原因")
+    late = now >= snap.reply_due_dt
+    return _move(snap, action, ProposalState.answered, None,
+                 f"{'逾期' if late else ''}答复：{category.value} {category.label}")
+
+
+def _rate(snap, action, now, settings, inputs):
+    rating = _enum(Rating, inputs.rating, "rating_required", "请选择评价")
+    if rating is not Rating.unsatisfied:
+        return _move(snap, action, ProposalState.closed, None, f"提案人评价{rating.label}，办结")
+    if snap.rehandle_count == 0:
+        return _move(snap, action, ProposalState.assigned,
+                     now + timedelta(days=settings.rehandle_days),
+                     f"提案人评价不满意，重新办理，{settings.rehandle_days} 天内答复")
+    return _move(snap, action, ProposalState.closed, None,
+                 "提案人评价不满意；重新办理后的答复为最终答复，办结")
+
+
+def _escalate(snap, action, now, settings, inputs):
+    _require_reason(inputs, "转为四议两公开事项须说明理由")
+    return _move(snap, action, ProposalState.escalated, None, "转为四议两公开事项办理")
+
+
+def _withdraw(snap, action, now, settings, inputs):
+    return _move(snap, action, ProposalState.withdrawn, None, "提案人撤回提案")
+
+
+_RULES = {
+    Action.publish: _publish,
+    Action.cosign: _cosign,
+    Action.take_to_review: _take_to_review,
+    Action.expire: _expire,
+    Action.accept: _accept,
+    Action.decline: _decline,
+    Action.merge: _merge,
+    Action.assign: _assign,
+    Action.extend: _extend,
+    Action.return_assignment: _return_assignment,
+    Action.answer: _answer,
+    Action.rate: _rate,
+    Action.escalate: _escalate,
+    Action.withdraw: _withdraw,
+}

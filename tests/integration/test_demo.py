@@ -1,0 +1,38 @@
+"""The demo street: loaded once on an empty database, and every README login works."""
+import re
+
+from app.auth.models import User
+from app.community.demo import DEMO_LOGINS, DEMO_PASSWORD
+from app.community.models import Community, Household
+from tests.conftest import ROOT
+
+
+def test_seed_demo_once_and_every_login_works(app, client, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert Community.query.count() == 2
+    for community in Community.query:
+        residents = User.query.filter_by(community_id=community.id).count()
+        assert residents >= 200
+        assert Household.query.filter_by(community_id=community.id).count() >= 60
+        sizes = {b.preset: len(b.voting_members) for b in community.bodies}
+        assert len(sizes) == 7
+        assert sizes["party_branch_committee"] == 5 and sizes["supervisory_committee"] == 3
+        assert sizes["representatives_assembly"] == 30 and sizes["party_members_assembly"] == 40
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "not loaded" in again.output
+    assert Community.query.count() == 2
+
+    for phone, _name, _key in DEMO_LOGINS:
+        response = client.post("/auth/login", data={"phone": phone, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, phone
+        client.post("/auth/logout")
+
+
+def test_readme_lists_every_demo_login():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| role | phone | password |" in readme
+    rows = re.findall(r"^\|\s*[^|]+\|\s*(1\d{10})\s*\|\s*(\S+)\s*\|", readme, re.M)
+    assert {phone for phone, _ in rows} == {phone for phone, _, _ in DEMO_LOGINS}
+    assert {password for _, password in rows} == {DEMO_PASSWORD}

@@ -1,0 +1,101 @@
+"""The frame every page shares: Chinese, health, errors without tracebacks, security headers."""
+import pytest
+
+from app.core.audit import AuditEvent, record
+from app.core.errors import DomainError
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_home_is_chinese_and_mobile_ready(client, make):
+    make.community("阳光社区")
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    assert 'name="viewport"' in page
+    assert "阳光社区" in page and "登录" in page
+
+
+def test_security_headers(client, db):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.get_data(as_text=True)  # nothing inline the CSP would block
+
+
+def test_not_found_is_a_chinese_page(client, db):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "找不到该页面或记录" in response.get_data(as_text=True)
+
+
+@pytest.fixture()
+def own_app(database_url, db):
+    """An app of its own, so a test may add routes after the shared one served requests."""
+    from app import create_app
+
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                       "PROPAGATE_EXCEPTIONS": False})
+
+
+def test_unexpected_error_shows_no_traceback(own_app):
+    @own_app.route("/_boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = own_app.test_client().get("/_boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "系统出现问题" in page and "secret internals" not in page and "Traceback" not in page
+
+
+def test_domain_errors_render_as_pages(own_app):
+    @own_app.route("/_refuse")
+    def refuse():
+        raise DomainError("不可以这样做。", code="nope", status=409)
+
+    response = own_app.test_client().get("/_refuse")
+    assert response.status_code == 409 and "不可以这样做" in response.get_data(as_text=True)
+
+
+def test_csrf_is_required_on_forms(app, make):
+    community = make.community()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        response = client.post("/auth/register", data={"phone": "13800000000", "name": "x",
+                                                       "community_id": community.id})
+        assert response.status_code == 400
+        assert "CSRF" in response.get_data(as_text=True) or "请求有误" in response.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_audit_log_is_append_only(db):
+    event = record("test.happened", reason="为什么")
+    db.session.commit()
+    event.reason = "改过"
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(AuditEvent.query.one())
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    assert AuditEvent.query.one().reason == "为什么"
+
+
+def test_audit_export(client, make, auth):
+    community = make.community()
+    admin = make.user(community, roles=["admin"])
+    record("something.changed", actor=admin, community_id=community.id, reason="因为")
+    from app.extensions import db
+
+    db.session.commit()
+    auth(client, admin)
+    response = client.get(f"/c/{community.id}/admin/audit.csv")
+    assert response.mimetype == "text/csv"
+    assert "something.changed" in response.get_data(as_text=True)

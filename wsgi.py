@@ -1,0 +1,24 @@
+"""Entry point: `python wsgi.py` (what `make run` does) or `gunicorn -k gevent -w 1 wsgi:app`.
+
+gevent must patch the standard library before anything else is imported.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+from psycogreen.gevent import patch_psycopg  # noqa: E402
+
+patch_psycopg()  # PostgreSQL waits yield to other greenlets instead of blocking the process
+
+import os  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f"Yishi is serving on http://{host}:{port}", flush=True)
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1")
