@@ -37,7 +37,7 @@ vendor: node_modules/.installed
 
 db: setup
 	mkdir -p instance
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.

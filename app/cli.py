@@ -27,4 +27,4 @@ def register(app):
         """Upgrade the database to the newest migration (alias of `flask db upgrade`)."""
         from flask_migrate import upgrade
 
-        upgrade(directory=current_app.extensions["migrate"].directory)
+        upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")

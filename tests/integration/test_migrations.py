@@ -29,7 +29,7 @@ def _check(url):
     from app.extensions import db
 
     with app.app_context():
-        upgrade(directory=MIGRATIONS)
+        upgrade(directory=MIGRATIONS, revision="heads")
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "communities", "bodies", "memberships", "audit_events"} <= tables
         with db.engine.connect() as conn:
@@ -37,7 +37,7 @@ def _check(url):
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(directory=MIGRATIONS, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        upgrade(directory=MIGRATIONS)
+        upgrade(directory=MIGRATIONS, revision="heads")
         db.session.remove()
         db.engine.dispose()
 
