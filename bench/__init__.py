@@ -1,0 +1,1 @@
+"""Benchmarks: each script measures one path beside a bare baseline in the same run."""
