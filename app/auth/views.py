@@ -1,7 +1,7 @@
 """Account pages: sign up, log in and out, activate, change password, profile."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from wtforms.fields.choices import SelectChoice
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from app.auth import operations
 from app.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm

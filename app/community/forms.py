@@ -1,11 +1,11 @@
 """Forms of the community admin pages."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
-from app.community.models import MemberRole
+from app.community.models import HandlerKind, MemberRole
 
 
 class ImportRegisterForm(FlaskForm):
@@ -33,3 +33,14 @@ class AddMemberForm(FlaskForm):
 class UpdateMemberForm(FlaskForm):
     role = SelectField("身份", choices=[SelectChoice(r.value, r.label) for r in MemberRole])
     is_voting = BooleanField("有表决权")
+
+
+class CreateHandlerOrgForm(FlaskForm):
+    name = StringField("单位名称", validators=[DataRequired(message="请填写单位名称。")])
+    kind = SelectField("类型", choices=[SelectChoice(k.value, k.label) for k in HandlerKind])
+    community_id = SelectField("服务范围", coerce=int, validate_choice=False)
+
+
+class AddHandlerPersonForm(FlaskForm):
+    phone = StringField("承办人手机号", validators=[DataRequired(message="请输入手机号。"),
+                                               Regexp(r"^1\d{10}$", message="请输入 11 位手机号码。")])

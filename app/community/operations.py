@@ -131,3 +131,55 @@ def reissue_activation_codes(actor, community, user_ids=None):
                  count=len(pairs), user_ids=[u.id for u, _ in pairs])
     return pairs
 
+
+
+def can_manage_handlers(user, street, community=None):
+    """Street admins manage every organisation; a community admin those of their community."""
+    if user.is_street_admin_of(street.id):
+        return True
+    return community is not None and user.is_admin_of(community)
+
+
+def create_handler_org(actor, street, *, name, kind, community=None):
+    from app.community.models import HandlerKind, HandlerOrg
+    from app.core.sanitize import clean_text
+
+    require(can_manage_handlers(actor, street, community), "只有街道或社区管理员可以管理承办单位。")
+    name = clean_text(name, 64)
+    if not name:
+        raise Invalid("请填写单位名称。")
+    try:
+        kind = HandlerKind(kind)
+    except ValueError:
+        raise Invalid("请选择单位类型。") from None
+    if HandlerOrg.query.filter_by(street_id=street.id, name=name).first():
+        raise Conflict(f"已有名为“{name}”的承办单位。")
+    org = HandlerOrg(street=street, community_id=community.id if community else None, kind=kind,
+                     name=name)
+    db.session.add(org)
+    audit.record("handler_org.created", actor=actor, obj=org,
+                 community_id=community.id if community else None, kind=kind.value, name=name)
+    return org
+
+
+def add_handler_person(actor, org, phone):
+    from app.community.models import HandlerMember
+
+    require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
+    user = User.query.filter_by(phone=(phone or "").strip()).first()
+    if user is None:
+        raise NotFound("没有这个手机号的用户，请先让对方注册。", code="no_such_user")
+    if org.has_member(user):
+        raise Conflict(f"{user.name} 已是{org.name}的承办人。")
+    link = HandlerMember(org=org, user=user)
+    db.session.add(link)
+    audit.record("handler_org.person_added", actor=actor, obj=org, user_id=user.id)
+    notify([user], f"您已被设为{org.name}的承办人，可以在“承办”页面处理交办的事项。")
+    return link
+
+
+def remove_handler_person(actor, link):
+    org = link.org
+    require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
+    audit.record("handler_org.person_removed", actor=actor, obj=org, user_id=link.user_id)
+    db.session.delete(link)

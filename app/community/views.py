@@ -1,15 +1,18 @@
 """Community pages: the community home, and the admin pages for residents, bodies, register, audit."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from wtforms.fields.choices import SelectChoice
 from flask_login import current_user, login_required
 from sqlalchemy import or_
+from wtforms.fields.choices import SelectChoice
 
 from app.auth import operations as auth_ops
 from app.auth.forms import RejectForm
 from app.auth.models import User, UserState
 from app.community import operations, rules
-from app.community.forms import AddMemberForm, BodyRuleForm, ImportRegisterForm, UpdateMemberForm
-from app.community.models import Community, Membership, Street
+from app.community.forms import (
+    AddHandlerPersonForm, AddMemberForm, BodyRuleForm, CreateHandlerOrgForm, ImportRegisterForm,
+    UpdateMemberForm,
+)
+from app.community.models import Community, HandlerMember, HandlerOrg, Membership, Street
 from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import commit, get_or_404
@@ -256,3 +259,78 @@ def street(street_id):
             "bodies": len(community.bodies),
         }
     return render_template("community/street.html", street=street, counts=counts)
+
+
+@bp.route("/street/<int:street_id>/handlers", methods=["GET", "POST"])
+@login_required
+def handlers(street_id):
+    """承办单位: the organisations proposals are assigned to, and their people."""
+    street = get_or_404(Street, street_id, "找不到该街道。")
+    managed = [c for c in street.communities if current_user.is_admin_of(c)]
+    require(current_user.is_street_admin_of(street.id) or managed, "只有街道或社区管理员可以管理承办单位。")
+    form = CreateHandlerOrgForm()
+    scopes = ([SelectChoice(0, "全街道")] if current_user.is_street_admin_of(street.id) else []) + \
+        [SelectChoice(c.id, c.name) for c in managed]
+    form.community_id.choices = scopes
+    status = 200
+    if form.validate_on_submit():
+        community = db.session.get(Community, form.community_id.data) if form.community_id.data else None
+        if community is not None and community.street_id != street.id:
+            raise NotFound("找不到该社区。")
+        try:
+            org = operations.create_handler_org(current_user, street, name=form.name.data,
+                                                kind=form.kind.data, community=community)
+            commit()
+            flash(f"已添加承办单位“{org.name}”。", "success")
+            return redirect(url_for(".handlers", street_id=street.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+    elif form.errors:
+        status = 422
+    orgs = [o for o in HandlerOrg.query.filter_by(street_id=street.id).order_by(HandlerOrg.id)
+            if operations.can_manage_handlers(current_user, street, o.community)]
+    return render_template("community/handlers.html", street=street, orgs=orgs, form=form,
+                           person_form=AddHandlerPersonForm()), status
+
+
+def _load_org(street_id, org_id):
+    org = db.session.get(HandlerOrg, org_id)
+    if org is None or org.street_id != street_id:
+        raise NotFound("找不到该承办单位。")
+    if not operations.can_manage_handlers(current_user, org.street, org.community):
+        raise NotFound("找不到该承办单位。")
+    return org
+
+
+@bp.route("/street/<int:street_id>/handlers/<int:org_id>/people", methods=["POST"])
+@login_required
+def add_handler_person(street_id, org_id):
+    org = _load_org(street_id, org_id)
+    form = AddHandlerPersonForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        try:
+            link = operations.add_handler_person(current_user, org, form.phone.data)
+            commit()
+            flash(f"已将 {link.user.name} 设为{org.name}的承办人。", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for(".handlers", street_id=street_id))
+
+
+@bp.route("/street/<int:street_id>/handlers/<int:org_id>/people/<int:link_id>/remove", methods=["POST"])
+@login_required
+def remove_handler_person(street_id, org_id, link_id):
+    org = _load_org(street_id, org_id)
+    link = db.session.get(HandlerMember, link_id)
+    if link is None or link.org_id != org.id:
+        raise NotFound("找不到该承办人。")
+    name = link.user.name
+    operations.remove_handler_person(current_user, link)
+    commit()
+    flash(f"已将 {name} 移出{org.name}。", "success")
+    return redirect(url_for(".handlers", street_id=street_id))
