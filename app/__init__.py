@@ -86,10 +86,18 @@ def _register_blueprints(app):
     from app.core.views import bp as core_bp
     from app.extensions import socketio
     from app.meetings.events import LiveNamespace
+    from app.meetings.views import bp as meetings_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(community_bp)
+    from app.votes.views import bp as votes_bp
+
+    app.register_blueprint(votes_bp)
+    from app.proposals.views import bp as proposals_bp
+
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(meetings_bp)
     register_api(app)
     # The extension object outlives one app (tests build several): register the namespace once.
     if "/live" not in {h.namespace for h in socketio.namespace_handlers}:

@@ -5,3 +5,12 @@ from app.community.models import (  # noqa: F401
 )
 from app.core.audit import AuditEvent  # noqa: F401
 from app.core.notify import Notification  # noqa: F401
+from app.votes.models import Consultation, ConsultationResponse  # noqa: F401
+from app.meetings.models import (  # noqa: F401
+    AgendaItem, Attendance, ChatMessage, ConveneRequest, ConveneSupporter, Meeting, MeetingMember,
+    MinutesSignature, Speaker,
+)
+from app.proposals.models import (  # noqa: F401
+    Proposal, ProposalAttachment, ProposalComment, ProposalCosign, ProposalFollow, ProposalReply,
+    ProposalSettings, ProposalTerm,
+)

@@ -6,6 +6,9 @@ from app.extensions import api, csrf
 # Each area's API module exposes blueprints(); listed here once.
 API_MODULES = [
     "app.api.auth",
+    "app.api.consultations",
+    "app.api.proposals",
+    "app.api.meetings",
 ]
 
 

@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     phone = db.Column(db.String(20), nullable=False, unique=True)
     name = db.Column(db.String(64), nullable=False)
+    email = db.Column(db.String(255), nullable=True)  # optional: notifications by mail when SMTP is set
     password_hash = db.Column(db.String(255), nullable=True)  # None until activated
     state = db.Column(db.Enum(UserState, native_enum=False, length=16,
                               values_callable=lambda e: [m.value for m in e]),

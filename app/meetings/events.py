@@ -1,13 +1,31 @@
-"""Socket.IO namespace /live: commands in, facts out, every handler checks its caller."""
+"""Socket.IO namespace /live: commands in, facts out, every handler checks its caller.
+
+Every command: validate the payload, load the meeting the caller may see (404 otherwise), call one
+operation (which checks the caller's role), commit, then acknowledge. Facts reach the room
+`meeting:<id>` only after the commit (operations queue them with `after_commit`).
+"""
+import logging
+from collections import defaultdict
+
 from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace
+from flask_socketio import Namespace, join_room, leave_room
+
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken
+from app.core.errors import DomainError, Invalid
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 # sid -> user id, per process: a socket lives in exactly one process.
 _connected = {}
+# sid -> meeting ids it joined, and (meeting id, user id) -> sockets here: a member who closes
+# one of two tabs is still present. Bookkeeping of this process's sockets only; the database
+# stays the truth about the room.
+_joined = defaultdict(set)
+_sockets = defaultdict(set)
 
 
 def socket_user():
@@ -16,6 +34,51 @@ def socket_user():
 
     user_id = _connected.get(request.sid)
     return db.session.get(User, user_id) if user_id else None
+
+
+def _ok(**data):
+    return {"ok": True, **data}
+
+
+def _error(exc):
+    return {"ok": False, "error": exc.to_dict()}
+
+
+def _int(data, key, required=True):
+    value = data.get(key) if isinstance(data, dict) else None
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"缺少或无效的参数：{key}", code="invalid_payload")
+    return value
+
+
+def command(handler):
+    """Run one command for the caller and answer with an acknowledgement; never raise."""
+
+    def run(self, data=None):
+        from app.meetings import operations
+
+        try:
+            user = socket_user()
+            if user is None:
+                raise DomainError("请先登录。", code="unauthorized", status=401)
+            meeting = operations.load_meeting(user, _int(data, "meeting_id"))
+            result = handler(self, user, meeting, data) or {}
+            db.session.commit()
+            return _ok(**result)
+        except DomainError as exc:
+            db.session.rollback()
+            return _error(exc)
+        except Exception:  # noqa: BLE001 - a socket must always get its answer
+            db.session.rollback()
+            log.exception("live command %s failed", handler.__name__)
+            return _error(DomainError("系统出现问题，请稍后再试。", code="server_error", status=500))
+        finally:
+            db.session.remove()
+
+    run.__name__ = handler.__name__
+    return run
 
 
 class LiveNamespace(Namespace):
@@ -34,4 +97,129 @@ class LiveNamespace(Namespace):
         db.session.remove()
 
     def on_disconnect(self, reason=None):
-        _connected.pop(request.sid, None)
+        from app.meetings import operations
+
+        sid = request.sid
+        user_id = _connected.pop(sid, None)
+        for meeting_id in _joined.pop(sid, set()):
+            sockets = _sockets[(meeting_id, user_id)]
+            sockets.discard(sid)
+            if sockets:
+                continue
+            _sockets.pop((meeting_id, user_id), None)
+            try:
+                if operations.leave_online(user_id, meeting_id):
+                    db.session.commit()
+            except Exception:  # noqa: BLE001 - a disconnect has nobody to answer
+                db.session.rollback()
+                log.exception("could not record that user %s left meeting %s", user_id, meeting_id)
+        db.session.remove()
+
+    # -- joining ---------------------------------------------------------------
+    @command
+    def on_join(self, user, meeting, data):
+        from app.meetings import operations, room
+
+        join_room(meeting.room)
+        _joined[request.sid].add(meeting.id)
+        _sockets[(meeting.id, user.id)].add(request.sid)
+        try:
+            operations.join_online(user, meeting)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # a second tab checked in at the same instant: it is done
+            meeting = operations.load_meeting(user, meeting.id)
+        return {"state": room.state(meeting, user)}
+
+    @command
+    def on_leave(self, user, meeting, data):
+        leave_room(meeting.room)
+        _joined[request.sid].discard(meeting.id)
+        sockets = _sockets[(meeting.id, user.id)]
+        sockets.discard(request.sid)
+        if not sockets:
+            from app.meetings import operations
+
+            operations.leave_online(user.id, meeting.id)
+        return {}
+
+    # -- the chair's commands ------------------------------------------------------
+    @command
+    def on_start_meeting(self, user, meeting, data):
+        from app.meetings import operations
+
+        operations.start(user, meeting)
+        return {"state": meeting.state.value}
+
+    @command
+    def on_next_item(self, user, meeting, data):
+        from app.meetings import operations
+
+        index = _int(data, "index", required=False)
+        return {"index": operations.next_item(user, meeting, index)}
+
+    @command
+    def on_give_floor(self, user, meeting, data):
+        from app.meetings import operations
+
+        operations.give_floor(user, meeting, _int(data, "speaker_id", required=False))
+        return {}
+
+    @command
+    def on_end_floor(self, user, meeting, data):
+        from app.meetings import operations
+
+        operations.end_floor(user, meeting)
+        return {}
+
+    @command
+    def on_add_speaker(self, user, meeting, data):
+        from app.meetings import operations
+
+        speaker = operations.add_speaker(user, meeting, _int(data, "user_id"))
+        return {"speaker_id": speaker.id}
+
+    @command
+    def on_hide_chat(self, user, meeting, data):
+        from app.meetings import operations
+
+        reason = data.get("reason") if isinstance(data.get("reason"), str) else None
+        operations.hide_chat(user, meeting, _int(data, "message_id"), reason)
+        return {}
+
+    @command
+    def on_end_meeting(self, user, meeting, data):
+        from app.meetings import operations
+
+        operations.end_meeting(user, meeting)
+        return {"state": meeting.state.value}
+
+    # -- the secretary's ---------------------------------------------------------
+    @command
+    def on_check_in(self, user, meeting, data):
+        """The secretary checks in `user_id`; a member checks in themself with the hall's `token`."""
+        from app.meetings import operations
+
+        if "user_id" not in data and isinstance(data.get("token"), str):
+            return {"changed": operations.check_in_hall(user, meeting, data["token"])}
+        return {"changed": operations.check_in(user, meeting, _int(data, "user_id"))}
+
+    # -- every member's ------------------------------------------------------------
+    @command
+    def on_raise_hand(self, user, meeting, data):
+        from app.meetings import operations
+
+        return {"speaker_id": operations.raise_hand(user, meeting).id}
+
+    @command
+    def on_lower_hand(self, user, meeting, data):
+        from app.meetings import operations
+
+        operations.lower_hand(user, meeting)
+        return {}
+
+    @command
+    def on_chat(self, user, meeting, data):
+        from app.meetings import operations
+
+        return {"message_id": operations.post_chat(user, meeting, data.get("text")).id}

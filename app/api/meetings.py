@@ -1,0 +1,155 @@
+"""API: meetings of a body — create, read, agenda, announce."""
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api import ErrorSchema
+from app.api.fields import UtcDateTime
+from app.api.security import BEARER, api_user, token_required
+from app.core.db import commit
+from app.core.errors import Invalid
+from app.meetings import operations
+from app.meetings.workflow import MeetingMode
+
+blp = Blueprint("api_meetings", __name__, url_prefix="/meetings", description="会议")
+
+
+def blueprints():
+    return [blp]
+
+
+def _naive_utc(value):
+    from datetime import timezone
+
+    if value.tzinfo is None:
+        raise Invalid("start_dt 须带时区，例如 2026-12-01T09:00:00+08:00。", code="invalid",
+                      details={"start_dt": ["须带时区"]})
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class ItemSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    position = ma.fields.Integer(dump_only=True)
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
+    kind = ma.fields.String(dump_only=True)
+    proposal_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
+    matter_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
+
+
+class MeetingSchema(ma.Schema):
+    id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    body_id = ma.fields.Integer()
+    body = ma.fields.Function(lambda m: m.body.name)
+    title = ma.fields.String()
+    start_dt = UtcDateTime()
+    place = ma.fields.String()
+    mode = ma.fields.Function(lambda m: m.mode.value)
+    video_url = ma.fields.String(allow_none=True)
+    notice_text = ma.fields.String(allow_none=True)
+    state = ma.fields.Function(lambda m: m.state.value)
+    current_item = ma.fields.Integer()
+    speaker_limit_seconds = ma.fields.Integer()
+    announced_dt = UtcDateTime(allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(ItemSchema))
+    room_url = ma.fields.Function(lambda m: f"/meetings/{m.id}/room")
+
+
+class CreateMeeting(ma.Schema):
+    body_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    start_dt = ma.fields.AwareDateTime(required=True, metadata={"description": "带时区的 ISO 8601 时间"})
+    place = ma.fields.String(load_default="", validate=ma.validate.Length(max=120))
+    mode = ma.fields.String(load_default=MeetingMode.HYBRID.value,
+                            validate=ma.validate.OneOf([m.value for m in MeetingMode]))
+    video_url = ma.fields.URL(load_default=None, allow_none=True)
+    notice_text = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
+    speaker_limit_seconds = ma.fields.Integer(load_default=180, validate=ma.validate.Range(min=30, max=3600))
+    items = ma.fields.List(ma.fields.Nested(ItemSchema), load_default=list)
+
+
+class AnnounceRequest(ma.Schema):
+    notice_text = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
+
+
+ERRORS = (400, 401, 403, 404, 409, 422)
+
+
+def _errors(fn):
+    for status in ERRORS:
+        fn = blp.alt_response(status, schema=ErrorSchema)(fn)
+    return fn
+
+
+@blp.route("")
+class Meetings(MethodView):
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.arguments(CreateMeeting)
+    @blp.response(201, MeetingSchema)
+    @_errors
+    def post(self, data):
+        """Create a draft meeting of a body, optionally with its agenda."""
+        user = api_user()
+        body = operations.load_body(user, data["body_id"])
+        meeting = operations.create_meeting(
+            user, body, title=data["title"], start_dt=_naive_utc(data["start_dt"]), place=data["place"],
+            mode=data["mode"], video_url=data["video_url"], notice_text=data["notice_text"],
+            speaker_limit_seconds=data["speaker_limit_seconds"])
+        for item in data["items"]:
+            operations.add_item(user, meeting, **item)
+        commit()
+        return meeting
+
+
+@blp.route("/<int:meeting_id>")
+class MeetingResource(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, MeetingSchema)
+    @_errors
+    @token_required
+    def get(self, meeting_id):
+        """A meeting with its agenda (members, chair, secretary, staff; observers of public bodies)."""
+        return operations.load_meeting(api_user(), meeting_id)
+
+
+@blp.route("/<int:meeting_id>/agenda")
+class Agenda(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, ItemSchema(many=True))
+    @_errors
+    @token_required
+    def get(self, meeting_id):
+        """The ordered agenda."""
+        return operations.load_meeting(api_user(), meeting_id).items
+
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.arguments(ItemSchema)
+    @blp.response(201, ItemSchema)
+    @_errors
+    def post(self, data, meeting_id):
+        """Add an item at the end of the agenda (before the meeting starts)."""
+        user = api_user()
+        item = operations.add_item(user, operations.load_meeting(user, meeting_id), **data)
+        commit()
+        return item
+
+
+@blp.route("/<int:meeting_id>/announce")
+class Announce(MethodView):
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.arguments(AnnounceRequest)
+    @blp.response(200, MeetingSchema)
+    @_errors
+    def post(self, data, meeting_id):
+        """Send the notice: refused (422 `notice_too_short`) when the start is inside the notice period."""
+        user = api_user()
+        meeting = operations.load_meeting(user, meeting_id)
+        if data.get("notice_text") and meeting.can_organise(user):
+            meeting.notice_text = data["notice_text"]
+        operations.announce(user, meeting)
+        commit()
+        return meeting

@@ -1,0 +1,492 @@
+"""API: residents' proposals — list, write, co-sign, review, assign, answer, rate, comment."""
+import marshmallow as ma
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api import ErrorSchema
+from app.api.fields import UtcDateTime
+from app.api.security import BEARER, api_user, token_required
+from app.core.db import commit
+from app.core.errors import Invalid
+from app.core.permissions import load_community
+from app.core.timeutil import utcnow
+from app.proposals import operations
+from app.proposals.workflow import DeclineGround, ProposalState, Rating, ReplyCategory
+
+blp = Blueprint("api_proposals", __name__, url_prefix="/proposals", description="居民提案")
+
+
+def blueprints():
+    return [blp]
+
+
+# -- schemas -------------------------------------------------------------------
+
+class DeadlineSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "window | review | assign | reply"})
+    label = ma.fields.String()
+    due_dt = UtcDateTime()
+    seconds_left = ma.fields.Integer()
+    is_overdue = ma.fields.Boolean()
+
+
+class ReplySchema(ma.Schema):
+    category = ma.fields.String(metadata={"description": "A B C D"})
+    category_label = ma.fields.String()
+    body = ma.fields.String()
+    reason = ma.fields.String(allow_none=True)
+    org = ma.fields.String(allow_none=True)
+    is_late = ma.fields.Boolean()
+    created_dt = UtcDateTime()
+    rating = ma.fields.String(allow_none=True)
+    rating_label = ma.fields.String(allow_none=True)
+
+
+class EventSchema(ma.Schema):
+    action = ma.fields.String()
+    label = ma.fields.String()
+    actor = ma.fields.String(allow_none=True)
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    created_dt = UtcDateTime()
+
+
+class ProposalSchema(ma.Schema):
+    id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    title = ma.fields.String()
+    category = ma.fields.String()
+    problem = ma.fields.String()
+    suggestion = ma.fields.String()
+    place = ma.fields.String()
+    state = ma.fields.String(metadata={"description": "effective state (expiry derived from time)"})
+    state_label = ma.fields.String()
+    author = ma.fields.Dict()
+    cosign_count = ma.fields.Integer()
+    cosign_threshold = ma.fields.Integer()
+    published_dt = UtcDateTime(allow_none=True)
+    deadline = ma.fields.Nested(DeadlineSchema, allow_none=True)
+    handler_org = ma.fields.String(allow_none=True)
+    is_extended = ma.fields.Boolean()
+    rehandle_count = ma.fields.Integer()
+    decline_ground = ma.fields.String(allow_none=True)
+    decline_reason = ma.fields.String(allow_none=True)
+    merged_into_id = ma.fields.Integer(allow_none=True)
+    rating = ma.fields.String(allow_none=True)
+    replies = ma.fields.List(ma.fields.Nested(ReplySchema))
+    attachments = ma.fields.List(ma.fields.Dict())
+    cosigner_ratings = ma.fields.Dict(metadata={"description": "co-signers' ratings of the latest reply"})
+    allowed_actions = ma.fields.List(ma.fields.String(),
+                                     metadata={"description": "what the caller may do now"})
+    url = ma.fields.String()
+
+
+class ProposalDetailSchema(ProposalSchema):
+    timeline = ma.fields.List(ma.fields.Nested(EventSchema))
+
+
+class ProposalPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ProposalSchema))
+    total = ma.fields.Integer()
+    is_capped = ma.fields.Boolean(metadata={"description": "searches count at most 1000"})
+    page = ma.fields.Integer()
+    pages = ma.fields.Integer()
+
+
+class ListArgs(ma.Schema):
+    community_id = ma.fields.Integer(metadata={"description": "default: the caller's community"})
+    state = ma.fields.String(validate=ma.validate.OneOf([s.value for s in ProposalState]))
+    category = ma.fields.String()
+    mine = ma.fields.Boolean(load_default=False)
+    overdue = ma.fields.Boolean(load_default=False)
+    q = ma.fields.String(validate=ma.validate.Length(max=100))
+    handling = ma.fields.Boolean(load_default=False, metadata={
+        "description": "handlers: the proposals assigned to your organisations, awaiting a reply"})
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class CreateArgs(ma.Schema):
+    community_id = ma.fields.Integer()
+    title = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
+    category = ma.fields.String(required=True)
+    problem = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+    suggestion = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+    place = ma.fields.String(load_default="", validate=ma.validate.Length(max=120))
+
+
+class ReviewArgs(ma.Schema):
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(["accept", "decline", "merge"]))
+    ground = ma.fields.String(validate=ma.validate.OneOf([g.value for g in DeclineGround]),
+                              metadata={"description": "decline: one of the stated grounds"})
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=3000))
+    target_id = ma.fields.Integer(metadata={"description": "merge: the earlier proposal"})
+
+
+class AssignArgs(ma.Schema):
+    org_id = ma.fields.Integer(required=True)
+    days = ma.fields.Integer(metadata={"description": "shorter than the default, if wanted"})
+
+
+class ExtendArgs(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=3000))
+    days = ma.fields.Integer()
+
+
+class ReasonArgs(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=3000))
+
+
+class AnswerArgs(ma.Schema):
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf([c.value for c in ReplyCategory]))
+    body = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=3000))
+
+
+class RateArgs(ma.Schema):
+    rating = ma.fields.String(required=True, validate=ma.validate.OneOf([r.value for r in Rating]))
+
+
+class CommentArgs(ma.Schema):
+    body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=3000))
+
+
+class CommentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    author = ma.fields.String()
+    body = ma.fields.String(allow_none=True, metadata={"description": "null when hidden"})
+    is_hidden = ma.fields.Boolean()
+    hidden_reason = ma.fields.String(allow_none=True)
+    created_dt = UtcDateTime()
+
+
+class SimilarArgs(ma.Schema):
+    community_id = ma.fields.Integer()
+    q = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
+
+
+class SimilarSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    state = ma.fields.String()
+    score = ma.fields.Float()
+
+
+# -- helpers -------------------------------------------------------------------
+
+def _community(community_id):
+    user = api_user()
+    cid = community_id or user.community_id
+    if cid is None:
+        raise Invalid("请指定 community_id。", code="community_required")
+    return load_community(user, cid)
+
+
+def _dump(p, user, detail=False):
+    now = utcnow()
+    state = p.effective_state(now)
+    data = {
+        "id": p.id, "community_id": p.community_id, "title": p.title, "category": p.category,
+        "problem": p.problem, "suggestion": p.suggestion, "place": p.place,
+        "state": state.value, "state_label": state.label,
+        "author": {"id": p.author_id, "name": p.author.name},
+        "cosign_count": p.cosign_count, "cosign_threshold": p.settings.cosign_threshold,
+        "published_dt": p.published_dt, "deadline": p.deadline(now),
+        "handler_org": p.handler_org.name if p.handler_org else None,
+        "is_extended": p.is_extended, "rehandle_count": p.rehandle_count,
+        "decline_ground": p.decline_ground, "decline_reason": p.decline_reason,
+        "merged_into_id": p.merged_into_id, "rating": p.rating,
+        "replies": [{"category": r.category, "category_label": r.category_label, "body": r.body,
+                     "reason": r.reason, "org": r.org.name if r.org else None,
+                     "is_late": r.is_late, "created_dt": r.created_dt, "rating": r.rating,
+                     "rating_label": r.rating_label or None} for r in p.replies],
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size,
+                         "url": url_for("proposals.attachment", community_id=p.community_id,
+                                        proposal_id=p.id, attachment_id=a.id)}
+                        for a in p.attachments],
+        "cosigner_ratings": operations.cosigner_ratings(p),
+        "allowed_actions": [a.value for a in operations.actions_for(p, user, now)],
+        "url": url_for("proposals.show", community_id=p.community_id, proposal_id=p.id),
+    }
+    if detail:
+        data["timeline"] = [{
+            "action": e.action, "label": operations.EVENT_LABELS.get(e.action, e.action),
+            "actor": e.actor.name if e.actor else None, "from_state": e.from_state,
+            "to_state": e.to_state, "reason": e.reason, "note": e.data.get("note"),
+            "created_dt": e.created_dt} for e in operations.timeline(p)]
+    return data
+
+
+def _load(proposal_id):
+    return operations.load_for_member(proposal_id, api_user())
+
+
+def _done(proposal):
+    commit()
+    return _dump(proposal, api_user(), detail=True)
+
+
+ERRORS = [(400, "bad input"), (401, "no token"), (403, "not allowed"), (404, "not found"),
+          (409, "wrong state or already done"), (422, "missing or invalid input")]
+
+
+def _document(view):
+    for status, description in ERRORS:
+        view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
+    return blp.doc(security=BEARER)(view)
+
+
+# -- endpoints -----------------------------------------------------------------
+
+@blp.route("")
+class Proposals(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, ProposalPageSchema)
+    @_document
+    def get(self, args):
+        """The community's proposals, newest first (filters, Chinese search, pagination)."""
+        if args["handling"]:
+            items, _ = operations.handler_queue(api_user())
+            return {"items": [_dump(p, api_user()) for p in items], "total": len(items),
+                    "is_capped": False, "page": 1, "pages": 1}
+        community = _community(args.pop("community_id", None))
+        page = operations.list_proposals(
+            community, api_user(), state=args.get("state"), category=args.get("category"),
+            mine=args["mine"], overdue=args["overdue"], q=args.get("q"), page=args["page"],
+            per_page=args["per_page"])
+        return {"items": [_dump(p, api_user()) for p in page.items], "total": page.total,
+                "is_capped": page.is_capped, "page": page.page, "pages": page.pages}
+
+    @blp.arguments(CreateArgs)
+    @blp.response(201, ProposalDetailSchema)
+    @_document
+    def post(self, args):
+        """Write a draft (publish it with POST /proposals/{id}/publish)."""
+        community = _community(args.pop("community_id", None))
+        proposal = operations.create_draft(api_user(), community, **args)
+        return _done(proposal)
+
+
+@blp.route("/similar")
+class Similar(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(SimilarArgs, location="query")
+    @blp.response(200, SimilarSchema(many=True))
+    @_document
+    def get(self, args):
+        """Published proposals whose titles look like q (Chinese two-character words)."""
+        community = _community(args.get("community_id"))
+        return [{"id": p.id, "title": p.title, "state": p.effective_state().value, "score": s}
+                for p, s in operations.similar_to(community, args["q"])]
+
+
+@blp.route("/<int:proposal_id>")
+class ProposalItem(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def get(self, proposal_id):
+        """One proposal with its replies and its whole trail."""
+        return _dump(_load(proposal_id), api_user(), detail=True)
+
+
+def _simple(name, operation, doc):
+    def post(self, proposal_id):
+        operation(api_user(), _load(proposal_id))
+        return _done(operations.load(proposal_id, user=api_user()))
+
+    post.__doc__ = doc
+    view = type(f"Proposal_{name}", (MethodView,), {
+        "decorators": [token_required],
+        "post": _document(blp.response(200, ProposalDetailSchema)(post)),
+    })
+    blp.route(f"/<int:proposal_id>/{name}")(view)
+
+
+_simple("publish", operations.publish, "Publish a draft for co-signing (author, verified).")
+_simple("cosign", operations.cosign, "Co-sign (附议): verified residents, once each.")
+_simple("take-to-review", operations.take_to_review, "Staff take a collecting proposal to review.")
+_simple("withdraw", operations.withdraw, "The author withdraws a draft or a collecting proposal.")
+
+
+@blp.route("/<int:proposal_id>/review")
+class Review(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(ReviewArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """Staff screen it: accept (立案), decline with a ground and explanation, or merge."""
+        proposal = _load(proposal_id)
+        if args["decision"] == "accept":
+            operations.accept(api_user(), proposal)
+        elif args["decision"] == "decline":
+            operations.decline(api_user(), proposal, args.get("ground"), args["reason"])
+        else:
+            operations.merge(api_user(), proposal, args.get("target_id"), args["reason"])
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/assign")
+class Assign(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(AssignArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """Staff assign it to a handler organisation with a reply deadline."""
+        proposal = _load(proposal_id)
+        operations.assign(api_user(), proposal, args["org_id"], args.get("days"))
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/extend")
+class Extend(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(ExtendArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """Extend the reply deadline once, with a reason (handler or staff)."""
+        proposal = _load(proposal_id)
+        operations.extend(api_user(), proposal, args["reason"], args.get("days"))
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/return")
+class Return(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(ReasonArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """The handler returns a wrong assignment within 5 days, with a reason."""
+        proposal = _load(proposal_id)
+        operations.return_assignment(api_user(), proposal, args["reason"])
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/answer")
+class Answer(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(AnswerArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """The handler's written reply with result category A/B/C/D (C needs a reason)."""
+        proposal = _load(proposal_id)
+        operations.answer(api_user(), proposal, args["category"], args["body"], args["reason"])
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/rate")
+class Rate(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(RateArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """The author rates the reply; the first 不满意 sends it back for re-handling."""
+        proposal = _load(proposal_id)
+        operations.rate(api_user(), proposal, args["rating"])
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/cosigner-rating")
+class CosignerRating(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(RateArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """A co-signer rates the latest reply (shown beside the author's; moves nothing)."""
+        proposal = _load(proposal_id)
+        operations.rate_as_cosigner(api_user(), proposal, args["rating"])
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/escalate")
+class Escalate(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(ReasonArgs)
+    @blp.response(200, ProposalDetailSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """Staff escalate it into a 四议两公开 matter, with a reason."""
+        proposal = _load(proposal_id)
+        operations.escalate(api_user(), proposal, args["reason"])
+        return _done(proposal)
+
+
+@blp.route("/<int:proposal_id>/follow")
+class Follow(MethodView):
+    decorators = [token_required]
+
+    @blp.response(204)
+    @_document
+    def post(self, proposal_id):
+        """Follow: hear of every change."""
+        operations.follow(api_user(), _load(proposal_id))
+        commit()
+
+    @blp.response(204)
+    @_document
+    def delete(self, proposal_id):
+        """Stop following."""
+        operations.unfollow(api_user(), _load(proposal_id))
+        commit()
+
+
+def _comment(c):
+    return {"id": c.id, "author": c.author.name, "body": None if c.is_hidden else c.body,
+            "is_hidden": c.is_hidden, "hidden_reason": c.hidden_reason, "created_dt": c.created_dt}
+
+
+@blp.route("/<int:proposal_id>/comments")
+class Comments(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, CommentSchema(many=True))
+    @_document
+    def get(self, proposal_id):
+        """Comments, oldest first; a hidden one keeps only the reason it was hidden."""
+        return [_comment(c) for c in operations.comments(_load(proposal_id))]
+
+    @blp.arguments(CommentArgs)
+    @blp.response(201, CommentSchema)
+    @_document
+    def post(self, args, proposal_id):
+        """Comment (Markdown, rendered through the one sanitiser on pages)."""
+        comment = operations.add_comment(api_user(), _load(proposal_id), args["body"])
+        commit()
+        return _comment(comment)
+
+
+@blp.route("/<int:proposal_id>/comments/<int:comment_id>/hide")
+class HideComment(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(ReasonArgs)
+    @blp.response(200, CommentSchema)
+    @_document
+    def post(self, args, proposal_id, comment_id):
+        """Staff hide a comment, with a reason (audited)."""
+        comment = operations.hide_comment(api_user(), _load(proposal_id), comment_id, args["reason"])
+        commit()
+        return _comment(comment)

@@ -1,0 +1,50 @@
+"""The minutes (会议纪要): drafted from what happened, plus the secretary's notes."""
+from app.auth.models import User
+from app.core.timeutil import format_local
+from app.extensions import db
+from app.meetings.models import Attendance, Speaker
+from app.meetings.workflow import SpeakerState, quorum_meter
+
+
+def draft(meeting):
+    """Markdown of the meeting as it stands; written into `minutes_text` (locked) when it ends."""
+    body = meeting.body
+    names = dict(db.session.execute(
+        db.select(User.id, User.name).where(User.id.in_([m.user_id for m in meeting.members] or [0]))).all())
+    rows = {a.user_id: a for a in Attendance.query.filter_by(meeting_id=meeting.id)}
+    voting = [m for m in meeting.members if m.is_voting]
+    hall = [names.get(m.user_id, "") for m in meeting.members if m.user_id in rows and rows[m.user_id].mode.value == "hall"]
+    online = [names.get(m.user_id, "") for m in meeting.members if m.user_id in rows and rows[m.user_id].mode.value == "online"]
+    absent = [names.get(m.user_id, "") for m in meeting.members if m.user_id not in rows]
+    present_voting = sum(1 for m in voting if m.user_id in rows)
+    meter = quorum_meter(body.rule, len(voting), present_voting)
+    lines = [
+        f"# {body.name}会议纪要：{meeting.title}",
+        "",
+        f"- 时间：{format_local(meeting.started_dt or meeting.start_dt)} 至 {format_local(meeting.ended_dt)}",
+        f"- 地点：{meeting.place or '线上'}（{meeting.mode.label}）",
+        f"- 出席：{meter.text}",
+        f"- 现场出席：{'、'.join(hall) or '无'}",
+        f"- 线上出席：{'、'.join(online) or '无'}",
+        f"- 缺席：{'、'.join(absent) or '无'}",
+        "",
+        "## 议程与发言",
+    ]
+    speeches = Speaker.query.filter(Speaker.meeting_id == meeting.id, Speaker.started_dt.isnot(None),
+                                    Speaker.state == SpeakerState.DONE).order_by(Speaker.started_dt).all()
+    speaker_names = dict(db.session.execute(
+        db.select(User.id, User.name).where(User.id.in_([s.user_id for s in speeches] or [0]))).all())
+    for index, item in enumerate(meeting.items):
+        lines.append("")
+        lines.append(f"### {index + 1}. {item.title}")
+        said = [s for s in speeches if s.item_index == index]
+        for s in said:
+            seconds = int(((s.ended_dt or s.started_dt) - s.started_dt).total_seconds())
+            where = "现场" if s.source.value == "hall" else "线上"
+            lines.append(f"- 发言：{speaker_names.get(s.user_id, '')}（{where}，{seconds // 60} 分 {seconds % 60} 秒）")
+        if not said:
+            lines.append("- 无发言记录")
+    lines += ["", "## 表决", "", "（本次会议没有表决记录）"]
+    if meeting.notes:
+        lines += ["", "## 记录员笔记", "", meeting.notes]
+    return "\n".join(lines) + "\n"

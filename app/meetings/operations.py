@@ -1,0 +1,657 @@
+"""Meeting operations: the only code that changes a meeting. Load → check → rule → change →
+audit → flush; the facts for the live room are emitted only after the commit."""
+from datetime import datetime
+
+from sqlalchemy import func
+
+from app.auth.models import User, UserState
+from app.community.models import Body, Household
+from app.core import audit
+from app.core.db import after_commit
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.notify import notify
+from app.core.sanitize import clean_text
+from app.core.timeutil import format_local, utcnow
+from app.extensions import db, socketio
+from app.meetings import workflow
+from app.meetings.models import (
+    AgendaItem, Attendance, ChatMessage, ConveneRequest, ConveneSupporter, Meeting, MeetingMember,
+    MinutesSignature, Speaker, can_organise,
+)
+from app.meetings.workflow import AttendanceMode, MeetingMode, MeetingState, Refused, SpeakerState
+
+NAMESPACE = "/live"
+CHAT_MAX = 500
+
+
+def _refused(exc):
+    """A rule's refusal as the domain error views, API and events all understand."""
+    status = Conflict if exc.code in {"wrong_state", "already_queued", "already_signed"} else Invalid
+    return status(exc.message, code=exc.code)
+
+
+def _apply(rule, *args, **kwargs):
+    try:
+        return rule(*args, **kwargs)
+    except Refused as exc:
+        raise _refused(exc) from None
+
+
+def emit_after_commit(meeting_id, event, data):
+    """Tell the room once the change is committed, never before (and never on rollback)."""
+    after_commit(lambda: socketio.emit(event, data, namespace=NAMESPACE, to=f"meeting:{meeting_id}"))
+
+
+def _require(condition, message, code="forbidden"):
+    if not condition:
+        raise Forbidden(message, code=code)
+
+
+# -- loading ---------------------------------------------------------------------
+
+def load_meeting(user, meeting_id):
+    """The meeting if the user may see it; otherwise a 404, so nobody learns what exists elsewhere."""
+    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
+    if meeting is None or not meeting.can_view(user):
+        raise NotFound("找不到该会议。")
+    return meeting
+
+
+def meetings_of(user, community):
+    """Meetings this user may see in a community, newest first."""
+    query = Meeting.query.filter_by(community_id=community.id).order_by(Meeting.start_dt.desc())
+    return [m for m in query.limit(200) if m.can_view(user)]
+
+
+# -- preparing -------------------------------------------------------------------
+
+def _check_details(title, start_dt, mode, video_url, limit):
+    title = clean_text(title, 120)
+    if not title:
+        raise Invalid("请填写会议名称。", code="title")
+    if not isinstance(start_dt, datetime):
+        raise Invalid("请填写会议时间。", code="start_dt")
+    try:
+        mode = MeetingMode(mode)
+    except ValueError:
+        raise Invalid("会议形式只能是现场、线上或现场 + 线上。", code="mode") from None
+    if video_url and not str(video_url).startswith(("https://", "http://")):
+        raise Invalid("视频会议链接须以 http:// 或 https:// 开头。", code="video_url")
+    _apply(workflow.check_limit, limit)
+    return title, mode
+
+
+def create_meeting(actor, body, *, title, start_dt, place="", mode=MeetingMode.HYBRID, video_url=None,
+                   notice_text=None, speaker_limit_seconds=180):
+    _require(can_organise(actor, body), "只有该组织的主持人、记录员或社区工作人员可以安排会议。")
+    title, mode = _check_details(title, start_dt, mode, video_url, speaker_limit_seconds)
+    meeting = Meeting(body=body, community_id=body.community_id, title=title, start_dt=start_dt,
+                      place=clean_text(place, 120), mode=mode, video_url=video_url or None,
+                      notice_text=notice_text or None, speaker_limit_seconds=speaker_limit_seconds,
+                      created_by_id=actor.id)
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record("meeting.created", actor=actor, obj=meeting, to_state=MeetingState.DRAFT, title=title)
+    return meeting
+
+
+def add_item(actor, meeting, *, title, description=None, proposal_id=None, matter_id=None):
+    _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
+    _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    title = clean_text(title, 200)
+    if not title:
+        raise Invalid("请填写议题名称。", code="title")
+    for value, name in ((proposal_id, "proposal_id"), (matter_id, "matter_id")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise Invalid("关联编号无效。", code=name)
+    kind = "proposal" if proposal_id else "matter" if matter_id else "discussion"
+    item = AgendaItem(meeting=meeting, position=len(meeting.items), title=title,
+                      description=(description or "").strip() or None, kind=kind,
+                      proposal_id=proposal_id, matter_id=matter_id)
+    db.session.add(item)
+    db.session.flush()
+    audit.record("meeting.item_added", actor=actor, obj=meeting, item_id=item.id, title=title)
+    return item
+
+
+def remove_item(actor, meeting, item_id):
+    _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
+    _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    if item is None:
+        raise NotFound("找不到该议题。")
+    meeting.items.remove(item)
+    for position, other in enumerate(meeting.items):
+        other.position = position
+    audit.record("meeting.item_removed", actor=actor, obj=meeting, item_id=item_id, title=item.title)
+
+
+def announce(actor, meeting, now=None):
+    """Send the notice: check the notice period, snapshot the members, tell them."""
+    now = now or utcnow()
+    _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以发出会议通知。")
+    target = _apply(workflow.transition, meeting.state, "announce")
+    body = meeting.body
+    _apply(workflow.check_notice, meeting.start_dt, now, body.rule.notice_days, body.name)
+    if not meeting.items:
+        raise Invalid("请先编排至少一项议程再发通知。", code="empty_agenda")
+    if body.rule.plan_with_notice and not (meeting.notice_text or "").strip():
+        raise Invalid(f"{body.name}须随通知将会议方案告知成员：请填写“通知正文 / 会议方案”。",
+                      code="plan_required")
+    members = [m for m in body.memberships if m.user.is_active]
+    for m in members:
+        db.session.add(MeetingMember(meeting=meeting, user_id=m.user_id, role=m.role, is_voting=m.is_voting))
+    meeting.state, meeting.announced_dt = target, now
+    for request in ConveneRequest.query.filter_by(body_id=body.id, answered_dt=None):
+        request.answered_dt, request.meeting_id = now, meeting.id
+    audit.record("meeting.announced", actor=actor, obj=meeting, from_state=MeetingState.DRAFT,
+                 to_state=target, members=len(members))
+    notify([m.user for m in members],
+           f"{body.name}将于 {format_local(meeting.start_dt)} 在{meeting.place or '线上'}召开：{meeting.title}",
+           f"/meetings/{meeting.id}")
+    return meeting
+
+
+def cancel(actor, meeting, reason):
+    _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以取消会议。")
+    reason = clean_text(reason, 500)
+    if not reason:
+        raise Invalid("请写明取消的原因。", code="reason")
+    before = meeting.state
+    meeting.state = _apply(workflow.transition, meeting.state, "cancel")
+    meeting.cancel_reason = reason
+    audit.record("meeting.cancelled", actor=actor, obj=meeting, from_state=before,
+                 to_state=meeting.state, reason=reason)
+    if before is MeetingState.ANNOUNCED:
+        notify([m.user for m in meeting.members], f"会议已取消：{meeting.title}（{reason}）",
+               f"/meetings/{meeting.id}")
+    return meeting
+
+
+# -- the live room -----------------------------------------------------------------
+
+def _require_chair(actor, meeting, message):
+    _require(meeting.can_chair(actor), message, code="chair_only")
+
+
+def start(actor, meeting, now=None):
+    _require(meeting.can_chair(actor) or meeting.can_record(actor), "只有主持人或记录员可以宣布开会。",
+             code="chair_only")
+    meeting.state = _apply(workflow.transition, meeting.state, "start")
+    meeting.started_dt = now or utcnow()
+    audit.record("meeting.started", actor=actor, obj=meeting, from_state=MeetingState.ANNOUNCED,
+                 to_state=MeetingState.LIVE)
+    emit_after_commit(meeting.id, "state", {"meeting_id": meeting.id, "state": meeting.state.value})
+    return meeting
+
+
+def _present_rows(meeting_id):
+    return db.session.execute(
+        db.select(Attendance.user_id, Attendance.mode)
+        .where(Attendance.meeting_id == meeting_id, Attendance.left_dt.is_(None))
+    ).all()
+
+
+def quorum(meeting):
+    """The meter, from two counts in the database."""
+    voting = db.select(MeetingMember.user_id).where(MeetingMember.meeting_id == meeting.id,
+                                                    MeetingMember.is_voting.is_(True))
+    members = db.session.scalar(db.select(func.count()).select_from(voting.subquery()))
+    present = db.session.scalar(
+        db.select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting.id,
+                                                   Attendance.left_dt.is_(None),
+                                                   Attendance.user_id.in_(voting)))
+    return workflow.quorum_meter(meeting.body.rule, members, present).as_dict()
+
+
+def presence(meeting):
+    """Who is present and how, and the quorum meter: the full picture `join` sends."""
+    return {"meeting_id": meeting.id,
+            "present": {str(user_id): mode.value for user_id, mode in _present_rows(meeting.id)},
+            "quorum": quorum(meeting)}
+
+
+FULL_PRESENCE_UP_TO = 300
+
+
+def presence_update(meeting, user_ids):
+    """What `presence_changed` carries: the whole list in a small room; in a big one only the
+    people who changed (`changes`: user id -> mode, or None for gone), read now from the database."""
+    data = {"meeting_id": meeting.id, "quorum": quorum(meeting)}
+    if data["quorum"]["members"] <= FULL_PRESENCE_UP_TO:
+        data["present"] = {str(user_id): mode.value for user_id, mode in _present_rows(meeting.id)}
+        return data
+    rows = dict(db.session.execute(
+        db.select(Attendance.user_id, Attendance.mode).where(
+            Attendance.meeting_id == meeting.id, Attendance.left_dt.is_(None),
+            Attendance.user_id.in_(user_ids))).all())
+    data["changes"] = {str(user_id): (rows[user_id].value if user_id in rows else None) for user_id in user_ids}
+    return data
+
+
+def _member_or_refuse(meeting, user, message="只有本次会议的成员可以这样做。"):
+    row = meeting.member(user)
+    _require(row is not None, message, code="not_member")
+    return row
+
+
+def _check_in(meeting, user_id, mode, by=None, now=None):
+    """One attendance row per member; hall wins over online. Returns True if anything changed."""
+    now = now or utcnow()
+    row = Attendance.query.filter_by(meeting_id=meeting.id, user_id=user_id).first()
+    if row is None:
+        db.session.add(Attendance(meeting_id=meeting.id, user_id=user_id, mode=mode,
+                                  checked_in_dt=now, checked_in_by_id=getattr(by, "id", None)))
+        return True
+    merged = workflow.merge_attendance(row.mode if row.left_dt is None else None, mode)
+    if merged is AttendanceMode.HALL and row.mode is AttendanceMode.HALL and row.left_dt is None:
+        return False
+    changed = row.mode is not merged or row.left_dt is not None
+    row.mode, row.left_dt = merged, None
+    if changed and by is not None:
+        row.checked_in_by_id = by.id
+    return changed
+
+
+def join_online(user, meeting, now=None):
+    """Opening the room: a member is present online (unless already in the hall)."""
+    if meeting.state not in workflow.OPEN_ROOM or meeting.member(user) is None:
+        return False
+    changed = _check_in(meeting, user.id, AttendanceMode.ONLINE, now=now)
+    if changed:
+        audit.record("meeting.checked_in", actor=user, obj=meeting, mode="online")
+        schedule_presence(meeting.id, user.id)
+    return changed
+
+
+def leave_online(user_id, meeting_id, now=None):
+    """The last socket of an online member closed: no longer present (hall attendance stays)."""
+    row = Attendance.query.filter_by(meeting_id=meeting_id, user_id=user_id).first()
+    meeting = db.session.get(Meeting, meeting_id)
+    if row is None or row.mode is not AttendanceMode.ONLINE or row.left_dt is not None \
+            or meeting is None or meeting.state not in workflow.OPEN_ROOM:
+        return False
+    row.left_dt = now or utcnow()
+    audit.record("meeting.left", actor=None, obj=meeting, user_id=user_id)
+    schedule_presence(meeting_id, user_id)
+    return True
+
+
+def check_in(actor, meeting, user_id, now=None):
+    """The secretary checks a member in in the hall (for those without a phone)."""
+    _require(meeting.can_record(actor), "只有记录员或主持人可以为他人签到。", code="secretary_only")
+    _apply(workflow.require_state, meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能签到。")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or meeting.member(user) is None:
+        raise NotFound("此人不在本次会议的成员名单中。", code="not_member")
+    changed = _check_in(meeting, user.id, AttendanceMode.HALL, by=actor, now=now)
+    if changed:
+        audit.record("meeting.checked_in", actor=actor, obj=meeting, user_id=user.id, mode="hall")
+        schedule_presence(meeting.id, user.id)
+    return changed
+
+
+def check_in_hall(user, meeting, token, now=None):
+    """A member scans the hall's QR code with their own phone."""
+    now = now or utcnow()
+    _apply(workflow.require_state, meeting.state, {MeetingState.LIVE}, "会议尚未开始或已经结束，不能扫码签到。")
+    _member_or_refuse(meeting, user, "您不在本次会议的成员名单中，不能签到。")
+    _apply(workflow.check_hall_token, meeting.hall_secret, meeting.id, token, now)
+    changed = _check_in(meeting, user.id, AttendanceMode.HALL, by=user, now=now)
+    if changed:
+        audit.record("meeting.checked_in", actor=user, obj=meeting, mode="hall", via="qr")
+        schedule_presence(meeting.id, user.id)
+    return changed
+
+
+def current_hall_token(meeting, now=None):
+    return workflow.hall_token(meeting.hall_secret, meeting.id, now or utcnow())
+
+
+# Presence can change hundreds of times a second when a hall fills up. Each process sends at
+# most one `presence_changed` per meeting per interval, built from the database when it goes out,
+# so what people see is always the committed truth and never a backlog.
+PRESENCE_INTERVAL = 0.25
+_presence_pending = {}   # meeting id -> user ids changed since the pending message was built
+
+
+def schedule_presence(meeting_id, user_id):
+    from flask import current_app
+
+    app = current_app._get_current_object()
+
+    def queue():
+        if meeting_id in _presence_pending:
+            _presence_pending[meeting_id].add(user_id)
+            return
+        _presence_pending[meeting_id] = {user_id}
+        socketio.start_background_task(_send_presence, app, meeting_id)
+
+    after_commit(queue)
+
+
+def _send_presence(app, meeting_id):
+    try:
+        while True:
+            socketio.sleep(PRESENCE_INTERVAL)
+            changed, _presence_pending[meeting_id] = _presence_pending[meeting_id], set()
+            with app.app_context():
+                try:
+                    meeting = db.session.get(Meeting, meeting_id)
+                    if meeting is None:
+                        return
+                    data = presence_update(meeting, changed)
+                    socketio.emit("presence_changed", data, namespace=NAMESPACE, to=meeting.room)
+                finally:
+                    db.session.remove()
+            # Everyone in the room hears each message: a big assembly hears about arrivals
+            # about once a second or two, however fast they come.
+            socketio.sleep(min(2.0, data["quorum"]["members"] / 1000))
+            if not _presence_pending.get(meeting_id):
+                return
+    finally:
+        _presence_pending.pop(meeting_id, None)
+
+
+def next_item(actor, meeting, index=None):
+    _require_chair(actor, meeting, "只有主持人可以切换议程。")
+    _apply(workflow.require_state, meeting.state, {MeetingState.LIVE}, "会议未在进行，不能切换议程。")
+    before = meeting.current_item
+    meeting.current_item = _apply(workflow.move_item, before, len(meeting.items), index)
+    audit.record("meeting.item_changed", actor=actor, obj=meeting, before=before, after=meeting.current_item)
+    item = meeting.items[meeting.current_item]
+    emit_after_commit(meeting.id, "item_changed", {
+        "meeting_id": meeting.id, "index": meeting.current_item, "item_id": item.id, "title": item.title})
+    return meeting.current_item
+
+
+# -- speakers ------------------------------------------------------------------------
+
+def _queue(meeting):
+    return Speaker.query.filter(Speaker.meeting_id == meeting.id,
+                                Speaker.state != SpeakerState.DONE).order_by(Speaker.id).all()
+
+
+def speakers_view(meeting, queue=None):
+    queue = _queue(meeting) if queue is None else queue
+    names = dict(db.session.execute(
+        db.select(User.id, User.name).where(User.id.in_({s.user_id for s in queue}))).all()) if queue else {}
+    return [{"id": s.id, "user_id": s.user_id, "name": names.get(s.user_id, ""), "source": s.source.value,
+             "state": s.state.value, "started_dt": _iso(s.started_dt), "limit_seconds": s.limit_seconds}
+            for s in queue]
+
+
+def _iso(dt):
+    return dt.isoformat() + "Z" if dt else None
+
+
+def _entries(queue):
+    return [workflow.Entry(s.id, s.user_id, s.state) for s in queue]
+
+
+def _speakers_changed(meeting):
+    db.session.flush()
+    emit_after_commit(meeting.id, "speakers_changed", {"meeting_id": meeting.id,
+                                                        "speakers": speakers_view(meeting)})
+
+
+def _live(meeting, message="会议未在进行。"):
+    _apply(workflow.require_state, meeting.state, {MeetingState.LIVE}, message)
+
+
+def raise_hand(user, meeting):
+    _member_or_refuse(meeting, user, "只有本次会议的成员可以申请发言。")
+    _live(meeting, "会议未在进行，不能申请发言。")
+    queue = _queue(meeting)
+    _apply(workflow.check_raise, _entries(queue), user.id)
+    row = Attendance.query.filter_by(meeting_id=meeting.id, user_id=user.id).first()
+    source = row.mode if row is not None else AttendanceMode.ONLINE
+    speaker = Speaker(meeting_id=meeting.id, user_id=user.id, source=source, item_index=meeting.current_item,
+                      limit_seconds=meeting.speaker_limit_seconds)
+    db.session.add(speaker)
+    audit.record("meeting.hand_raised", actor=user, obj=meeting)
+    _speakers_changed(meeting)
+    return speaker
+
+
+def lower_hand(user, meeting):
+    _live(meeting)
+    entry = _apply(workflow.waiting_entry_of, _entries(_queue(meeting)), user.id)
+    speaker = db.session.get(Speaker, entry.id)
+    speaker.state, speaker.ended_dt = SpeakerState.DONE, utcnow()
+    audit.record("meeting.hand_lowered", actor=user, obj=meeting)
+    _speakers_changed(meeting)
+
+
+def add_speaker(actor, meeting, user_id):
+    """The chair puts someone in the hall on the list."""
+    _require_chair(actor, meeting, "只有主持人可以添加现场发言人。")
+    _live(meeting)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    allowed = user is not None and (meeting.member(user) is not None or (
+        meeting.body.is_public and user.community_id == meeting.community_id))
+    if not allowed:
+        raise NotFound("此人不能在本次会议发言。", code="not_member")
+    _apply(workflow.check_raise, _entries(_queue(meeting)), user.id)
+    speaker = Speaker(meeting_id=meeting.id, user_id=user.id, source=AttendanceMode.HALL,
+                      item_index=meeting.current_item, limit_seconds=meeting.speaker_limit_seconds,
+                      added_by_id=actor.id)
+    db.session.add(speaker)
+    audit.record("meeting.speaker_added", actor=actor, obj=meeting, user_id=user.id)
+    _speakers_changed(meeting)
+    return speaker
+
+
+def give_floor(actor, meeting, speaker_id=None, now=None):
+    _require_chair(actor, meeting, "只有主持人可以安排发言。")
+    _live(meeting)
+    queue = _queue(meeting)
+    change = _apply(workflow.give_floor, _entries(queue), speaker_id)
+    _apply_floor(meeting, queue, change, now or utcnow())
+    audit.record("meeting.floor_given", actor=actor, obj=meeting, speaker_id=change.speaking)
+    _speakers_changed(meeting)
+
+
+def end_floor(actor, meeting, now=None):
+    _require_chair(actor, meeting, "只有主持人可以结束发言。")
+    _live(meeting)
+    queue = _queue(meeting)
+    change = _apply(workflow.end_floor, _entries(queue))
+    _apply_floor(meeting, queue, change, now or utcnow())
+    audit.record("meeting.floor_ended", actor=actor, obj=meeting)
+    _speakers_changed(meeting)
+
+
+def _apply_floor(meeting, queue, change, now):
+    by_id = {s.id: s for s in queue}
+    for speaker_id in change.finished:
+        by_id[speaker_id].state, by_id[speaker_id].ended_dt = SpeakerState.DONE, now
+    if change.speaking is not None:
+        by_id[change.speaking].state, by_id[change.speaking].started_dt = SpeakerState.SPEAKING, now
+
+
+# -- chat -----------------------------------------------------------------------------
+
+def chat_view(message, names=None):
+    name = (names or {}).get(message.user_id) or (message.user.name if message.user else "")
+    return {"id": message.id, "user_id": message.user_id, "name": name,
+            "text": "" if message.is_hidden else message.text, "is_hidden": message.is_hidden,
+            "hidden_reason": message.hidden_reason, "created_dt": _iso(message.created_dt)}
+
+
+def post_chat(user, meeting, text):
+    _require(meeting.member(user) is not None or meeting.can_record(user),
+             "只有会议成员可以发言交流；旁听者只能阅读。", code="read_only")
+    _apply(workflow.require_state, meeting.state, workflow.OPEN_ROOM, "会议不在进行中，不能发送消息。")
+    text = clean_text(text, CHAT_MAX + 1) if isinstance(text, str) else ""
+    if not text:
+        raise Invalid("消息不能为空。", code="empty")
+    if len(text) > CHAT_MAX:
+        raise Invalid(f"消息不能超过 {CHAT_MAX} 字。", code="too_long")
+    message = ChatMessage(meeting_id=meeting.id, user_id=user.id, text=text)
+    db.session.add(message)
+    db.session.flush()
+    audit.record("meeting.chat_posted", actor=user, obj=meeting, message_id=message.id)
+    emit_after_commit(meeting.id, "chat_posted", {"meeting_id": meeting.id,
+                                                   "message": chat_view(message, {user.id: user.name})})
+    return message
+
+
+def hide_chat(actor, meeting, message_id, reason=None):
+    _require_chair(actor, meeting, "只有主持人可以隐藏消息。")
+    message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
+    if message is None or message.meeting_id != meeting.id:
+        raise NotFound("找不到该消息。")
+    message.is_hidden = True
+    message.hidden_reason = clean_text(reason, 200) or "主持人已隐藏此消息"
+    message.hidden_by_id = actor.id
+    audit.record("meeting.chat_hidden", actor=actor, obj=meeting, message_id=message.id,
+                 reason=message.hidden_reason)
+    emit_after_commit(meeting.id, "chat_posted", {"meeting_id": meeting.id, "message": chat_view(message)})
+    return message
+
+
+# -- ending and minutes -----------------------------------------------------------------
+
+def end_meeting(actor, meeting, now=None):
+    from app.meetings import minutes
+
+    _require_chair(actor, meeting, "只有主持人可以宣布散会。")
+    now = now or utcnow()
+    meeting.state = _apply(workflow.transition, meeting.state, "end")
+    meeting.ended_dt = now
+    for speaker in _queue(meeting):
+        speaker.state, speaker.ended_dt = SpeakerState.DONE, now
+    db.session.flush()
+    meeting.minutes_text = minutes.draft(meeting)
+    audit.record("meeting.ended", actor=actor, obj=meeting, from_state=MeetingState.LIVE,
+                 to_state=MeetingState.ENDED)
+    emit_after_commit(meeting.id, "meeting_ended", {"meeting_id": meeting.id, "state": meeting.state.value,
+                                                    "minutes_url": f"/meetings/{meeting.id}/minutes"})
+    return meeting
+
+
+def save_notes(actor, meeting, notes):
+    _require(meeting.can_record(actor), "只有记录员可以编写会议记录。", code="secretary_only")
+    if meeting.state in (MeetingState.ENDED, MeetingState.MINUTES_SIGNED, MeetingState.CANCELLED):
+        raise Conflict("会议已结束，纪要已锁定，不能再修改。", code="locked")
+    meeting.notes = (notes or "").strip()[:20000] or None
+    audit.record("meeting.notes_saved", actor=actor, obj=meeting)
+
+
+def required_signers(meeting):
+    """Who must sign: the chair and the secretaries who attended (the rest may sign too)."""
+    attended = {a.user_id for a in Attendance.query.filter_by(meeting_id=meeting.id)}
+    from app.community.models import MemberRole
+
+    return {m.user_id for m in meeting.members
+            if m.role in (MemberRole.CHAIR, MemberRole.SECRETARY) and m.user_id in attended}
+
+
+def can_sign(user, meeting):
+    return Attendance.query.filter_by(meeting_id=meeting.id, user_id=user.id).first() is not None
+
+
+def sign_minutes(user, meeting, now=None):
+    _apply(workflow.require_state, meeting.state, {MeetingState.ENDED, MeetingState.MINUTES_SIGNED},
+           "会议结束后才能签署纪要。")
+    _require(can_sign(user, meeting), "只有出席会议的人可以签署纪要。", code="not_attendee")
+    if MinutesSignature.query.filter_by(meeting_id=meeting.id, user_id=user.id).first():
+        raise Conflict("您已签署过本次会议纪要。", code="already_signed")
+    db.session.add(MinutesSignature(meeting_id=meeting.id, user_id=user.id, signed_dt=now or utcnow()))
+    db.session.flush()
+    audit.record("meeting.minutes_signed", actor=user, obj=meeting)
+    signed = {s.user_id for s in MinutesSignature.query.filter_by(meeting_id=meeting.id)}
+    if meeting.state is MeetingState.ENDED and required_signers(meeting) <= signed:
+        meeting.state = workflow.transition(meeting.state, "sign_off")
+        meeting.signed_dt = now or utcnow()
+        audit.record("meeting.minutes_complete", actor=user, obj=meeting, from_state=MeetingState.ENDED,
+                     to_state=meeting.state)
+    return meeting
+
+
+# -- requests to convene -----------------------------------------------------------------
+
+def convene_base(body):
+    """How many people the share is counted against, and who of them may join."""
+    rule = workflow.convene_rule(body.preset, body.residents_base)
+    if rule is None:
+        return None, 0
+    if body.preset == "representatives_assembly":
+        return rule, len(body.voting_members)
+    adults = User.query.filter_by(community_id=body.community_id, state=UserState.VERIFIED)
+    if rule.base_label == "户":
+        return rule, Household.query.filter_by(community_id=body.community_id).count()
+    if rule.base_label == "居民小组":
+        return rule, db.session.query(func.count(func.distinct(Household.building))).filter(
+            Household.community_id == body.community_id).scalar()
+    return rule, adults.count()
+
+
+def _may_support(user, body):
+    if body.preset == "representatives_assembly":
+        return any(m.user_id == user.id and m.is_voting for m in body.memberships)
+    return user.community_id == body.community_id and user.is_verified
+
+
+def _supporters_count(request, rule):
+    rows = request.supporters
+    if rule.base_label == "户":
+        return len({r.user.household_id for r in rows if r.user.household_id})
+    if rule.base_label == "居民小组":
+        return len({r.user.household.building for r in rows if r.user.household})
+    return len(rows)
+
+
+def convene_status(request):
+    rule, base = convene_base(request.body)
+    return workflow.convene_status(rule, base, _supporters_count(request, rule))
+
+
+def file_convene(user, body, subject, reason=None):
+    rule, _ = convene_base(body)
+    if rule is None:
+        raise Invalid(f"{body.name}没有由成员提议召开的法定程序。", code="no_convene_rule")
+    _require(_may_support(user, body), "只有该组织的成员（居民会议：本社区已认证的居民）可以提议召开。")
+    subject = clean_text(subject, 200)
+    if not subject:
+        raise Invalid("请写明提议讨论的事项。", code="subject")
+    request = ConveneRequest(community_id=body.community_id, body=body, created_by_id=user.id,
+                             subject=subject, reason=(reason or "").strip() or None)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("convene.filed", actor=user, obj=request, body_id=body.id)
+    _support(user, request)
+    return request
+
+
+def join_convene(user, request):
+    _require(_may_support(user, request.body), "只有该组织的成员（居民会议：本社区已认证的居民）可以联署。")
+    if request.answered_dt is not None:
+        raise Conflict("该组织已经发出会议通知，本提议已办结。", code="answered")
+    if any(s.user_id == user.id for s in request.supporters):
+        raise Conflict("您已联署过这一提议。", code="already_joined")
+    _support(user, request)
+    return request
+
+
+def _support(user, request):
+    request.supporters.append(ConveneSupporter(user_id=user.id))
+    db.session.flush()
+    audit.record("convene.joined", actor=user, obj=request)
+    status = convene_status(request)
+    if status.reached and request.reached_dt is None:
+        request.reached_dt = utcnow()
+        body = request.body
+        admins = [u for u in User.query.filter_by(community_id=body.community_id) if u.is_admin_of(body.community)]
+        chairs = [m.user for m in body.memberships if body.is_chair(m.user)]
+        audit.record("convene.reached", obj=request, supporters=status.supporters, needed=status.needed)
+        notify(chairs + admins, f"提议召开{body.name}已达到法定比例，应当召开会议：{request.subject}",
+               f"/c/{body.community_id}/convene/{request.id}")
+
+
+def load_body(user, body_id):
+    body = db.session.get(Body, body_id) if isinstance(body_id, int) else None
+    if body is None or not user.belongs_to(body.community):
+        raise NotFound("找不到该组织。")
+    return body

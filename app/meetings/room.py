@@ -1,0 +1,91 @@
+"""The full state of a live room, as `join` acknowledges it (reconnecting restores it at once)."""
+from app.auth.models import User
+from app.core.sanitize import render_markdown
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.meetings import operations
+from app.meetings.models import ChatMessage, MeetingMember
+from app.meetings.workflow import MeetingState
+
+CHAT_HISTORY = 100
+
+# The member snapshot never changes once a meeting is announced, so each process may keep it;
+# everything that does change is read from the database on every join.
+_snapshots = {}
+
+
+def members_snapshot(meeting):
+    if meeting.state is MeetingState.DRAFT:
+        return []
+    key = (meeting.id, meeting.announced_dt)  # ids can be reused when a test database is emptied
+    cached = _snapshots.get(key)
+    if cached is None:
+        rows = db.session.execute(
+            db.select(MeetingMember.user_id, MeetingMember.role, MeetingMember.is_voting, User.name)
+            .join(User, User.id == MeetingMember.user_id)
+            .where(MeetingMember.meeting_id == meeting.id).order_by(MeetingMember.id)).all()
+        cached = [{"user_id": r.user_id, "name": r.name, "role": r.role.value, "is_voting": r.is_voting}
+                  for r in rows]
+        if len(_snapshots) > 500:
+            _snapshots.clear()
+        _snapshots[key] = cached
+    return cached
+
+
+_rendered = {}
+
+
+def _html(text):
+    # Every join sends the agenda: render each description once per process.
+    if not text:
+        return ""
+    html = _rendered.get(text)
+    if html is None:
+        if len(_rendered) > 2000:
+            _rendered.clear()
+        html = _rendered[text] = str(render_markdown(text))
+    return html
+
+
+def agenda(meeting):
+    return [{"index": i, "id": item.id, "title": item.title, "kind": item.kind,
+             "description_html": _html(item.description),
+             "proposal_id": item.proposal_id, "matter_id": item.matter_id}
+            for i, item in enumerate(meeting.items)]
+
+
+def chat_history(meeting):
+    messages = (ChatMessage.query.filter_by(meeting_id=meeting.id)
+                .order_by(ChatMessage.id.desc()).limit(CHAT_HISTORY).all())
+    names = dict(db.session.execute(
+        db.select(User.id, User.name).where(User.id.in_({m.user_id for m in messages} or {0}))).all())
+    return [operations.chat_view(m, names) for m in reversed(messages)]
+
+
+def state(meeting, user):
+    """Everything a screen needs; later areas add their keys (votes) to the same dict."""
+    role = meeting.role_of(user)
+    is_member = role in ("chair", "secretary", "member")
+    data = {
+        "meeting": {
+            "id": meeting.id, "title": meeting.title, "state": meeting.state.value,
+            "state_label": meeting.state.label, "body": meeting.body.name,
+            "is_public": meeting.body.is_public, "mode": meeting.mode.value, "place": meeting.place,
+            "video_url": meeting.video_url, "start_dt": operations._iso(meeting.start_dt),
+            "speaker_limit_seconds": meeting.speaker_limit_seconds,
+        },
+        "agenda": agenda(meeting),
+        "current_item": meeting.current_item,
+        "members": members_snapshot(meeting),
+        "speakers": operations.speakers_view(meeting),
+        "chat": chat_history(meeting),
+        "votes": [],
+        "me": {
+            "user_id": user.id, "name": user.name, "role": role,
+            "can_chair": role == "chair", "can_record": meeting.can_record(user),
+            "can_chat": is_member or role == "staff", "can_speak": is_member,
+        },
+        "server_time": operations._iso(utcnow()),
+    }
+    data.update(operations.presence(meeting))
+    return data

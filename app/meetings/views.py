@@ -1,0 +1,315 @@
+"""Meeting pages: list, create, agenda and announcement, the live room, projector, hall check-in,
+minutes, and requests to convene."""
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.core.db import commit
+from app.core.errors import DomainError, NotFound
+from app.core.permissions import load_community
+from app.core.timeutil import from_local
+from app.extensions import db
+from app.meetings import minutes as minutes_draft
+from app.meetings import operations
+from app.meetings.forms import (
+    AddItemForm, AnnounceForm, CancelMeetingForm, ConveneForm, CreateMeetingForm, NotesForm,
+)
+from app.meetings.models import ConveneRequest, MinutesSignature, can_organise
+from app.meetings.workflow import EDITABLE, MeetingState
+
+bp = Blueprint("meetings", __name__)
+
+
+def _fail(exc):
+    db.session.rollback()
+    flash(exc.message, "error")
+
+
+# -- list and create --------------------------------------------------------------
+
+@bp.route("/c/<int:community_id>/meetings")
+@login_required
+def index(community_id):
+    community = load_community(current_user, community_id)
+    organisable = [b for b in community.bodies if can_organise(current_user, b)]
+    due = (ConveneRequest.query.filter(ConveneRequest.community_id == community.id,
+                                       ConveneRequest.reached_dt.isnot(None),
+                                       ConveneRequest.answered_dt.is_(None)).all())
+    return render_template("meetings/index.html", community=community, due=due,
+                           meetings=operations.meetings_of(current_user, community), organisable=organisable)
+
+
+@bp.route("/c/<int:community_id>/meetings/new", methods=["GET", "POST"])
+@login_required
+def create(community_id):
+    community = load_community(current_user, community_id)
+    bodies = [b for b in community.bodies if can_organise(current_user, b)]
+    if not bodies:
+        raise DomainError("只有组织的主持人、记录员或社区工作人员可以安排会议。", code="forbidden", status=403)
+    form = CreateMeetingForm()
+    form.body_id.choices = [(b.id, b.name) for b in bodies]
+    if request.method == "GET" and request.args.get("body_id", type=int):
+        form.body_id.data = request.args.get("body_id", type=int)
+    status = 200
+    if form.validate_on_submit():
+        body = next(b for b in bodies if b.id == form.body_id.data)
+        try:
+            meeting = operations.create_meeting(
+                current_user, body, title=form.title.data, start_dt=from_local(form.start.data),
+                place=form.place.data, mode=form.mode.data, video_url=form.video_url.data or None,
+                notice_text=form.notice_text.data, speaker_limit_seconds=form.speaker_limit.data * 60)
+            commit()
+            flash("会议已创建。请编排议程，然后发出通知。", "success")
+            return redirect(url_for(".show", meeting_id=meeting.id))
+        except DomainError as exc:
+            _fail(exc)
+            status = exc.status
+    elif form.errors:
+        status = 422
+    return render_template("meetings/create.html", community=community, form=form), status
+
+
+# -- one meeting ---------------------------------------------------------------------
+
+def _load(meeting_id):
+    return operations.load_meeting(current_user, meeting_id)
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@login_required
+def show(meeting_id, item_form=None, status=200):
+    meeting = _load(meeting_id)
+    return render_template(
+        "meetings/show.html", meeting=meeting, community=meeting.community,
+        item_form=item_form or AddItemForm(), announce_form=AnnounceForm(notice_text=meeting.notice_text),
+        cancel_form=CancelMeetingForm(), editable=meeting.state in EDITABLE and meeting.can_organise(current_user),
+        earliest=meeting.body.rule.notice_days), status
+
+
+@bp.route("/meetings/<int:meeting_id>/items", methods=["POST"])
+@login_required
+def add_item(meeting_id):
+    meeting = _load(meeting_id)
+    form = AddItemForm()
+    if not form.validate_on_submit():
+        return show(meeting_id, item_form=form, status=422)
+    try:
+        operations.add_item(current_user, meeting, title=form.title.data, description=form.description.data,
+                            proposal_id=form.proposal_id.data)
+        commit()
+        flash("议题已加入议程。", "success")
+    except DomainError as exc:
+        _fail(exc)
+    return redirect(url_for(".show", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/delete", methods=["POST"])
+@login_required
+def remove_item(meeting_id, item_id):
+    meeting = _load(meeting_id)
+    try:
+        operations.remove_item(current_user, meeting, item_id)
+        commit()
+        flash("议题已移出议程。", "success")
+    except DomainError as exc:
+        _fail(exc)
+    return redirect(url_for(".show", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/announce", methods=["POST"])
+@login_required
+def announce(meeting_id):
+    meeting = _load(meeting_id)
+    form = AnnounceForm()
+    try:
+        if form.validate_on_submit() and form.notice_text.data is not None and meeting.state is MeetingState.DRAFT:
+            meeting.notice_text = form.notice_text.data.strip() or None
+        operations.announce(current_user, meeting)
+        commit()
+        flash("会议通知已发出，成员已收到通知。", "success")
+    except DomainError as exc:
+        _fail(exc)
+        return show(meeting_id, status=exc.status)
+    return redirect(url_for(".show", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@login_required
+def cancel(meeting_id):
+    meeting = _load(meeting_id)
+    form = CancelMeetingForm()
+    try:
+        operations.cancel(current_user, meeting, form.reason.data if form.validate_on_submit() else "")
+        commit()
+        flash("会议已取消。", "success")
+    except DomainError as exc:
+        _fail(exc)
+    return redirect(url_for(".show", meeting_id=meeting.id))
+
+
+# -- the live room, the projector, the hall's QR code -------------------------------------
+
+@bp.route("/meetings/<int:meeting_id>/room")
+@login_required
+def room(meeting_id):
+    meeting = _load(meeting_id)
+    if meeting.state in (MeetingState.DRAFT, MeetingState.CANCELLED):
+        raise NotFound("会议尚未发出通知或已取消，会议室未开放。")
+    g.no_store = True
+    return render_template("meetings/room.html", meeting=meeting, community=meeting.community,
+                           role=meeting.role_of(current_user))
+
+
+def _recorder(meeting_id):
+    meeting = _load(meeting_id)
+    if not meeting.can_record(current_user):
+        raise DomainError("只有主持人、记录员或社区工作人员可以打开会场大屏。", code="forbidden", status=403)
+    return meeting
+
+
+def qr_svg(meeting):
+    url = url_for(".checkin", meeting_id=meeting.id, t=operations.current_hall_token(meeting), _external=True)
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg.replace("<svg ", '<svg class="qr" role="img" aria-label="扫码签到" ', 1))
+
+
+@bp.route("/meetings/<int:meeting_id>/projector")
+@login_required
+def projector(meeting_id):
+    meeting = _recorder(meeting_id)
+    g.no_store = True
+    return render_template("meetings/projector.html", meeting=meeting, qr=qr_svg(meeting))
+
+
+@bp.route("/meetings/<int:meeting_id>/qr.svg")
+@login_required
+def qr(meeting_id):
+    meeting = _recorder(meeting_id)
+    g.no_store = True
+    return Response(str(qr_svg(meeting)), mimetype="image/svg+xml")
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin", methods=["GET", "POST"])
+@login_required
+def checkin(meeting_id):
+    """The page a phone opens from the hall's QR code; checking in takes one tap (a POST)."""
+    meeting = _load(meeting_id)
+    token = request.values.get("t", "")
+    if request.method == "POST":
+        try:
+            changed = operations.check_in_hall(current_user, meeting, token)
+            commit()
+            flash("签到成功：您已现场出席。" if changed else "您已经现场签到过了。", "success")
+            return redirect(url_for(".room", meeting_id=meeting.id))
+        except DomainError as exc:
+            _fail(exc)
+            return render_template("meetings/checkin.html", meeting=meeting, token=token), exc.status
+    return render_template("meetings/checkin.html", meeting=meeting, token=token)
+
+
+# -- minutes ------------------------------------------------------------------------------
+
+@bp.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
+@login_required
+def minutes(meeting_id):
+    meeting = _load(meeting_id)
+    form = NotesForm(notes=meeting.notes)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                operations.save_notes(current_user, meeting, form.notes.data)
+                commit()
+                flash("记录已保存。", "success")
+                return redirect(url_for(".minutes", meeting_id=meeting.id))
+            except DomainError as exc:
+                _fail(exc)
+                status = exc.status
+        else:
+            status = 422
+    text = meeting.minutes_text or minutes_draft.draft(meeting)
+    signatures = MinutesSignature.query.filter_by(meeting_id=meeting.id).order_by(MinutesSignature.id).all()
+    signed = any(s.user_id == current_user.id for s in signatures)
+    return render_template(
+        "meetings/minutes.html", meeting=meeting, text=text, form=form, signatures=signatures,
+        locked=meeting.minutes_text is not None, can_edit=meeting.can_record(current_user),
+        can_sign=(not signed and meeting.state in (MeetingState.ENDED, MeetingState.MINUTES_SIGNED)
+                  and operations.can_sign(current_user, meeting)),
+        required=operations.required_signers(meeting)), status
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/sign", methods=["POST"])
+@login_required
+def sign(meeting_id):
+    meeting = _load(meeting_id)
+    try:
+        operations.sign_minutes(current_user, meeting)
+        commit()
+        flash("您已签署会议纪要。", "success")
+    except DomainError as exc:
+        _fail(exc)
+        return redirect(url_for(".minutes", meeting_id=meeting.id)), 303
+    return redirect(url_for(".minutes", meeting_id=meeting.id))
+
+
+# -- requests to convene --------------------------------------------------------------------
+
+def _convene_bodies(community):
+    return [b for b in community.bodies if operations.convene_base(b)[0] is not None]
+
+
+@bp.route("/c/<int:community_id>/convene", methods=["GET", "POST"])
+@login_required
+def convene(community_id):
+    community = load_community(current_user, community_id)
+    bodies = _convene_bodies(community)
+    form = ConveneForm()
+    form.body_id.choices = [(b.id, b.name) for b in bodies]
+    status = 200
+    if form.validate_on_submit():
+        body = next(b for b in bodies if b.id == form.body_id.data)
+        try:
+            req = operations.file_convene(current_user, body, form.subject.data, form.reason.data)
+            commit()
+            flash("提议已提交，请邀请其他人联署。", "success")
+            return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))
+        except DomainError as exc:
+            _fail(exc)
+            status = exc.status
+    elif form.errors:
+        status = 422
+    requests_ = (ConveneRequest.query.filter_by(community_id=community.id)
+                 .order_by(ConveneRequest.id.desc()).limit(100).all())
+    return render_template("meetings/convene.html", community=community, form=form,
+                           requests=[(r, operations.convene_status(r)) for r in requests_]), status
+
+
+@bp.route("/c/<int:community_id>/convene/<int:request_id>")
+@login_required
+def convene_request(community_id, request_id):
+    community = load_community(current_user, community_id)
+    req = db.session.get(ConveneRequest, request_id)
+    if req is None or req.community_id != community.id:
+        raise NotFound("找不到该提议。")
+    return render_template("meetings/convene_request.html", community=community, req=req,
+                           status=operations.convene_status(req),
+                           joined=any(s.user_id == current_user.id for s in req.supporters))
+
+
+@bp.route("/c/<int:community_id>/convene/<int:request_id>/join", methods=["POST"])
+@login_required
+def convene_join(community_id, request_id):
+    community = load_community(current_user, community_id)
+    req = db.session.get(ConveneRequest, request_id)
+    if req is None or req.community_id != community.id:
+        raise NotFound("找不到该提议。")
+    try:
+        operations.join_convene(current_user, req)
+        commit()
+        flash("您已联署。", "success")
+    except DomainError as exc:
+        _fail(exc)
+    return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))

@@ -1,0 +1,333 @@
+"""Pure rules of a meeting: its states, the notice period, quorum meter, speakers, agenda, hall
+tokens and requests to convene. Plain data in, data or a `Refused` out; "now" is an argument.
+
+Decisions the rest of the app relies on:
+
+- The notice period is counted in whole days of 24 hours from the announcement to the start:
+  a start exactly `notice_days` after now is in time, a second earlier is refused.
+- Attendance is one row per member: `hall` wins over `online`. A member checked in in the hall who
+  also opens the room on a phone stays `hall` (votes later go through the secretary, never both);
+  a member present online who then scans the hall's code moves to `hall`.
+- The hall token is an HMAC of the meeting's secret and a time window, so every process derives
+  the same token without writing anything; the current and the previous window are accepted,
+  so a code scanned just as it rotates still works.
+- A speaker's countdown is `started_dt + limit_seconds`; every screen counts down locally from it.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from fractions import Fraction
+
+from app.community import rules
+
+
+class Refused(Exception):
+    """A command the rules do not allow, with a message for people (Chinese)."""
+
+    def __init__(self, message, code="refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class MeetingState(str, Enum):
+    DRAFT = "draft"
+    ANNOUNCED = "announced"
+    LIVE = "live"
+    ENDED = "ended"
+    MINUTES_SIGNED = "minutes_signed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    MeetingState.DRAFT: "草稿",
+    MeetingState.ANNOUNCED: "已通知",
+    MeetingState.LIVE: "进行中",
+    MeetingState.ENDED: "已结束",
+    MeetingState.MINUTES_SIGNED: "纪要已签署",
+    MeetingState.CANCELLED: "已取消",
+}
+
+
+class MeetingMode(str, Enum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+    @property
+    def label(self):
+        return {"in_person": "现场会议", "online": "线上会议", "hybrid": "现场 + 线上"}[self.value]
+
+
+class AttendanceMode(str, Enum):
+    HALL = "hall"
+    ONLINE = "online"
+
+    @property
+    def label(self):
+        return {"hall": "现场", "online": "线上"}[self.value]
+
+
+class SpeakerState(str, Enum):
+    WAITING = "waiting"
+    SPEAKING = "speaking"
+    DONE = "done"
+
+
+# action -> (states it may start from, state it leads to, refusal message)
+TRANSITIONS = {
+    "announce": ({MeetingState.DRAFT}, MeetingState.ANNOUNCED, "只有草稿状态的会议可以发出通知。"),
+    "start": ({MeetingState.ANNOUNCED}, MeetingState.LIVE, "只有已通知的会议可以开始。"),
+    "end": ({MeetingState.LIVE}, MeetingState.ENDED, "只有进行中的会议可以结束。"),
+    "sign_off": ({MeetingState.ENDED}, MeetingState.MINUTES_SIGNED, "只有已结束的会议可以完成纪要签署。"),
+    "cancel": ({MeetingState.DRAFT, MeetingState.ANNOUNCED}, MeetingState.CANCELLED,
+               "会议已开始或已结束，不能取消。"),
+}
+
+EDITABLE = frozenset({MeetingState.DRAFT, MeetingState.ANNOUNCED})  # agenda and details
+OPEN_ROOM = frozenset({MeetingState.ANNOUNCED, MeetingState.LIVE})  # check-in possible
+
+
+def transition(state, action):
+    """The state `action` leads to from `state`, or Refused."""
+    try:
+        sources, target, message = TRANSITIONS[action]
+    except KeyError:
+        raise Refused(f"未知的操作：{action}", "unknown_action") from None
+    if MeetingState(state) not in sources:
+        raise Refused(message, "wrong_state")
+    return target
+
+
+def require_state(state, allowed, message):
+    if MeetingState(state) not in allowed:
+        raise Refused(message, "wrong_state")
+
+
+# -- notice period -------------------------------------------------------------
+
+def earliest_start(now, notice_days):
+    return now + timedelta(days=notice_days)
+
+
+def check_notice(start_dt, now, notice_days, body_name="该组织"):
+    """Refuse a start sooner than the body's notice period, saying by how much, in words."""
+    if start_dt <= now:
+        raise Refused("会议时间已过，请先修改会议时间再发通知。", "start_in_past")
+    earliest = earliest_start(now, notice_days)
+    if start_dt < earliest:
+        short = earliest - start_dt
+        raise Refused(
+            f"{body_name}须提前 {notice_days} 天通知：会议时间距现在只有{_duration_words(start_dt - now)}，"
+            f"还差{_duration_words(short)}。请把会议时间改到通知期之后再发通知。",
+            "notice_too_short",
+        )
+
+
+def _duration_words(delta):
+    seconds = max(int(delta.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f" {days} 天 {hours} 小时"
+    if hours:
+        return f" {hours} 小时 {minutes} 分钟"
+    return f" {max(minutes, 1)} 分钟" if seconds else " 0 分钟"
+
+
+# -- attendance and quorum -------------------------------------------------------
+
+def merge_attendance(existing, new):
+    """The attendance mode after checking in `new` over `existing` (None = not yet present)."""
+    new = AttendanceMode(new)
+    if existing is None:
+        return new
+    existing = AttendanceMode(existing)
+    return AttendanceMode.HALL if AttendanceMode.HALL in (existing, new) else existing
+
+
+@dataclass(frozen=True)
+class QuorumMeter:
+    members: int
+    present: int
+    minimum: int | None
+    met: bool
+    text: str
+
+    def as_dict(self):
+        return {"members": self.members, "present": self.present, "minimum": self.minimum,
+                "met": self.met, "text": self.text}
+
+
+def quorum_meter(rule, members, present):
+    """What the meter in the room shows: counts, the minimum to sit, and the rule in words."""
+    if present < 0 or members < 0:
+        raise Refused("人数不能为负。", "invalid")
+    return QuorumMeter(
+        members=members,
+        present=present,
+        minimum=rule.quorum.minimum(members),
+        met=rule.quorum.met(present, members),
+        text=rules.quorum_text(rule, members, present),
+    )
+
+
+# -- agenda ---------------------------------------------------------------------
+
+def move_item(current, count, index=None):
+    """The agenda index to move to: the next one, or `index` when given."""
+    if count <= 0:
+        raise Refused("议程为空。", "empty_agenda")
+    target = current + 1 if index is None else index
+    if isinstance(target, bool) or not isinstance(target, int):
+        raise Refused("议程序号无效。", "invalid")
+    if target < 0 or target >= count:
+        raise Refused("已经是最后一项议程。" if index is None else "没有这一项议程。", "no_such_item")
+    return target
+
+
+# -- speakers -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the speakers' queue, as the rules see it."""
+
+    id: int
+    user_id: int
+    state: SpeakerState
+
+
+def check_raise(entries, user_id):
+    """A member may be in the queue once at a time (waiting or speaking)."""
+    for e in entries:
+        if e.user_id == user_id and e.state in (SpeakerState.WAITING, SpeakerState.SPEAKING):
+            raise Refused("您已在发言队列中。" if e.state is SpeakerState.WAITING else "您正在发言。",
+                          "already_queued")
+
+
+def waiting_entry_of(entries, user_id):
+    for e in entries:
+        if e.user_id == user_id and e.state is SpeakerState.WAITING:
+            return e
+    raise Refused("您没有在排队发言。", "not_queued")
+
+
+@dataclass(frozen=True)
+class FloorChange:
+    finished: tuple   # ids that go to done
+    speaking: int | None
+
+
+def give_floor(entries, entry_id=None):
+    """Who speaks next: `entry_id`, or the first waiting one; whoever spoke is done."""
+    finished = tuple(e.id for e in entries if e.state is SpeakerState.SPEAKING)
+    waiting = [e for e in entries if e.state is SpeakerState.WAITING]
+    if entry_id is None:
+        if not waiting:
+            raise Refused("没有人在排队发言。", "queue_empty")
+        return FloorChange(finished, waiting[0].id)
+    target = next((e for e in entries if e.id == entry_id), None)
+    if target is None or target.state is not SpeakerState.WAITING:
+        raise Refused("该发言人不在等待队列中。", "not_waiting")
+    return FloorChange(finished, target.id)
+
+
+def end_floor(entries):
+    finished = tuple(e.id for e in entries if e.state is SpeakerState.SPEAKING)
+    if not finished:
+        raise Refused("当前没有人在发言。", "nobody_speaking")
+    return FloorChange(finished, None)
+
+
+def remaining_seconds(started_dt, limit_seconds, now):
+    """Seconds left of a speech; negative once over time (screens show it in red)."""
+    if started_dt is None:
+        return limit_seconds
+    return limit_seconds - int((now - started_dt).total_seconds())
+
+
+def check_limit(seconds):
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 30 <= seconds <= 3600:
+        raise Refused("发言时限须在 30 秒到 60 分钟之间。", "invalid")
+    return seconds
+
+
+# -- hall check-in token -----------------------------------------------------------
+
+TOKEN_PERIOD = 120  # seconds: the projector refreshes its code more often than this
+
+
+def _window(now, period):
+    return int((now - datetime(1970, 1, 1)).total_seconds()) // period
+
+
+def hall_token(secret, meeting_id, now, period=TOKEN_PERIOD):
+    return _token(secret, meeting_id, _window(now, period))
+
+
+def _token(secret, meeting_id, window):
+    digest = hmac.new(secret.encode(), f"{meeting_id}:{window}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def check_hall_token(secret, meeting_id, token, now, period=TOKEN_PERIOD):
+    """The token of the current or the previous window is good; anything else is stale."""
+    window = _window(now, period)
+    if token and any(hmac.compare_digest(str(token), _token(secret, meeting_id, w))
+                     for w in (window, window - 1)):
+        return
+    raise Refused("签到二维码已过期，请重新扫描会场大屏上的二维码。", "stale_token")
+
+
+# -- requests to convene ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConveneRule:
+    share: Fraction
+    base_label: str
+
+
+def convene_rule(preset, residents_base=None):
+    """The share of members who can make a body meet (DESIGN §2), or None if the law names none."""
+    if preset == "representatives_assembly":
+        return ConveneRule(Fraction(1, 5), "居民代表")
+    if preset == "residents_assembly":
+        base = rules.ResidentsBase(residents_base or rules.ResidentsBase.ADULTS)
+        if base is rules.ResidentsBase.GROUPS:
+            return ConveneRule(Fraction(1, 3), "居民小组")
+        if base is rules.ResidentsBase.HOUSEHOLDS:
+            return ConveneRule(Fraction(1, 5), "户")
+        return ConveneRule(Fraction(1, 5), "成年居民")
+    return None
+
+
+@dataclass(frozen=True)
+class ConveneStatus:
+    base: int
+    supporters: int
+    needed: int | None
+    reached: bool
+    text: str
+
+
+def convene_status(rule, base, supporters):
+    """Counted like the law's "五分之一以上": at least the share, and never with a base of nobody."""
+    threshold = rules.Threshold(rule.share, inclusive=True)
+    needed = threshold.minimum(base)
+    reached = threshold.met(supporters, base)
+    if needed is None:
+        text = f"尚无可计算的{rule.base_label}，不能提议召开。"
+    else:
+        text = (f"已有 {supporters} 名{rule.base_label}提议（共 {base}，须 {rule.share} 以上即 {needed}），"
+                + ("已达到法定比例，应当召开会议。" if reached else f"还差 {needed - supporters}。"))
+    return ConveneStatus(base=base, supporters=supporters, needed=needed, reached=reached, text=text)

@@ -1,0 +1,1 @@
+"""Votes in a meeting: who may cast, the legal tally, receipts and the sealed ballot chain."""

@@ -1,0 +1,632 @@
+"""The tally of one vote: who may cast, hall and online ballots in one count, the result in words.
+
+Plain data in, a frozen dataclass or a `VoteError` out; the body's rule comes from
+`app.community.rules` and every share is an exact `Fraction`. Decisions the rest of the app
+relies on:
+
+- A `Snapshot` is taken when the vote opens and never changes: the eligible members, who is present
+  in the hall and who online (each in exactly one), and, for a 居民会议 on the household base, each
+  voter's household. Its presence of `households` is what switches the household base on, so the
+  cast checks need no rule; `can_open` and `tally` check that it agrees with the rule.
+- Household base: the household is the unit of members, present and cast. Its first cast wins; any
+  later cast for it is refused with `household_already_cast`, whose `detail` names who cast. In a
+  secret vote a household with anyone in the hall votes on paper in the hall only, because counted
+  paper totals cannot tell which household a paper came from, so an online cast beside them could
+  count the household twice.
+- Hall votes go through the secretary: per person for a named vote (each hall member once), counted
+  totals of paper ballots for a secret vote. Totals are the whole hall count, so entering them
+  again replaces the earlier entry; they never exceed the hall's present.
+- A motion is 赞成/反对/弃权; abstentions are cast and present but not yes. Spoiled paper ballots
+  (废票, only possible in hall totals) are cast and count for nothing.
+- "Choose up to k" among options: a ballot marks 0..k options; 0 is a blank ballot (present and
+  cast, supports nothing); more than k is refused online and is a 废票 on paper. An option is
+  selected (入选) when its count meets the body's majority threshold against the majority base (the
+  same test a motion's yes votes must pass), and the quorum was met. At most k are selected, best
+  count first; if options tie for the last seat and not all of them fit, none of the tied ones is
+  selected and they are reported in `runoff` for another round (the usual 票数相等不能确定时再次投票).
+  `ranking` orders every option by count, ties by ballot order.
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+
+from app.community.rules import (
+    Base, ResidentsBase, RuleError, _fraction_text, _share_words, decide, quorum_text,
+)
+
+
+class VoteError(Exception):
+    """A refused command: a stable `code` for programs, a Chinese `message` for people."""
+
+    def __init__(self, code, message, **detail):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+    def to_dict(self):
+        error = {"code": self.code, "message": self.message}
+        if self.detail:
+            error["detail"] = dict(self.detail)
+        return error
+
+
+class VoteKind(str, Enum):
+    NAMED = "named"
+    SECRET = "secret"
+
+    @property
+    def label(self):
+        return VOTE_KIND_LABELS[self]
+
+
+VOTE_KIND_LABELS = {VoteKind.NAMED: "记名", VoteKind.SECRET: "无记名"}
+
+YES, NO, ABSTAIN = "yes", "no", "abstain"
+MOTION_KEYS = (YES, NO, ABSTAIN)
+MOTION_LABELS = {YES: "赞成", NO: "反对", ABSTAIN: "弃权"}
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    """A motion (no labels) or labelled options of which a ballot marks up to `up_to`.
+
+    Normalized choices: a motion key (`"yes"`, `"no"`, `"abstain"`) or a sorted tuple of option
+    indices (`()` is a blank ballot). `canonical()` is the text stored on a ballot and hashed.
+    """
+
+    labels: tuple = ()
+    up_to: int = 1
+
+    def __post_init__(self):
+        object.__setattr__(self, "labels", tuple(self.labels))
+        if not self.labels:
+            if self.up_to != 1:
+                raise RuleError("a motion has exactly one choice")
+            return
+        if any(not isinstance(label, str) or not label.strip() for label in self.labels):
+            raise RuleError("option labels must be non-empty text")
+        if len(set(self.labels)) != len(self.labels):
+            raise RuleError("option labels must differ")
+        if isinstance(self.up_to, bool) or not isinstance(self.up_to, int) \
+                or not 1 <= self.up_to <= len(self.labels):
+            raise RuleError("up_to must be between 1 and the number of options")
+
+    @classmethod
+    def motion(cls):
+        return cls()
+
+    @classmethod
+    def choose(cls, labels, up_to=1):
+        return cls(tuple(labels), up_to)
+
+    @property
+    def is_motion(self):
+        return not self.labels
+
+    @property
+    def keys(self):
+        return MOTION_KEYS if self.is_motion else tuple(range(len(self.labels)))
+
+    def label(self, key):
+        return MOTION_LABELS[key] if self.is_motion else self.labels[key]
+
+    def normalize(self, choice):
+        """A client's or a stored choice, normalized; or `bad_choice` / `too_many_choices`."""
+        if self.is_motion:
+            if isinstance(choice, str) and choice in MOTION_KEYS:
+                return choice
+            raise VoteError("bad_choice", "请选择赞成、反对或弃权。")
+        if isinstance(choice, str):
+            # The stored canonical form: "" (blank) or "0,2".
+            parts = choice.split(",") if choice else []
+            if not all(p.isdigit() and p == str(int(p)) for p in parts):
+                raise VoteError("bad_choice", "选项无效。")
+            picked = [int(p) for p in parts]
+        elif isinstance(choice, int) and not isinstance(choice, bool):
+            picked = [choice]
+        elif isinstance(choice, (list, tuple)):
+            picked = list(choice)
+        else:
+            raise VoteError("bad_choice", "选项无效。")
+        if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.labels)
+                   for i in picked):
+            raise VoteError("bad_choice", "没有这个选项。")
+        if len(set(picked)) != len(picked):
+            raise VoteError("bad_choice", "同一选项只能选一次。")
+        if len(picked) > self.up_to:
+            raise VoteError("too_many_choices",
+                            f"最多只能选 {self.up_to} 项，您选了 {len(picked)} 项。",
+                            up_to=self.up_to, chosen=len(picked))
+        return tuple(sorted(picked))
+
+    def canonical(self, choice):
+        normalized = self.normalize(choice)
+        return normalized if self.is_motion else ",".join(str(i) for i in normalized)
+
+    def is_blank(self, choice):
+        normalized = self.normalize(choice)
+        return normalized == ABSTAIN if self.is_motion else normalized == ()
+
+    def to_dict(self):
+        if self.is_motion:
+            return {"type": "motion"}
+        return {"type": "choose", "labels": list(self.labels), "up_to": self.up_to}
+
+    @classmethod
+    def from_dict(cls, data):
+        if data.get("type") == "motion":
+            return cls.motion()
+        return cls.choose(data["labels"], data["up_to"])
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The electorate when the vote opens: eligible members, present in the hall or online.
+
+    `households` (voter -> household) is given only for a 居民会议 on the household base and must
+    cover every eligible voter; then every count is of households (户), not people (人).
+    """
+
+    kind: VoteKind
+    eligible: frozenset
+    hall: frozenset
+    online: frozenset
+    options: OptionSet = OptionSet()
+    households: Mapping | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", VoteKind(self.kind))
+        for name in ("eligible", "hall", "online"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        if self.hall & self.online:
+            raise RuleError("a member is present either in the hall or online, not both")
+        if not self.present <= self.eligible:
+            raise RuleError("only eligible members can be present")
+        if self.households is not None:
+            object.__setattr__(self, "households", dict(self.households))
+            if not self.eligible <= self.households.keys():
+                raise RuleError("every eligible voter needs a household on the household base")
+
+    @property
+    def present(self):
+        return self.hall | self.online
+
+    @property
+    def is_household_base(self):
+        return self.households is not None
+
+    @property
+    def unit(self):
+        return "户" if self.is_household_base else "人"
+
+    def _units(self, voters):
+        return len({self.households[v] for v in voters}) if self.is_household_base else len(voters)
+
+    def hall_households(self):
+        return {self.households[v] for v in self.hall} if self.is_household_base else set()
+
+    @property
+    def members_count(self):
+        return self._units(self.eligible)
+
+    @property
+    def present_count(self):
+        return self._units(self.present)
+
+    @property
+    def hall_count(self):
+        """The cap on paper ballots: hall members, or households with someone in the hall."""
+        return self._units(self.hall)
+
+    @property
+    def online_count(self):
+        """How many online ballots there can be at most."""
+        if not self.is_household_base:
+            return len(self.online)
+        households = {self.households[v] for v in self.online}
+        if self.kind is VoteKind.SECRET:
+            households -= self.hall_households()
+        return len(households)
+
+    def to_dict(self):
+        data = {
+            "kind": self.kind.value,
+            "eligible": sorted(self.eligible),
+            "hall": sorted(self.hall),
+            "online": sorted(self.online),
+            "options": self.options.to_dict(),
+        }
+        if self.is_household_base:
+            # Pairs, not an object: JSON would turn integer voter ids into strings.
+            data["households"] = sorted([v, h] for v, h in self.households.items())
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        households = data.get("households")
+        return cls(
+            kind=VoteKind(data["kind"]),
+            eligible=data["eligible"],
+            hall=data["hall"],
+            online=data["online"],
+            options=OptionSet.from_dict(data["options"]),
+            households=None if households is None else {v: h for v, h in households},
+        )
+
+
+def _check_base(rule, snapshot):
+    household_rule = rule.residents_base is ResidentsBase.HOUSEHOLDS
+    if household_rule != snapshot.is_household_base:
+        raise RuleError("the snapshot's households must match the rule's household base")
+
+
+def _unit_text(snapshot, text):
+    # community.rules words everything in people; on the household base the unit is the household.
+    return text.replace(" 人", " 户") if snapshot.is_household_base else text
+
+
+def can_open(rule, snapshot):
+    """(ok, text): a vote may open only while the quorum is met; the text gives the numbers."""
+    _check_base(rule, snapshot)
+    members, present = snapshot.members_count, snapshot.present_count
+    ok = rule.quorum.met(present, members)
+    text = _unit_text(snapshot, quorum_text(rule, members, present))
+    if not ok:
+        text += "，不能开始表决"
+    return ok, text
+
+
+def _name(names, voter_id, fallback):
+    return (names or {}).get(voter_id) or fallback
+
+
+def _household_cast_by(snapshot, voter_id, voted):
+    household = snapshot.households[voter_id]
+    for other in voted:
+        if other != voter_id and snapshot.households.get(other) == household:
+            return household, other
+    return household, None
+
+
+def _refuse_household_taken(snapshot, voter_id, voted, names):
+    household, cast_by = _household_cast_by(snapshot, voter_id, voted)
+    if cast_by is not None:
+        who = _name(names, cast_by, "本户其他成员")
+        raise VoteError("household_already_cast", f"本户已由{who}投票，每户只有一票。",
+                        household=household, cast_by=cast_by, cast_by_name=who)
+
+
+def check_cast(snapshot, voter_id, choice, voted=(), names=None):
+    """An online cast: the canonical choice to store, or a `VoteError`.
+
+    `voted` holds the ids that have already cast (online, or entered in the hall for a named vote);
+    only the voter and their household are looked up in it. `names` (id -> name) words messages.
+    """
+    if voter_id not in snapshot.eligible:
+        raise VoteError("not_eligible", "您不是本次表决的表决成员。")
+    if voter_id in snapshot.hall:
+        raise VoteError("in_hall", "您已在会场签到，请在会场表决，由记录员录入。")
+    if voter_id not in snapshot.online:
+        raise VoteError("not_present", "表决开始时您未签到，不能参加本次表决。")
+    if voter_id in voted:
+        raise VoteError("already_cast", "您已投票，不能再次投票或更改。")
+    if snapshot.is_household_base:
+        if snapshot.kind is VoteKind.SECRET \
+                and snapshot.households[voter_id] in snapshot.hall_households():
+            raise VoteError("household_in_hall", "本户已有成员在会场签到，请在会场投纸质选票。",
+                            household=snapshot.households[voter_id])
+        _refuse_household_taken(snapshot, voter_id, voted, names)
+    return snapshot.options.canonical(choice)
+
+
+def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
+    """The secretary's entry of one hall member's show of hands in a named vote."""
+    who = _name(names, voter_id, f"成员 {voter_id} ")
+    if snapshot.kind is not VoteKind.NAMED:
+        raise VoteError("not_named", "无记名表决请录入会场纸质选票的各项合计。")
+    if voter_id not in snapshot.eligible:
+        raise VoteError("not_eligible", f"{who}不是本次表决的表决成员。")
+    if voter_id in snapshot.online:
+        raise VoteError("online_member", f"{who}在线参会，须本人在线表决。")
+    if voter_id not in snapshot.hall:
+        raise VoteError("not_in_hall", f"{who}表决开始时未在会场签到，不能录入。")
+    if voter_id in voted:
+        raise VoteError("already_cast", f"{who}的表决已录入，不能重复录入。")
+    if snapshot.is_household_base:
+        _refuse_household_taken(snapshot, voter_id, voted, names)
+    return snapshot.options.canonical(choice)
+
+
+@dataclass(frozen=True)
+class HallTotals:
+    """Counted paper ballots of the hall in a secret vote; `counts` follows `OptionSet.keys`."""
+
+    counts: tuple
+    ballots: int
+    blank: int = 0
+    invalid: int = 0
+
+    @classmethod
+    def parse(cls, options, data):
+        """Totals as entered, checked to add up.
+
+        A motion: {"yes", "no", "abstain"[, "invalid"]}; its abstentions are its blank papers.
+        Options: {"counts": one per option, "ballots"[, "blank", "invalid"]}.
+        """
+        if isinstance(data, cls):
+            data = data.to_dict(options)
+        if not isinstance(data, Mapping):
+            raise VoteError("bad_totals", "请录入各选项的票数。")
+        if options.is_motion:
+            unknown = set(data) - {*MOTION_KEYS, "invalid", "ballots"}
+            counts = tuple(data.get(key, 0) for key in MOTION_KEYS)
+            invalid = data.get("invalid", 0)
+            if unknown or not all(_is_count(n) for n in (*counts, invalid)):
+                raise VoteError("bad_totals", "票数必须是不小于零的整数。")
+            ballots = sum(counts) + invalid
+            if data.get("ballots", ballots) != ballots:
+                raise VoteError("bad_totals", "总票数与各项之和不符。")
+            return cls(counts, ballots, counts[MOTION_KEYS.index(ABSTAIN)], invalid)
+        counts = tuple(data.get("counts") or ())
+        ballots, blank, invalid = data.get("ballots"), data.get("blank", 0), data.get("invalid", 0)
+        if len(counts) != len(options.labels) \
+                or not all(_is_count(n) for n in (*counts, ballots, blank, invalid)):
+            raise VoteError("bad_totals", "请为每个选项录入不小于零的整数票数，并录入总票数。")
+        marked = ballots - blank - invalid
+        if marked < 0:
+            raise VoteError("bad_totals", "空白票与废票之和超过总票数。")
+        if any(n > marked for n in counts):
+            raise VoteError("bad_totals", "某选项票数超过有效选票数。")
+        # Every marked ballot names 1..k options, so the marks lie between marked and k × marked.
+        if not marked <= sum(counts) <= options.up_to * marked:
+            raise VoteError("bad_totals",
+                            f"各选项票数之和应在 {marked} 到 {options.up_to * marked} 之间。")
+        return cls(counts, ballots, blank, invalid)
+
+    def to_dict(self, options):
+        if options.is_motion:
+            return {**dict(zip(MOTION_KEYS, self.counts)), "invalid": self.invalid}
+        return {"counts": list(self.counts), "ballots": self.ballots, "blank": self.blank,
+                "invalid": self.invalid}
+
+    def canonical(self):
+        """The text sealed into the ballot chain as the hall's record."""
+        counts = ",".join(str(n) for n in self.counts)
+        return f"ballots={self.ballots};blank={self.blank};invalid={self.invalid};counts={counts}"
+
+
+def check_hall_totals(snapshot, totals):
+    """The secretary's counted paper ballots of a secret vote; a new entry replaces the last."""
+    if snapshot.kind is not VoteKind.SECRET:
+        raise VoteError("not_secret", "记名表决须逐人录入。")
+    parsed = HallTotals.parse(snapshot.options, totals)
+    cap = snapshot.hall_count
+    if parsed.ballots > cap:
+        raise VoteError("hall_totals_exceed",
+                        f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。",
+                        ballots=parsed.ballots, hall=cap)
+    return parsed
+
+
+@dataclass(frozen=True)
+class Progress:
+    cast: int
+    eligible: int
+
+    @property
+    def remaining(self):
+        return self.eligible - self.cast
+
+    @property
+    def share(self):
+        return Fraction(self.cast, self.eligible) if self.eligible else Fraction(0)
+
+    @property
+    def complete(self):
+        return self.eligible > 0 and self.cast >= self.eligible
+
+    def to_dict(self):
+        return {"cast": self.cast, "eligible": self.eligible, "remaining": self.remaining,
+                "complete": self.complete}
+
+
+def progress(cast, eligible_present):
+    """How far a vote is: counts only, so a secret vote shows nothing of the result."""
+    if not (_is_count(cast) and _is_count(eligible_present)) or cast > eligible_present:
+        raise RuleError("cast must be between 0 and the present")
+    return Progress(cast, eligible_present)
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: VoteKind
+    options: OptionSet
+    unit: str
+    members: int
+    present: int
+    cast: int
+    online_cast: int
+    hall_cast: int
+    blank: int
+    invalid: int
+    counts: tuple
+    quorum_met: bool
+    quorum_minimum: int | None
+    majority_base: Base
+    majority_count_base: int
+    majority_share: Fraction
+    majority_minimum: int | None
+    passed: bool | None
+    elected: tuple
+    runoff: tuple
+    ranking: tuple
+    rule_text: dict
+    text: str
+
+    @property
+    def not_cast(self):
+        return self.present - self.cast
+
+    def count(self, key):
+        return self.counts[self.options.keys.index(key)]
+
+    def to_dict(self):
+        return {
+            "kind": self.kind.value,
+            "options": self.options.to_dict(),
+            "unit": self.unit,
+            "members": self.members,
+            "present": self.present,
+            "cast": self.cast,
+            "online_cast": self.online_cast,
+            "hall_cast": self.hall_cast,
+            "not_cast": self.not_cast,
+            "blank": self.blank,
+            "invalid": self.invalid,
+            "counts": [{"key": key, "label": self.options.label(key), "count": n}
+                       for key, n in zip(self.options.keys, self.counts)],
+            "quorum_met": self.quorum_met,
+            "quorum_minimum": self.quorum_minimum,
+            "majority_base": self.majority_base.value,
+            "majority_count_base": self.majority_count_base,
+            "majority_share": str(self.majority_share),
+            "majority_minimum": self.majority_minimum,
+            "passed": self.passed,
+            "elected": list(self.elected),
+            "runoff": list(self.runoff),
+            "ranking": list(self.ranking),
+            "rule": dict(self.rule_text),
+            "text": self.text,
+        }
+
+
+def _rule_text(rule):
+    return {
+        "quorum": str(rule.quorum),
+        "majority": str(rule.majority),
+        "majority_base": rule.majority_base.value,
+        "residents_base": rule.residents_base.value if rule.residents_base else None,
+    }
+
+
+def _collect(snapshot, online_choices, hall_entries):
+    """Replay every ballot through the cast checks: (normalized choices, hall totals or None)."""
+    options = snapshot.options
+    if snapshot.kind is VoteKind.NAMED:
+        if not isinstance(online_choices, Mapping) or not isinstance(hall_entries or {}, Mapping):
+            raise RuleError("named ballots come as voter -> choice")
+        voted, online, hall = set(), [], []
+        for voter_id, choice in online_choices.items():
+            online.append(options.normalize(check_cast(snapshot, voter_id, choice, voted)))
+            voted.add(voter_id)
+        for voter_id, choice in (hall_entries or {}).items():
+            hall.append(options.normalize(check_hall_entry(snapshot, voter_id, choice, voted)))
+            voted.add(voter_id)
+        return online, hall, None
+    if isinstance(online_choices, Mapping):
+        raise RuleError("secret ballots carry no voter")
+    online = [options.normalize(choice) for choice in online_choices]
+    if len(online) > snapshot.online_count:
+        raise VoteError("too_many_ballots",
+                        f"在线选票 {len(online)} 张，超过在线实到 {snapshot.online_count} {snapshot.unit}。")
+    totals = check_hall_totals(snapshot, hall_entries) if hall_entries is not None else None
+    return online, [], totals
+
+
+def tally(rule, snapshot, online_choices, hall_entries=None):
+    """Count one vote and apply the body's rule to the snapshot.
+
+    Named: `online_choices` and `hall_entries` map voter -> choice. Secret: `online_choices` is an
+    iterable of choices (ballots carry no voter) and `hall_entries` the hall's totals (a
+    `HallTotals` or its dict) or None. Choices may be raw or canonical. A ballot that the cast
+    checks would have refused raises, because it means the stored data is not what was cast.
+    """
+    _check_base(rule, snapshot)
+    options, unit = snapshot.options, snapshot.unit
+    online, hall, totals = _collect(snapshot, online_choices, hall_entries)
+    index = {key: i for i, key in enumerate(options.keys)}
+    counts = [0] * len(options.keys)
+    blank = 0
+    for choice in online + hall:
+        if options.is_motion:
+            counts[index[choice]] += 1
+        else:
+            for i in choice:
+                counts[i] += 1
+        blank += (choice == ABSTAIN) if options.is_motion else (choice == ())
+    invalid, hall_cast = 0, len(hall)
+    if totals is not None:
+        counts = [n + m for n, m in zip(counts, totals.counts)]
+        blank += totals.blank
+        invalid, hall_cast = totals.invalid, totals.ballots
+    online_cast = len(online)
+    cast = online_cast + hall_cast
+
+    members, present = snapshot.members_count, snapshot.present_count
+    if cast > present:
+        raise VoteError("too_many_ballots", f"选票 {cast} 张，超过实到 {present} {unit}。")
+    quorum_met = rule.quorum.met(present, members)
+    count_base = members if rule.majority_base is Base.MEMBERS else present
+    share = rule.majority.fraction * count_base
+    ranking = tuple(sorted(range(len(counts)), key=lambda i: (-counts[i], i)))
+    not_cast = present - cast
+    passed, elected, runoff = None, (), ()
+
+    if options.is_motion:
+        yes, no, abstain = counts
+        decision = decide(rule, members, present, yes)
+        passed = decision.passed
+        text = _unit_text(snapshot, decision.text)
+        tail = [] if quorum_met else [f"赞成 {yes} 票"]
+        tail += [f"反对 {no} 票", f"弃权 {abstain} 票"]
+    else:
+        elected, runoff = ((), ())
+        if quorum_met:
+            elected, runoff = _select(rule, options.up_to, counts, count_base)
+        text = _unit_text(snapshot, quorum_text(rule, members, present))
+        text += "；" + "，".join(f"{options.labels[i]} {counts[i]} 票" for i in ranking)
+        if not quorum_met:
+            text += "；未达到法定人数，表决无效"
+        else:
+            base_words = "应到" if rule.majority_base is Base.MEMBERS else "实到"
+            text += (f"；得票 {rule.majority.symbol()} {base_words} {count_base} {unit}的"
+                     f"{_share_words(rule.majority)} {_fraction_text(share)} 者入选，"
+                     f"最多 {options.up_to} 项：")
+            text += ("入选 " + "、".join(options.labels[i] for i in elected)) if elected else "无选项入选"
+            if runoff:
+                text += "；" + "、".join(options.labels[i] for i in runoff) + " 票数相等，须再次投票"
+        tail = [f"投票 {cast} {unit}"] + ([f"空白票 {blank} 张"] if blank else [])
+    if invalid:
+        tail.append(f"废票 {invalid} 张")
+    if not_cast:
+        tail.append(f"未投票 {not_cast} {unit}")
+    text += "；" + "，".join(tail)
+
+    return Result(
+        kind=snapshot.kind, options=options, unit=unit, members=members, present=present,
+        cast=cast, online_cast=online_cast, hall_cast=hall_cast, blank=blank, invalid=invalid,
+        counts=tuple(counts), quorum_met=quorum_met, quorum_minimum=rule.quorum.minimum(members),
+        majority_base=rule.majority_base, majority_count_base=count_base, majority_share=share,
+        majority_minimum=rule.majority.minimum(count_base), passed=passed, elected=elected,
+        runoff=runoff, ranking=ranking, rule_text=_rule_text(rule), text=text,
+    )
+
+
+def _select(rule, seats, counts, count_base):
+    """(selected, tied for the last seat) among options that meet the majority."""
+    qualified = sorted((i for i, n in enumerate(counts) if rule.majority.met(n, count_base)),
+                       key=lambda i: (-counts[i], i))
+    if len(qualified) <= seats:
+        return tuple(qualified), ()
+    cutoff = counts[qualified[seats - 1]]
+    above = tuple(i for i in qualified if counts[i] > cutoff)
+    tied = tuple(i for i in qualified if counts[i] == cutoff)
+    if len(above) + len(tied) <= seats:
+        return above + tied, ()
+    return above, tied

@@ -1,0 +1,89 @@
+"""Vote pages: consultations (民意征集) of a community."""
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.core.db import commit
+from app.core.errors import DomainError
+from app.core.permissions import load_community
+from app.core.timeutil import from_local, to_local, utcnow
+from app.extensions import db
+from app.votes import operations
+from app.votes.forms import CreateConsultationForm
+from app.votes.models import Consultation
+
+bp = Blueprint("votes", __name__)
+
+
+def consultation_url(consultation):
+    return url_for("votes.consultation", community_id=consultation.community_id,
+                   consultation_id=consultation.id)
+
+
+@bp.route("/c/<int:community_id>/consultations")
+@login_required
+def consultations(community_id):
+    community = load_community(current_user, community_id)
+    items = (Consultation.query.filter_by(community_id=community.id)
+             .order_by(Consultation.end_dt.desc()).limit(200).all())
+    return render_template("votes/consultations.html", community=community, items=items)
+
+
+@bp.route("/c/<int:community_id>/consultations/new", methods=["GET", "POST"])
+@login_required
+def new_consultation(community_id):
+    community = load_community(current_user, community_id, staff=True)
+    form = CreateConsultationForm()
+    if request.method == "GET":
+        now = to_local(utcnow()).replace(second=0, microsecond=0, tzinfo=None)
+        form.start.data, form.end.data = now, now + timedelta(days=7)
+    status = 200
+    if form.validate_on_submit():
+        labels = [line for line in (form.options.data or "").splitlines() if line.strip()]
+        try:
+            consultation = operations.create_consultation(
+                current_user, community, title=form.title.data, description=form.description.data,
+                labels=labels, up_to=form.up_to.data, start_dt=from_local(form.start.data),
+                end_dt=from_local(form.end.data), url_for_item=_deferred_url)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+        else:
+            flash("民意征集已发布，并已通知本社区居民。", "success")
+            return redirect(consultation_url(consultation))
+    elif form.errors:
+        status = 422
+    return render_template("votes/consultation_new.html", community=community, form=form), status
+
+
+def _deferred_url(consultation):
+    db.session.flush()  # the notice links to the page, so the poll needs its id first
+    return consultation_url(consultation)
+
+
+@bp.route("/c/<int:community_id>/consultations/<int:consultation_id>", methods=["GET", "POST"])
+@login_required
+def consultation(community_id, consultation_id):
+    community = load_community(current_user, community_id)
+    item = operations.load_consultation(community, consultation_id)
+    status = 200
+    if request.method == "POST":
+        options = item.options
+        choice = (request.form.get("choice") if options.is_motion
+                  else [int(x) for x in request.form.getlist("choice") if x.isdigit()])
+        try:
+            _, created = operations.respond(current_user, item, choice)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+        else:
+            flash("您的意见已提交，谢谢参与。" if created else "您已提交过相同的意见。", "success")
+            return redirect(consultation_url(item))
+    result = operations.result(item) if operations.can_see_result(current_user, item) else None
+    return render_template("votes/consultation.html", community=community, item=item,
+                           answer=operations.answer_of(current_user, item), result=result), status

@@ -1,0 +1,42 @@
+"""The baseline for bench/room.py: a bare Flask-SocketIO gevent server that only relays.
+
+    python -m bench._bare_server PORT
+
+`join` puts the socket in the room and acknowledges; `next_item` broadcasts `item_changed` to the
+room. No database, no authentication: what Flask-SocketIO itself costs on this machine.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import sys  # noqa: E402
+
+from flask import Flask  # noqa: E402
+from flask_socketio import SocketIO, join_room  # noqa: E402
+
+app = Flask(__name__)
+socketio = SocketIO(app, async_mode="gevent")
+state = {"index": 0}
+
+
+@app.route("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@socketio.on("join", namespace="/live")
+def join(data):
+    join_room(f"meeting:{data['meeting_id']}")
+    return {"ok": True, "state": {"current_item": state["index"]}}
+
+
+@socketio.on("next_item", namespace="/live")
+def next_item(data):
+    state["index"] += 1
+    socketio.emit("item_changed", {"meeting_id": data["meeting_id"], "index": state["index"]},
+                  namespace="/live", to=f"meeting:{data['meeting_id']}")
+    return {"ok": True, "index": state["index"]}
+
+
+if __name__ == "__main__":
+    socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_output=False)

@@ -1,0 +1,174 @@
+"""How the proposal list and search pages scale: 1,000 against 100,000 proposals in one community.
+
+    .venv/bin/python -m bench.proposals [--n 100000] [--base 1000] [--repeat 15]
+                                         [--postgres postgresql://user@host/db]
+
+Seeds a scratch SQLite database (and the PostgreSQL one given, which it empties first) with bulk
+inserts, then times the pages through Flask's test client: the median of --repeat requests each,
+page 1 and a deep page, and prints a markdown table.
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-password"
+PLACES = ["1号楼", "2号楼", "3号楼", "东门", "西门", "南侧广场", "地下车库", "幼儿园旁", "菜市场", "健身角"]
+TOPICS = [
+    ("停车交通", ["停车位不够", "电动车乱停", "停车难", "消防通道被占", "非机动车棚"]),
+    ("设施维修", ["加装电梯", "楼道灯不亮", "井盖松动", "屋顶漏水", "水管老化"]),
+    ("环境卫生", ["垃圾分类", "垃圾桶满溢", "宠物粪便", "楼道堆物", "噪音扰民"]),
+    ("绿化", ["绿化带杂草", "树木修剪", "草坪破坏", "增加花坛", "枯树清理"]),
+    ("养老托幼", ["老年食堂", "托育点", "助老服务", "适老化改造", "日间照料"]),
+]
+STATES = ["collecting"] * 3 + ["under_review", "accepted", "assigned", "answered", "closed",
+                                "closed", "declined", "expired"]
+
+
+def rows(community_id, author_id, n, now):
+    rng = random.Random(42)
+    for i in range(n):
+        category, subjects = TOPICS[i % len(TOPICS)]
+        subject = rng.choice(subjects)
+        place = rng.choice(PLACES)
+        state = rng.choice(STATES)
+        created = now - timedelta(minutes=n - i)
+        published = created if state != "draft" else None
+        yield {
+            "community_id": community_id, "author_id": author_id,
+            "title": f"{place}{subject}的问题（{i}）", "category": category,
+            "problem": f"{place}附近{subject}，居民反映多次，影响日常生活。", "suggestion": f"建议尽快处理{subject}。",
+            "place": place, "state": state, "created_dt": created, "updated_dt": created,
+            "published_dt": published, "cosign_count": rng.randint(0, 6),
+            "review_started_dt": created if state in ("under_review", "accepted", "assigned") else None,
+            "assigned_dt": created if state == "assigned" else None,
+            "reply_due_dt": created + timedelta(days=30) if state == "assigned" else None,
+            "is_extended": False, "rehandle_count": 0,
+        }
+
+
+def seed(app, n):
+    from sqlalchemy import insert, text
+
+    from app.auth.models import User, UserState
+    from app.community.models import Community, Street
+    from app.core.timeutil import utcnow
+    from app.extensions import db
+    from app.proposals.models import Proposal, ProposalTerm
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        street = Street(name="基准街道")
+        community = Community(street=street, name="基准社区")
+        user = User(phone="13900000000", name="基准居民", community=community,
+                    state=UserState.VERIFIED)
+        user.set_password(PASSWORD)
+        db.session.add_all([street, community, user])
+        db.session.commit()
+        now = utcnow()
+        started = time.perf_counter()
+        next_id = 1
+        batch, terms = [], []
+
+        def flush():
+            db.session.execute(insert(Proposal.__table__), batch)
+            db.session.execute(insert(ProposalTerm.__table__), terms)
+            batch.clear()
+            terms.clear()
+
+        for row in rows(community.id, user.id, n, now):
+            # Explicit ids, so the search index rows can name them without a round trip.
+            row["id"] = next_id
+            batch.append(row)
+            terms.extend({"community_id": community.id, "term": t, "proposal_id": next_id}
+                         for t in ProposalTerm.terms_of(row["title"], row["problem"]))
+            next_id += 1
+            if len(batch) == 5000:
+                flush()
+        if batch:
+            flush()
+        db.session.commit()
+        # Fresh statistics, and on PostgreSQL a visibility map, as autovacuum would leave them
+        # (without it index-only scans still read every row).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql"
+                              else "ANALYZE"))
+        seconds = time.perf_counter() - started
+        return community.id, user.phone, seconds
+
+
+def timed(client, url, repeat):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(times) * 1000
+
+
+def measure(url, n, repeat):
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "UPLOAD_DIR": tempfile.mkdtemp(), "PROPAGATE_EXCEPTIONS": True})
+    community_id, phone, seed_s = seed(app, n)
+    client = app.test_client()
+    response = client.post("/auth/login", data={"phone": phone, "password": PASSWORD})
+    assert response.status_code == 302
+    base = f"/c/{community_id}/proposals/"
+    deep = max(1, (n // 20) // 2)
+    pages = {
+        "list, page 1": base,
+        f"list, deep page (middle)": f"{base}?page={deep}",
+        "list, filter 征集附议中": f"{base}?state=collecting",
+        "search 停车, page 1": f"{base}?q=停车",
+        "search 停车, page 25": f"{base}?q=停车&page=25",
+        "search 3号楼 加装电梯": f"{base}?q=3号楼加装电梯",
+    }
+    for u in pages.values():  # warm up
+        client.get(u)
+    return seed_s, {name: timed(client, u, repeat) for name, u in pages.items()}
+
+
+def report(label, n, base_n, small, large):
+    print(f"\n### {label}: {base_n:,} vs {n:,} proposals (median ms)\n")
+    print(f"| page | {base_n:,} | {n:,} | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    for name in small:
+        print(f"| {name} | {small[name]:.1f} | {large[name]:.1f} | {large[name] / small[name]:.2f}× |")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--base", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--postgres", help="a PostgreSQL URL to bench as well (it is emptied)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("YISHI_INSTANCE", tempfile.mkdtemp())
+    targets = []
+    scratch = Path(tempfile.mkdtemp())
+    targets.append(("SQLite", lambda tag: f"sqlite:///{scratch / f'bench-{tag}.sqlite3'}"))
+    if args.postgres:
+        from app import normalise_database_url
+
+        targets.append(("PostgreSQL", lambda tag: normalise_database_url(args.postgres)))
+    for label, url_for in targets:
+        _, small = measure(url_for("small"), args.base, args.repeat)
+        seed_s, large = measure(url_for("large"), args.n, args.repeat)
+        print(f"\n{label}: seeded {args.n:,} proposals in {seed_s:.1f} s")
+        report(label, args.n, args.base, small, large)
+
+
+if __name__ == "__main__":
+    main()
