@@ -16,6 +16,7 @@ from app.community.models import Community, HandlerMember, HandlerOrg, Membershi
 from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import commit, get_or_404
+from app.core.web import refuse
 from app.core.errors import DomainError, NotFound
 from app.core.permissions import load_community, require
 from app.extensions import db
@@ -116,9 +117,7 @@ def body(community_id, body_id):
             flash("议事规则已修改并记入审计日志。" if changed else "规则没有变化。", "success")
             return redirect(url_for(".body", community_id=community.id, body_id=body.id))
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status
+            status = refuse(exc)
     elif form.errors:
         status = 422
     history = (audit.AuditEvent.query
@@ -143,8 +142,7 @@ def add_member(community_id, body_id):
             commit()
             flash(f"已将 {membership.user.name} 加入{body.name}。", "success")
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            refuse(exc)
     return redirect(url_for(".body", community_id=community.id, body_id=body.id))
 
 
@@ -284,9 +282,7 @@ def handlers(street_id):
             flash(f"已添加承办单位“{org.name}”。", "success")
             return redirect(url_for(".handlers", street_id=street.id))
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status
+            status = refuse(exc)
     elif form.errors:
         status = 422
     orgs = [o for o in HandlerOrg.query.filter_by(street_id=street.id).order_by(HandlerOrg.id)
@@ -317,8 +313,7 @@ def add_handler_person(street_id, org_id):
             commit()
             flash(f"已将 {link.user.name} 设为{org.name}的承办人。", "success")
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            refuse(exc)
     return redirect(url_for(".handlers", street_id=street_id))
 
 

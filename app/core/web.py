@@ -43,3 +43,17 @@ def init_app(app):
         if getattr(g, "no_store", False):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def refuse(exc):
+    """A form view's answer to a refused operation: nothing half-done is kept, the reason is shown.
+
+    Returns the status the page should carry.
+    """
+    from flask import flash
+
+    from app.extensions import db
+
+    db.session.rollback()
+    flash(exc.message, "error")
+    return exc.status

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.core.db import commit
+from app.core.web import refuse
 from app.core.errors import DomainError, NotFound
 from app.core.permissions import load_community
 from app.core.timeutil import from_local
@@ -20,11 +21,6 @@ from app.meetings.models import ConveneRequest, MinutesSignature, can_organise
 from app.meetings.workflow import EDITABLE, MeetingState
 
 bp = Blueprint("meetings", __name__)
-
-
-def _fail(exc):
-    db.session.rollback()
-    flash(exc.message, "error")
 
 
 # -- list and create --------------------------------------------------------------
@@ -64,8 +60,7 @@ def create(community_id):
             flash("会议已创建。请编排议程，然后发出通知。", "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
         except DomainError as exc:
-            _fail(exc)
-            status = exc.status
+            status = refuse(exc)
     elif form.errors:
         status = 422
     return render_template("meetings/create.html", community=community, form=form), status
@@ -101,7 +96,7 @@ def add_item(meeting_id):
         commit()
         flash("议题已加入议程。", "success")
     except DomainError as exc:
-        _fail(exc)
+        refuse(exc)
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -114,7 +109,7 @@ def remove_item(meeting_id, item_id):
         commit()
         flash("议题已移出议程。", "success")
     except DomainError as exc:
-        _fail(exc)
+        refuse(exc)
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -130,7 +125,7 @@ def announce(meeting_id):
         commit()
         flash("会议通知已发出，成员已收到通知。", "success")
     except DomainError as exc:
-        _fail(exc)
+        refuse(exc)
         return show(meeting_id, status=exc.status)
     return redirect(url_for(".show", meeting_id=meeting.id))
 
@@ -145,7 +140,7 @@ def cancel(meeting_id):
         commit()
         flash("会议已取消。", "success")
     except DomainError as exc:
-        _fail(exc)
+        refuse(exc)
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -205,7 +200,7 @@ def checkin(meeting_id):
             flash("签到成功：您已现场出席。" if changed else "您已经现场签到过了。", "success")
             return redirect(url_for(".room", meeting_id=meeting.id))
         except DomainError as exc:
-            _fail(exc)
+            refuse(exc)
             return render_template("meetings/checkin.html", meeting=meeting, token=token), exc.status
     return render_template("meetings/checkin.html", meeting=meeting, token=token)
 
@@ -226,8 +221,7 @@ def minutes(meeting_id):
                 flash("记录已保存。", "success")
                 return redirect(url_for(".minutes", meeting_id=meeting.id))
             except DomainError as exc:
-                _fail(exc)
-                status = exc.status
+                status = refuse(exc)
         else:
             status = 422
     text = meeting.minutes_text or minutes_draft.draft(meeting)
@@ -250,7 +244,7 @@ def sign(meeting_id):
         commit()
         flash("您已签署会议纪要。", "success")
     except DomainError as exc:
-        _fail(exc)
+        refuse(exc)
         return redirect(url_for(".minutes", meeting_id=meeting.id)), 303
     return redirect(url_for(".minutes", meeting_id=meeting.id))
 
@@ -277,8 +271,7 @@ def convene(community_id):
             flash("提议已提交，请邀请其他人联署。", "success")
             return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))
         except DomainError as exc:
-            _fail(exc)
-            status = exc.status
+            status = refuse(exc)
     elif form.errors:
         status = 422
     requests_ = (ConveneRequest.query.filter_by(community_id=community.id)
@@ -311,5 +304,5 @@ def convene_join(community_id, request_id):
         commit()
         flash("您已联署。", "success")
     except DomainError as exc:
-        _fail(exc)
+        refuse(exc)
     return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))

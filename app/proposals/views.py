@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.core.db import commit, get_or_404
+from app.core.web import refuse
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import load_community, require
 from app.core.timeutil import utcnow
@@ -408,9 +409,7 @@ def settings(community_id):
             flash("提案设置已保存并记入审计日志。", "success")
             return redirect(url_for(".settings", community_id=community.id))
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status
+            status = refuse(exc)
     elif form.errors:
         status = 422
     return render_template("proposals/settings.html", community=community, form=form), status

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.core.db import commit
+from app.core.web import refuse
 from app.core.errors import DomainError
 from app.core.permissions import load_community
 from app.core.timeutil import from_local, to_local, utcnow
@@ -48,9 +49,7 @@ def new_consultation(community_id):
                 end_dt=from_local(form.end.data), url_for_item=_deferred_url)
             commit()
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status
+            status = refuse(exc)
         else:
             flash("民意征集已发布，并已通知本社区居民。", "success")
             return redirect(consultation_url(consultation))
@@ -78,9 +77,7 @@ def consultation(community_id, consultation_id):
             _, created = operations.respond(current_user, item, choice)
             commit()
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status
+            status = refuse(exc)
         else:
             flash("您的意见已提交，谢谢参与。" if created else "您已提交过相同的意见。", "success")
             return redirect(consultation_url(item))
