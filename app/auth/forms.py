@@ -1,7 +1,7 @@
 """Forms of the account pages."""
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 PHONE = Regexp(r"^1\d{10}$", message="请输入 11 位手机号码。")
 REQUIRED = DataRequired(message="此项必填。")
@@ -35,6 +35,12 @@ class ChangePasswordForm(FlaskForm):
     old_password = PasswordField("当前密码", validators=[REQUIRED])
     password = PasswordField("新密码", validators=[REQUIRED, PASSWORD])
     confirm = PasswordField("再次输入新密码", validators=[REQUIRED, EqualTo("password", message="两次输入的密码不一致。")])
+
+
+class EmailForm(FlaskForm):
+    email = StringField("电子邮箱（选填，用于接收通知）",
+                        validators=[Optional(), Length(max=120),
+                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="邮箱格式不正确。")])
 
 
 class RejectForm(FlaskForm):

@@ -112,6 +112,18 @@ def issue_token(phone, password):
     return user, token, raw
 
 
+def set_email(user, email):
+    """Where mail notifications go; empty turns mail off."""
+    email = (email or "").strip() or None
+    if email is not None and ("@" not in email or len(email) > 120):
+        raise Invalid("邮箱格式不正确。", code="bad_email")
+    if email == user.email:
+        return False
+    user.email = email
+    audit.record("user.email_changed", actor=user, obj=user)
+    return True
+
+
 def set_large_type(user, on):
     user.is_large_type = bool(on)
 

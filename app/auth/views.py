@@ -4,10 +4,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from app.auth import operations
-from app.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
+from app.auth.forms import ActivateForm, ChangePasswordForm, EmailForm, LoginForm, RegisterForm
 from app.community.models import Community
 from app.core.db import commit
 from app.core.errors import DomainError
+from app.core.web import refuse
 from app.extensions import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -113,7 +114,20 @@ def change_password():
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/me")
+@bp.route("/me", methods=["GET", "POST"])
 @login_required
 def profile():
-    return render_template("auth/profile.html", user=current_user)
+    form = EmailForm(email=current_user.email)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.set_email(current_user, form.email.data)
+            commit()
+        except DomainError as exc:
+            status = refuse(exc)
+        else:
+            flash("邮箱已保存。" if form.email.data else "已关闭邮件通知。", "success")
+            return redirect(url_for("auth.profile"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/profile.html", user=current_user, form=form), status

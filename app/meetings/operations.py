@@ -126,11 +126,16 @@ def remove_item(actor, meeting, item_id):
     audit.record("meeting.item_removed", actor=actor, obj=meeting, item_id=item_id, title=item.title)
 
 
-def announce(actor, meeting, now=None):
-    """Send the notice: check the notice period, snapshot the members, tell them."""
+def announce(actor, meeting, now=None, notice_text=None):
+    """Send the notice: check the notice period, snapshot the members, tell them.
+
+    `notice_text`, when given, replaces the draft's notice (and plan) as it is sent.
+    """
     now = now or utcnow()
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以发出会议通知。")
     target = _apply(workflow.transition, meeting.state, "announce")
+    if notice_text is not None:
+        meeting.notice_text = notice_text.strip() or None
     body = meeting.body
     _apply(workflow.check_notice, meeting.start_dt, now, body.rule.notice_days, body.name)
     if not meeting.items:

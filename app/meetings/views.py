@@ -119,9 +119,8 @@ def announce(meeting_id):
     meeting = _load(meeting_id)
     form = AnnounceForm()
     try:
-        if form.validate_on_submit() and form.notice_text.data is not None and meeting.state is MeetingState.DRAFT:
-            meeting.notice_text = form.notice_text.data.strip() or None
-        operations.announce(current_user, meeting)
+        notice = form.notice_text.data if form.validate_on_submit() else None
+        operations.announce(current_user, meeting, notice_text=notice)
         commit()
         flash("会议通知已发出，成员已收到通知。", "success")
     except DomainError as exc:

@@ -126,3 +126,16 @@ def test_large_type_is_remembered_on_the_account(client, make, db):
 def test_large_type_for_visitors_uses_a_cookie(client, db):
     client.post("/large-type", data={"on": "1", "next": "https://evil.example/"})
     assert 'class="large-type' in client.get("/").get_data(as_text=True)
+
+
+def test_email_for_notifications(client, make, db):
+    user = make.user(make.community())
+    login(client, user)
+    bad = client.post("/auth/me", data={"email": "not-an-address"})
+    assert bad.status_code == 422 and "邮箱格式不正确" in bad.get_data(as_text=True)
+    assert client.post("/auth/me", data={"email": "zhang@example.org"}).status_code == 302
+    db.session.expire_all()
+    assert user.email == "zhang@example.org"
+    client.post("/auth/me", data={"email": ""})
+    db.session.expire_all()
+    assert user.email is None
