@@ -18,7 +18,11 @@ def register(app):
                 click.echo("Database already has data; demo not loaded.")
                 return
             raise click.ClickException("the database is not empty")
+        from app.demo_activity import seed_activity
+
         demo.seed(residents_per_community=residents)
+        db.session.flush()
+        seed_activity()
         db.session.commit()
         click.echo(f"Demo street loaded; every demo login uses the password {demo.DEMO_PASSWORD}.")
 

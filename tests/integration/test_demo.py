@@ -20,6 +20,15 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
         assert len(sizes) == 7
         assert sizes["party_branch_committee"] == 5 and sizes["supervisory_committee"] == 3
         assert sizes["representatives_assembly"] == 30 and sizes["party_members_assembly"] == 40
+    # A newcomer sees a living street: proposals at several stages, a meeting, a consultation.
+    from app.meetings.models import Meeting
+    from app.proposals.models import Proposal
+    from app.votes.models import Consultation
+
+    states = {p.state.value if hasattr(p.state, "value") else p.state for p in Proposal.query}
+    assert {"collecting", "under_review", "assigned", "closed"} <= states
+    assert [m.state.value for m in Meeting.query] == ["announced"]
+    assert Consultation.query.count() == 1
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output
     assert Community.query.count() == 2

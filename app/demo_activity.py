@@ -1,0 +1,70 @@
+"""Demo activity on top of the demo street: proposals in every stage, a meeting, a consultation.
+
+It goes through the real operations, so every trail, notification and audit event is genuine.
+It sits at the top (beside cli.py) because it uses every area.
+"""
+from datetime import timedelta
+
+from app.auth.models import User, UserState
+from app.community.models import Community, HandlerOrg
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+def seed_activity():
+    from app.meetings import operations as meetings
+    from app.proposals import operations as proposals
+    from app.votes import operations as votes
+
+    community = Community.query.order_by(Community.id).first()
+    by_phone = {u.phone: u for u in User.query.filter(User.phone.like("139%"))}
+    resident, staff, handler = by_phone["13900000008"], by_phone["13900000003"], by_phone["13900000010"]
+    chair = by_phone["13900000004"]
+    neighbours = (User.query.filter(User.community_id == community.id,
+                                    User.state == UserState.VERIFIED, User.phone.like("137%"))
+                  .order_by(User.id).limit(12).all())
+    org = HandlerOrg.query.filter_by(community_id=community.id, name="阳光物业服务有限公司").one()
+    start = utcnow() - timedelta(days=6)
+
+    def proposal(title, category, problem, suggestion, place, cosigns):
+        item = proposals.create_draft(resident, community, title=title, category=category,
+                                      problem=problem, suggestion=suggestion, place=place)
+        db.session.flush()
+        proposals.publish(resident, item, now=start)
+        for neighbour in neighbours[:cosigns]:
+            proposals.cosign(neighbour, item, now=start + timedelta(hours=2))
+        return item
+
+    proposal("3号楼加装电梯", "设施维修",
+             "3 号楼是 7 层老楼，楼里有十几位行动不便的老人，上下楼非常困难。",
+             "申请政府加装电梯补贴，由居委会牵头征求全楼住户意见。", "3号楼", cosigns=3)
+    parking = proposal("小区停车难，晚上车辆乱停堵住消防通道", "停车交通",
+                       "晚上东门附近车辆乱停，消防通道经常被堵。",
+                       "划定夜间临时停车位，消防通道画黄线并安排巡查。", "东门", cosigns=5)
+    proposals.accept(staff, parking, now=start + timedelta(days=1))
+    proposals.assign(staff, parking, org.id, now=start + timedelta(days=1))
+    proposals.answer(handler, parking, "B",
+                     "已在东门增划 12 个夜间停车位，消防通道已画黄线，每晚 21 点巡查一次。",
+                     now=start + timedelta(days=4))
+    proposals.rate(resident, parking, "satisfied", now=start + timedelta(days=5))
+    gym = proposal("健身器材损坏，存在安全隐患", "安全",
+                   "中心花园的两台健身器材螺丝松动，有孩子差点摔伤。",
+                   "尽快维修，并在器材旁贴上使用须知。", "中心花园", cosigns=5)
+    proposals.accept(staff, gym, now=start + timedelta(days=1))
+    proposals.assign(staff, gym, org.id, now=start + timedelta(days=2))
+    proposal("楼道堆放杂物清理", "环境卫生", "2 号楼楼道堆满纸箱和旧家具，一旦失火很危险。",
+             "组织一次集中清理，之后定期检查。", "2号楼", cosigns=5)
+
+    body = community.body_by_preset("representatives_assembly")
+    meeting = meetings.create_meeting(chair, body, title="2026 年第四季度居民代表会议",
+                                      start_dt=utcnow() + timedelta(days=5), place="社区活动中心二楼")
+    db.session.flush()
+    meetings.add_item(chair, meeting, title="讨论 3 号楼加装电梯意向", description="听取住户意见。")
+    meetings.add_item(chair, meeting, title="小区夜间停车管理办法", description="物业通报试行情况。")
+    meetings.announce(chair, meeting, notice_text="请各位代表准时参会；不能到场的可在线参加。")
+
+    votes.create_consultation(staff, community, title="中心花园绿化改造意见征集",
+                              description="改造预算约 8 万元，请选出您最希望改进的地方。",
+                              labels=["增加座椅", "增加树荫", "儿童游乐区", "夜间照明"], up_to=2,
+                              start_dt=utcnow() - timedelta(hours=1),
+                              end_dt=utcnow() + timedelta(days=7))
