@@ -75,14 +75,7 @@ def _naive_utc(dt):
 
 
 def _load(consultation_id):
-    from app.core.errors import NotFound
-    from app.extensions import db
-
-    item = db.session.get(Consultation, consultation_id)
-    if item is None:
-        raise NotFound("找不到该民意征集。")
-    load_community(api_user(), item.community_id)  # 404 for another community
-    return item
+    return operations.load_consultation(api_user(), consultation_id)
 
 
 @blp.route("")

@@ -4,7 +4,7 @@ from flask import current_app, url_for
 from app.auth.models import ApiToken, User, UserState, hash_secret
 from app.community.models import Community, Household
 from app.core import audit
-from app.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.core.errors import Conflict, Invalid, Unauthorized
 from app.core.notify import notify
 from app.core.permissions import require
 from app.core.sanitize import clean_text
@@ -127,9 +127,3 @@ def set_email(user, email):
 def set_large_type(user, on):
     user.is_large_type = bool(on)
 
-
-def get_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("找不到该用户。")
-    return user

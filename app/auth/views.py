@@ -114,6 +114,19 @@ def change_password():
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
+@bp.route("/large-type", methods=["POST"])
+def toggle_large_type():
+    """Remembered on the account when logged in, in a cookie otherwise (visitors too)."""
+    on = request.form.get("on") == "1"
+    if current_user.is_authenticated:
+        operations.set_large_type(current_user, on)
+        commit()
+    response = redirect(_safe_next(url_for("core.home")))
+    response.set_cookie("large_type", "1" if on else "0", max_age=3600 * 24 * 365,
+                        httponly=True, samesite="Lax")
+    return response
+
+
 @bp.route("/me", methods=["GET", "POST"])
 @login_required
 def profile():

@@ -1,5 +1,5 @@
-"""Home page, health check, large-type switch, notification centre."""
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+"""Home page, health check, notification centre."""
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -24,22 +24,6 @@ def home():
 
     streets = Street.query.order_by(Street.id).all()
     return render_template("core/home.html", streets=streets)
-
-
-@bp.route("/large-type", methods=["POST"])
-def toggle_large_type():
-    """Remembered on the account when logged in, in a cookie otherwise."""
-    on = request.form.get("on") == "1"
-    if current_user.is_authenticated:
-        current_user.is_large_type = on
-        commit()
-    target = request.form.get("next") or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")
-    response = redirect(target)
-    response.set_cookie("large_type", "1" if on else "0", max_age=3600 * 24 * 365,
-                        httponly=True, samesite="Lax")
-    return response
 
 
 @bp.route("/notifications")

@@ -10,12 +10,12 @@ from collections import defaultdict
 from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
-
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import ApiToken
+from app.auth.models import ApiToken, User
 from app.core.errors import DomainError, Invalid
 from app.extensions import db
+from app.meetings import operations, room
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,6 @@ _sockets = defaultdict(set)
 
 def socket_user():
     """The user behind the current socket event, or None."""
-    from app.auth.models import User
-
     user_id = _connected.get(request.sid)
     return db.session.get(User, user_id) if user_id else None
 
@@ -57,8 +55,6 @@ def command(handler):
     """Run one command for the caller and answer with an acknowledgement; never raise."""
 
     def run(self, data=None):
-        from app.meetings import operations
-
         try:
             user = socket_user()
             if user is None:
@@ -97,8 +93,6 @@ class LiveNamespace(Namespace):
         db.session.remove()
 
     def on_disconnect(self, reason=None):
-        from app.meetings import operations
-
         sid = request.sid
         user_id = _connected.pop(sid, None)
         for meeting_id in _joined.pop(sid, set()):
@@ -118,8 +112,6 @@ class LiveNamespace(Namespace):
     # -- joining ---------------------------------------------------------------
     @command
     def on_join(self, user, meeting, data):
-        from app.meetings import operations, room
-
         join_room(meeting.room)
         _joined[request.sid].add(meeting.id)
         _sockets[(meeting.id, user.id)].add(request.sid)
@@ -138,59 +130,43 @@ class LiveNamespace(Namespace):
         sockets = _sockets[(meeting.id, user.id)]
         sockets.discard(request.sid)
         if not sockets:
-            from app.meetings import operations
-
             operations.leave_online(user.id, meeting.id)
         return {}
 
     # -- the chair's commands ------------------------------------------------------
     @command
     def on_start_meeting(self, user, meeting, data):
-        from app.meetings import operations
-
         operations.start(user, meeting)
         return {"state": meeting.state.value}
 
     @command
     def on_next_item(self, user, meeting, data):
-        from app.meetings import operations
-
         index = _int(data, "index", required=False)
         return {"index": operations.next_item(user, meeting, index)}
 
     @command
     def on_give_floor(self, user, meeting, data):
-        from app.meetings import operations
-
         operations.give_floor(user, meeting, _int(data, "speaker_id", required=False))
         return {}
 
     @command
     def on_end_floor(self, user, meeting, data):
-        from app.meetings import operations
-
         operations.end_floor(user, meeting)
         return {}
 
     @command
     def on_add_speaker(self, user, meeting, data):
-        from app.meetings import operations
-
         speaker = operations.add_speaker(user, meeting, _int(data, "user_id"))
         return {"speaker_id": speaker.id}
 
     @command
     def on_hide_chat(self, user, meeting, data):
-        from app.meetings import operations
-
         reason = data.get("reason") if isinstance(data.get("reason"), str) else None
         operations.hide_chat(user, meeting, _int(data, "message_id"), reason)
         return {}
 
     @command
     def on_end_meeting(self, user, meeting, data):
-        from app.meetings import operations
-
         operations.end_meeting(user, meeting)
         return {"state": meeting.state.value}
 
@@ -198,8 +174,6 @@ class LiveNamespace(Namespace):
     @command
     def on_check_in(self, user, meeting, data):
         """The secretary checks in `user_id`; a member checks in themself with the hall's `token`."""
-        from app.meetings import operations
-
         if "user_id" not in data and isinstance(data.get("token"), str):
             return {"changed": operations.check_in_hall(user, meeting, data["token"])}
         return {"changed": operations.check_in(user, meeting, _int(data, "user_id"))}
@@ -207,19 +181,13 @@ class LiveNamespace(Namespace):
     # -- every member's ------------------------------------------------------------
     @command
     def on_raise_hand(self, user, meeting, data):
-        from app.meetings import operations
-
         return {"speaker_id": operations.raise_hand(user, meeting).id}
 
     @command
     def on_lower_hand(self, user, meeting, data):
-        from app.meetings import operations
-
         operations.lower_hand(user, meeting)
         return {}
 
     @command
     def on_chat(self, user, meeting, data):
-        from app.meetings import operations
-
         return {"message_id": operations.post_chat(user, meeting, data.get("text")).id}

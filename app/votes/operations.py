@@ -10,7 +10,7 @@ from app.auth.models import User, UserState
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.notify import notify
-from app.core.permissions import require
+from app.core.permissions import load_community, require
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -57,10 +57,13 @@ def create_consultation(actor, community, *, title, description, labels, up_to, 
     return consultation
 
 
-def load_consultation(community, consultation_id):
+def load_consultation(user, consultation_id, community_id=None):
+    """The consultation if the user belongs to its community; otherwise (or under another
+    community's address) a 404, so one community learns nothing of another's."""
     consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or consultation.community_id != community.id:
+    if consultation is None or community_id not in (None, consultation.community_id):
         raise NotFound("找不到该民意征集。")
+    load_community(user, consultation.community_id)
     return consultation
 
 

@@ -66,8 +66,8 @@ def _deferred_url(consultation):
 @bp.route("/c/<int:community_id>/consultations/<int:consultation_id>", methods=["GET", "POST"])
 @login_required
 def consultation(community_id, consultation_id):
-    community = load_community(current_user, community_id)
-    item = operations.load_consultation(community, consultation_id)
+    item = operations.load_consultation(current_user, consultation_id, community_id)
+    community = item.community
     status = 200
     if request.method == "POST":
         options = item.options

@@ -114,7 +114,7 @@ def test_large_type_is_remembered_on_the_account(client, make, db):
     user = make.user(make.community())
     login(client, user)
     assert 'class="large-type' not in client.get("/").get_data(as_text=True)
-    client.post("/large-type", data={"on": "1", "next": "/"})
+    client.post("/auth/large-type", data={"on": "1", "next": "/"})
     db.session.expire_all()
     assert user.is_large_type
     client.post("/auth/logout")
@@ -124,7 +124,7 @@ def test_large_type_is_remembered_on_the_account(client, make, db):
 
 
 def test_large_type_for_visitors_uses_a_cookie(client, db):
-    client.post("/large-type", data={"on": "1", "next": "https://evil.example/"})
+    client.post("/auth/large-type", data={"on": "1", "next": "https://evil.example/"})
     assert 'class="large-type' in client.get("/").get_data(as_text=True)
 
 

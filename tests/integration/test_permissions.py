@@ -117,3 +117,23 @@ def test_api_me_is_the_callers_own(client, world):
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert me["community_id"] == b.id and me["roles"] == [
         {"kind": "admin", "community_id": b.id, "street_id": None}]
+
+
+def test_admin_changes_a_members_role_and_vote_from_the_body_page(client, world, db):
+    a, b, people = world
+    body = a.body_by_preset("two_committees")
+    from app.community.models import MemberRole, Membership
+
+    membership = Membership(body=body, user=people["resident"])
+    db.session.add(membership)
+    db.session.commit()
+    login(client, people["admin"])
+    url = f"/c/{a.id}/admin/bodies/{body.id}/members/{membership.id}"
+    assert url in client.get(f"/c/{a.id}/admin/bodies/{body.id}").get_data(as_text=True)
+    client.post(url, data={"role": "chair"})  # the box unticked: no vote
+    db.session.expire_all()
+    assert membership.role is MemberRole.CHAIR and membership.is_voting is False
+    # Another community's admin cannot.
+    client.post("/auth/logout")
+    login(client, people["admin_b"])
+    assert client.post(url, data={"role": "member", "is_voting": "y"}).status_code == 404
