@@ -85,8 +85,8 @@ def _register_blueprints(app):
     from app.community.views import bp as community_bp
     from app.core.views import bp as core_bp
     from app.extensions import socketio
-    from app.meetings.events import LiveNamespace
     from app.meetings.views import bp as meetings_bp
+    from app.votes.events import Live
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -101,7 +101,7 @@ def _register_blueprints(app):
     register_api(app)
     # The extension object outlives one app (tests build several): register the namespace once.
     if "/live" not in {h.namespace for h in socketio.namespace_handlers}:
-        socketio.on_namespace(LiveNamespace("/live"))
+        socketio.on_namespace(Live("/live"))
 
 
 def _register_cli(app):

@@ -6,6 +6,10 @@ from app.extensions import db
 
 
 def register(app):
+    from app.votes.cli import votes_cli
+
+    app.cli.add_command(votes_cli)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no street yet.")
     @click.option("--residents", default=200, show_default=True, help="Residents per community.")

@@ -5,7 +5,7 @@ from app.community.models import (  # noqa: F401
 )
 from app.core.audit import AuditEvent  # noqa: F401
 from app.core.notify import Notification  # noqa: F401
-from app.votes.models import Consultation, ConsultationResponse  # noqa: F401
+from app.votes.models import Ballot, Consultation, ConsultationResponse, Vote, VoteParticipation  # noqa: F401
 from app.meetings.models import (  # noqa: F401
     AgendaItem, Attendance, ChatMessage, ConveneRequest, ConveneSupporter, Meeting, MeetingMember,
     MinutesSignature, Speaker,

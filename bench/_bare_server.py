@@ -3,7 +3,8 @@
     python -m bench._bare_server PORT
 
 `join` puts the socket in the room and acknowledges; `next_item` broadcasts `item_changed` to the
-room. No database, no authentication: what Flask-SocketIO itself costs on this machine.
+room; `cast` acknowledges with a made-up receipt. No database, no authentication: what
+Flask-SocketIO itself costs on this machine.
 """
 from gevent import monkey
 
@@ -36,6 +37,11 @@ def next_item(data):
     socketio.emit("item_changed", {"meeting_id": data["meeting_id"], "index": state["index"]},
                   namespace="/live", to=f"meeting:{data['meeting_id']}")
     return {"ok": True, "index": state["index"]}
+
+
+@socketio.on("cast", namespace="/live")
+def cast(data):
+    return {"ok": True, "receipt": str(data.get("nonce", ""))[:12], "vote_id": data.get("vote_id")}
 
 
 if __name__ == "__main__":

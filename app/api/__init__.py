@@ -9,6 +9,7 @@ API_MODULES = [
     "app.api.consultations",
     "app.api.proposals",
     "app.api.meetings",
+    "app.api.votes",
 ]
 
 

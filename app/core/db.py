@@ -1,8 +1,14 @@
 """Session helpers: commit once per request or event, and run side effects after commit."""
+import os
+
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+
+# FULL: every commit is on disk before it is acknowledged, even through a power cut.
+SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL").upper()
 
 
 def after_commit(callback):
@@ -37,3 +43,20 @@ def get_or_404(model, ident, message=None):
     if obj is None:
         raise NotFound(message or "找不到该记录。")
     return obj
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: write-ahead log (readers never block the writer; a commit survives a killed
+    process) and a busy timeout, so concurrent writers wait their turn instead of failing."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
+        cursor.execute("PRAGMA busy_timeout=10000")
+    finally:
+        cursor.close()

@@ -6,6 +6,15 @@ from app.meetings.models import Attendance, Speaker
 from app.meetings.workflow import SpeakerState, quorum_meter
 
 
+# Areas above (votes) write their sections: fn(meeting) -> Markdown lines for "## 表决".
+_vote_sections = []
+
+
+def add_section(fn):
+    if fn not in _vote_sections:
+        _vote_sections.append(fn)
+
+
 def draft(meeting):
     """Markdown of the meeting as it stands; written into `minutes_text` (locked) when it ends."""
     body = meeting.body
@@ -44,7 +53,8 @@ def draft(meeting):
             lines.append(f"- 发言：{speaker_names.get(s.user_id, '')}（{where}，{seconds // 60} 分 {seconds % 60} 秒）")
         if not said:
             lines.append("- 无发言记录")
-    lines += ["", "## 表决", "", "（本次会议没有表决记录）"]
+    votes = [line for section in _vote_sections for line in section(meeting)]
+    lines += ["", "## 表决", ""] + (votes or ["（本次会议没有表决记录）"])
     if meeting.notes:
         lines += ["", "## 记录员笔记", "", meeting.notes]
     return "\n".join(lines) + "\n"

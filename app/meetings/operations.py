@@ -14,6 +14,7 @@ from app.core.sanitize import clean_text
 from app.core.timeutil import format_local, utcnow
 from app.extensions import db, socketio
 from app.meetings import workflow
+from app.meetings.signals import meeting_changed
 from app.meetings.models import (
     AgendaItem, Attendance, ChatMessage, ConveneRequest, ConveneSupporter, Meeting, MeetingMember,
     MinutesSignature, Speaker, can_organise,
@@ -40,6 +41,18 @@ def _apply(rule, *args, **kwargs):
 def emit_after_commit(meeting_id, event, data):
     """Tell the room once the change is committed, never before (and never on rollback)."""
     after_commit(lambda: socketio.emit(event, data, namespace=NAMESPACE, to=f"meeting:{meeting_id}"))
+
+
+def _changed_after_commit(meeting, action, from_state, to_state):
+    """Tell the areas above (matters, the notice board) once the state change is committed."""
+    meeting_id, from_value, to_value = meeting.id, from_state.value, to_state.value
+
+    def send():
+        if meeting_changed.receivers:
+            meeting_changed.send(db.session.get(Meeting, meeting_id), action=action,
+                                 from_state=from_value, to_state=to_value)
+
+    after_commit(send)
 
 
 def _require(condition, message, code="forbidden"):
@@ -151,6 +164,7 @@ def announce(actor, meeting, now=None, notice_text=None):
         request.answered_dt, request.meeting_id = now, meeting.id
     audit.record("meeting.announced", actor=actor, obj=meeting, from_state=MeetingState.DRAFT,
                  to_state=target, members=len(members))
+    _changed_after_commit(meeting, "announced", MeetingState.DRAFT, target)
     notify([m.user for m in members],
            f"{body.name}将于 {format_local(meeting.start_dt)} 在{meeting.place or '线上'}召开：{meeting.title}",
            f"/meetings/{meeting.id}")
@@ -167,6 +181,7 @@ def cancel(actor, meeting, reason):
     meeting.cancel_reason = reason
     audit.record("meeting.cancelled", actor=actor, obj=meeting, from_state=before,
                  to_state=meeting.state, reason=reason)
+    _changed_after_commit(meeting, "cancelled", before, meeting.state)
     if before is MeetingState.ANNOUNCED:
         notify([m.user for m in meeting.members], f"会议已取消：{meeting.title}（{reason}）",
                f"/meetings/{meeting.id}")
@@ -186,6 +201,7 @@ def start(actor, meeting, now=None):
     meeting.started_dt = now or utcnow()
     audit.record("meeting.started", actor=actor, obj=meeting, from_state=MeetingState.ANNOUNCED,
                  to_state=MeetingState.LIVE)
+    _changed_after_commit(meeting, "started", MeetingState.ANNOUNCED, MeetingState.LIVE)
     emit_after_commit(meeting.id, "state", {"meeting_id": meeting.id, "state": meeting.state.value})
     return meeting
 
@@ -518,10 +534,21 @@ def hide_chat(actor, meeting, message_id, reason=None):
 
 # -- ending and minutes -----------------------------------------------------------------
 
+# Areas above may refuse an end (an open vote): fn(meeting) raises a DomainError.
+_end_checks = []
+
+
+def add_end_check(fn):
+    if fn not in _end_checks:
+        _end_checks.append(fn)
+
+
 def end_meeting(actor, meeting, now=None):
     from app.meetings import minutes
 
     _require_chair(actor, meeting, "只有主持人可以宣布散会。")
+    for check in _end_checks:
+        check(meeting)
     now = now or utcnow()
     meeting.state = _apply(workflow.transition, meeting.state, "end")
     meeting.ended_dt = now
@@ -531,6 +558,7 @@ def end_meeting(actor, meeting, now=None):
     meeting.minutes_text = minutes.draft(meeting)
     audit.record("meeting.ended", actor=actor, obj=meeting, from_state=MeetingState.LIVE,
                  to_state=MeetingState.ENDED)
+    _changed_after_commit(meeting, "ended", MeetingState.LIVE, MeetingState.ENDED)
     emit_after_commit(meeting.id, "meeting_ended", {"meeting_id": meeting.id, "state": meeting.state.value,
                                                     "minutes_url": f"/meetings/{meeting.id}/minutes"})
     return meeting
@@ -572,6 +600,7 @@ def sign_minutes(user, meeting, now=None):
         meeting.signed_dt = now or utcnow()
         audit.record("meeting.minutes_complete", actor=user, obj=meeting, from_state=MeetingState.ENDED,
                      to_state=meeting.state)
+        _changed_after_commit(meeting, "minutes_signed", MeetingState.ENDED, meeting.state)
     return meeting
 
 

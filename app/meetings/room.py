@@ -62,6 +62,15 @@ def chat_history(meeting):
     return [operations.chat_view(m, names) for m in reversed(messages)]
 
 
+# Areas above (votes) add their keys to the state: fn(meeting, user, data) updates data.
+_state_parts = []
+
+
+def add_state_part(fn):
+    if fn not in _state_parts:
+        _state_parts.append(fn)
+
+
 def state(meeting, user):
     """Everything a screen needs; later areas add their keys (votes) to the same dict."""
     role = meeting.role_of(user)
@@ -79,7 +88,7 @@ def state(meeting, user):
         "members": members_snapshot(meeting),
         "speakers": operations.speakers_view(meeting),
         "chat": chat_history(meeting),
-        "votes": [],
+        "votes": [],   # filled by the votes area
         "me": {
             "user_id": user.id, "name": user.name, "role": role,
             "can_chair": role == "chair", "can_record": meeting.can_record(user),
@@ -88,4 +97,6 @@ def state(meeting, user):
         "server_time": operations._iso(utcnow()),
     }
     data.update(operations.presence(meeting))
+    for part in _state_parts:
+        part(meeting, user, data)
     return data

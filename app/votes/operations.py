@@ -1,21 +1,41 @@
-"""Vote operations: consultations (民意征集) — create, answer once, count."""
+"""Vote operations: consultations (民意征集) and votes in a meeting (open, cast, hall, close)."""
+import hashlib
 import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from flask import current_app
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import User, UserState
+from app.community.rules import Base, BodyRule, ResidentsBase, Threshold
 from app.core import audit
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.db import after_commit
+from app.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.core.notify import notify
 from app.core.permissions import load_community, require
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
-from app.extensions import db
-from app.votes.models import Consultation, ConsultationResponse
-from app.votes.rules import OptionSet, RuleError, VoteError
+from app.extensions import db, socketio
+from app.meetings import minutes as meeting_minutes
+from app.meetings import operations as meeting_operations
+from app.meetings import room as meeting_room
+from app.meetings.models import Attendance, MeetingMember
+from app.meetings.operations import NAMESPACE, load_meeting
+from app.meetings.workflow import AttendanceMode, MeetingState
+from app.votes import chain
+from app.votes.models import Ballot, Consultation, ConsultationResponse, Vote, VoteParticipation, VoteState
+from app.votes.rules import (
+    HallTotals, OptionSet, RuleError, Snapshot, VoteError, VoteKind, can_open, check_cast,
+    check_hall_entry, check_hall_totals, tally,
+)
+from app.votes.rules import progress as rules_progress
+from app.votes.signals import vote_closed
+
+log = logging.getLogger(__name__)
 
 MAX_DAYS = 90
 
@@ -152,3 +172,589 @@ def answer_of(user, consultation):
         return None
     return ConsultationResponse.query.filter_by(consultation_id=consultation.id,
                                                 user_id=user.id).first()
+
+
+# == votes in a meeting (DESIGN §6) ===========================================================
+#
+# open_vote → cast / enter_hall_votes → close_vote. Each changes and flushes; the caller commits
+# and only then acknowledges (`cast_committed` does both for a cast, retrying a lost race).
+# Facts reach the room after the commit: `vote_opened`, `vote_progress` (at most a few a second,
+# counts only), `vote_closed`.
+
+PROGRESS_INTERVAL = 0.3
+TITLE_MAX = 200
+
+
+def _vote_error(exc):
+    """A rule's refusal as the domain error every caller understands."""
+    status = Conflict if exc.code in {"already_cast", "household_already_cast"} else Invalid
+    error = status(exc.message, code=exc.code)
+    error.details = exc.detail or None
+    return error
+
+
+def _rule(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except VoteError as exc:
+        raise _vote_error(exc) from None
+
+
+def _rule_to_json(rule):
+    return json.dumps({
+        "quorum": str(rule.quorum), "majority": str(rule.majority),
+        "majority_base": rule.majority_base.value, "notice_days": rule.notice_days,
+        "residents_base": rule.residents_base.value if rule.residents_base else None,
+        "plan_with_notice": rule.plan_with_notice,
+    })
+
+
+def _rule_from_json(text):
+    data = json.loads(text)
+    return BodyRule(
+        quorum=Threshold.parse(data["quorum"]), majority=Threshold.parse(data["majority"]),
+        majority_base=Base(data["majority_base"]), notice_days=data["notice_days"],
+        residents_base=ResidentsBase(data["residents_base"]) if data["residents_base"] else None,
+        plan_with_notice=data["plan_with_notice"])
+
+
+# A vote's snapshot and rule never change once it is open: each process parses them once.
+_frozen = {}
+
+
+def frozen(vote):
+    """(Snapshot, BodyRule) of a vote as it opened."""
+    key = (vote.id, vote.opened_dt)   # ids are reused when a test database is emptied
+    cached = _frozen.get(key)
+    if cached is None:
+        if len(_frozen) > 200:
+            _frozen.clear()
+        cached = _frozen[key] = (Snapshot.from_dict(json.loads(vote.snapshot_json)),
+                                 _rule_from_json(vote.rule_json))
+    return cached
+
+
+def _receipt_key():
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(b"yishi-vote-receipts\0" + str(secret).encode()).digest()
+
+
+def load_vote(user, vote_id):
+    """The vote if the user may see its meeting; otherwise a 404."""
+    vote = db.session.get(Vote, vote_id) if isinstance(vote_id, int) and not isinstance(vote_id, bool) else None
+    if vote is None:
+        raise NotFound("找不到该表决。")
+    load_meeting(user, vote.meeting_id)
+    return vote
+
+
+def votes_of(meeting):
+    return Vote.query.filter_by(meeting_id=meeting.id).order_by(Vote.id).all()
+
+
+def open_vote_of(meeting):
+    return Vote.query.filter_by(meeting_id=meeting.id, state=VoteState.OPEN).first()
+
+
+def _electorate(meeting, kind, options):
+    """The snapshot: voting members, who is present in the hall and online right now."""
+    rule = meeting.body.rule
+    eligible = set(db.session.scalars(
+        db.select(MeetingMember.user_id).where(MeetingMember.meeting_id == meeting.id,
+                                               MeetingMember.is_voting.is_(True))))
+    present = db.session.execute(
+        db.select(Attendance.user_id, Attendance.mode)
+        .where(Attendance.meeting_id == meeting.id, Attendance.left_dt.is_(None))).all()
+    hall = {u for u, mode in present if mode is AttendanceMode.HALL and u in eligible}
+    online = {u for u, mode in present if mode is AttendanceMode.ONLINE and u in eligible}
+    households = None
+    if rule.residents_base is ResidentsBase.HOUSEHOLDS:
+        rows = dict(db.session.execute(
+            db.select(User.id, User.household_id).where(User.id.in_(eligible or {0}))).all())
+        # Someone outside the register is a household of their own (negative: no clash with ids).
+        households = {u: rows.get(u) or -u for u in eligible}
+    return rule, Snapshot(kind=kind, eligible=eligible, hall=hall, online=online, options=options,
+                          households=households)
+
+
+def _options(labels, up_to):
+    labels = [clean_text(label, 60) for label in (labels or []) if clean_text(label, 60)]
+    if not labels:
+        return OptionSet.motion()
+    if len(labels) < 2:
+        raise Invalid("至少需要两个选项；表决一项动议时请不填选项。", code="options")
+    try:
+        return OptionSet.choose(labels, up_to)
+    except RuleError:
+        raise Invalid("选项须各不相同；“最多选几项”须在 1 到选项数之间。", code="options") from None
+
+
+def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1, auto_close=False,
+              now=None):
+    """The chair opens a vote on the current agenda item, if the quorum is met now."""
+    if not meeting.can_chair(actor):
+        raise Forbidden("只有主持人可以开始表决。", code="chair_only")
+    if meeting.state is not MeetingState.LIVE:
+        raise Conflict("会议未在进行，不能表决。", code="wrong_state")
+    item = meeting.current
+    if item is None:
+        raise Invalid("请先编排议程。", code="no_item")
+    if open_vote_of(meeting) is not None:
+        raise Conflict("上一项表决尚未结束，请先结束它。", code="vote_open")
+    try:
+        kind = VoteKind(kind)
+    except ValueError:
+        raise Invalid("表决方式只能是记名或无记名。", code="kind") from None
+    title = clean_text(title or "", TITLE_MAX) or item.title
+    options = _options(labels, up_to)
+    rule, snapshot = _electorate(meeting, kind, options)
+    ok, text = can_open(rule, snapshot)
+    if not ok:
+        raise Invalid(text, code="no_quorum")
+    vote = Vote(meeting_id=meeting.id, item_id=item.id, community_id=meeting.community_id,
+                title=title, kind=kind.value, options_json=json.dumps(options.to_dict(), ensure_ascii=False),
+                snapshot_json=json.dumps(snapshot.to_dict()), rule_json=_rule_to_json(rule),
+                state=VoteState.OPEN, auto_close=bool(auto_close), opened_dt=now or utcnow(),
+                opened_by_id=actor.id)
+    db.session.add(vote)
+    db.session.flush()
+    audit.record("vote.opened", actor=actor, obj=meeting, vote_id=vote.id, title=title,
+                 kind=kind.value, quorum=text, eligible=len(snapshot.eligible),
+                 hall=len(snapshot.hall), online=len(snapshot.online))
+    opened = {"vote_id": vote.id, "meeting_id": meeting.id, "vote": vote_view(vote)}
+    after_commit(lambda: _emit(opened["meeting_id"], "vote_opened", opened))
+    return vote
+
+
+def _emit(meeting_id, event, data):
+    socketio.emit(event, data, namespace=NAMESPACE, to=f"meeting:{meeting_id}")
+
+
+def _still_open(vote):
+    """The vote's state, read under a share lock on PostgreSQL: a close waits for casts in flight,
+    and a cast that starts after the close sees it closed (SQLite serialises writers anyway)."""
+    state = db.session.execute(db.select(Vote.state).where(Vote.id == vote.id)
+                               .with_for_update(read=True)).scalar_one()
+    if state != VoteState.OPEN:
+        raise Conflict("表决已经结束。", code="vote_closed")
+
+
+def _household_voted(snapshot, vote, user_id):
+    """Who of the voter's household has cast (the only part of `voted` the checks look at)."""
+    if not snapshot.is_household_base:
+        return set(), {}
+    household = snapshot.households[user_id]
+    mates = [u for u, h in snapshot.households.items() if h == household and u != user_id]
+    voted = set(db.session.scalars(db.select(VoteParticipation.user_id).where(
+        VoteParticipation.vote_id == vote.id, VoteParticipation.user_id.in_(mates or [0]))))
+    names = dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(voted or {0}))).all())
+    return voted, names
+
+
+def cast(user, vote, choice, nonce, *, locked=False, first_try=False):
+    """A member present online casts; returns the receipt. The caller commits, then acknowledges.
+
+    A retry with the same nonce and choice returns the same receipt; anything else from a voter
+    who has cast is refused. `locked`: the vote row was read under the share lock in this
+    transaction. `first_try`: skip looking for an earlier cast; the unique key catches one.
+    """
+    if locked:
+        if vote.state != VoteState.OPEN:
+            raise Conflict("表决已经结束。", code="vote_closed")
+    else:
+        _still_open(vote)
+    snapshot, _ = frozen(vote)
+    if user.id not in snapshot.online:
+        _rule(check_cast, snapshot, user.id, choice)   # says why: not eligible, in the hall, absent
+    nonce = _rule(chain.check_nonce, nonce)
+    receipt = chain.derive_receipt(_receipt_key(), vote.id, nonce)
+    canonical = _rule(snapshot.options.canonical, choice)
+    if not first_try:
+        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
+        if mine is not None:
+            return _retry(vote, mine, receipt, canonical)
+    voted, names = _household_voted(snapshot, vote, user.id)
+    canonical = _rule(check_cast, snapshot, user.id, choice, voted, names)
+    named = vote.kind == VoteKind.NAMED.value
+    household = snapshot.households[user.id] if snapshot.is_household_base else None
+    # Two plain inserts: a cast storm is the hottest path of the whole application.
+    db.session.execute(insert(VoteParticipation.__table__).values(
+        vote_id=vote.id, user_id=user.id, household_id=household, mode="online",
+        choice=canonical if named else None, receipt=receipt if named else None))
+    db.session.execute(insert(Ballot.__table__).values(vote_id=vote.id, receipt=receipt, choice=canonical))
+    schedule_progress(vote)
+    return receipt
+
+
+def _retry(vote, mine, receipt, canonical):
+    if vote.kind == VoteKind.NAMED.value:
+        existing = (mine.receipt, mine.choice) if mine.receipt == receipt else None
+    else:
+        ballot = db.session.get(Ballot, (vote.id, receipt))
+        existing = (ballot.receipt, ballot.choice) if ballot is not None else None
+    return _rule(chain.retry_receipt, existing, canonical)
+
+
+def _load_for_cast(user, vote_id):
+    """The vote under the share lock; a 404 for anyone who may not see its meeting. A voter in
+    the snapshot is a member of the meeting, so the meeting need not be loaded for them."""
+    vote = db.session.get(Vote, vote_id, with_for_update={"read": True}) \
+        if isinstance(vote_id, int) and not isinstance(vote_id, bool) else None
+    if vote is None:
+        raise NotFound("找不到该表决。")
+    if user.id not in frozen(vote)[0].eligible:
+        load_meeting(db.session.get(User, user.id), vote.meeting_id)
+    return vote
+
+
+class Voter:
+    """Who casts, by id alone: a cast needs no more of the account than that (the snapshot holds
+    the electorate), which spares the hottest path a query."""
+
+    def __init__(self, user_id):
+        self.id = user_id
+
+
+def cast_committed(user, vote_id, choice, nonce, attempts=3):
+    """Cast and commit: the receipt is returned only once the ballot is in the database.
+
+    `user` is a User or a `Voter`.
+
+    The first try inserts straight away. Two casts of one voter (a double tap, a retry over a
+    second connection) race on the participation's unique key; the loser rolls back and tries
+    again, now finding the winner's ballot. SQLite may also refuse a writer whose snapshot went
+    stale; that is retried the same way.
+    """
+    for attempt in range(attempts):
+        try:
+            receipt = cast(user, _load_for_cast(user, vote_id), choice, nonce, locked=True,
+                           first_try=attempt == 0)
+            db.session.commit()
+            return receipt
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def enter_hall_votes(actor, vote, *, entries=None, totals=None):
+    """The secretary enters the hall: per person for a named vote (`entries`: {user_id: choice}),
+    counted paper ballots for a secret one (`totals`, replacing any earlier entry). All or nothing."""
+    meeting = vote.meeting
+    if not meeting.can_record(actor):
+        raise Forbidden("只有记录员或主持人可以录入会场表决。", code="secretary_only")
+    _still_open(vote)
+    snapshot, _ = frozen(vote)
+    if vote.kind == VoteKind.NAMED.value:
+        if not isinstance(entries, Mapping) or not entries:
+            raise Invalid("请逐人录入会场表决。", code="entries")
+        voted = set(db.session.scalars(db.select(VoteParticipation.user_id)
+                                       .where(VoteParticipation.vote_id == vote.id)))
+        names = dict(db.session.execute(db.select(User.id, User.name).where(
+            User.id.in_(set(snapshot.eligible) or {0}))).all())
+        rows = []
+        for key, choice in entries.items():
+            try:
+                user_id = int(key)
+            except (TypeError, ValueError):
+                raise Invalid("成员编号无效。", code="entries") from None
+            canonical = _rule(check_hall_entry, snapshot, user_id, choice, voted, names)
+            voted.add(user_id)
+            rows.append((user_id, canonical))
+        for user_id, canonical in rows:
+            receipt = chain.new_receipt()
+            household = snapshot.households[user_id] if snapshot.is_household_base else None
+            db.session.add(VoteParticipation(vote_id=vote.id, user_id=user_id, household_id=household,
+                                             mode="hall", choice=canonical, receipt=receipt))
+            db.session.add(Ballot(vote_id=vote.id, receipt=receipt, choice=canonical))
+        db.session.flush()
+        audit.record("vote.hall_entered", actor=actor, obj=meeting, vote_id=vote.id,
+                     entries={str(u): c for u, c in rows})
+    else:
+        parsed = _rule(check_hall_totals, snapshot, totals)
+        vote.hall_totals_json = json.dumps(parsed.to_dict(snapshot.options))
+        audit.record("vote.hall_totals", actor=actor, obj=meeting, vote_id=vote.id,
+                     totals=parsed.to_dict(snapshot.options))
+    schedule_progress(vote)
+    return vote
+
+
+def counts(vote):
+    """(cast, present) in the vote's unit: what `vote_progress` shows, never the choices."""
+    snapshot, _ = frozen(vote)
+    cast_count = db.session.scalar(db.select(func.count(VoteParticipation.id))
+                                   .where(VoteParticipation.vote_id == vote.id))
+    if vote.hall_totals_json:
+        cast_count += json_totals_ballots(vote, snapshot)
+    return cast_count, snapshot.present_count
+
+
+def json_totals_ballots(vote, snapshot):
+    return HallTotals.parse(snapshot.options, json.loads(vote.hall_totals_json)).ballots
+
+
+def progress_view(vote):
+    cast_count, present = counts(vote)
+    return {"vote_id": vote.id, "meeting_id": vote.meeting_id,
+            **rules_progress(min(cast_count, present), present).to_dict()}
+
+
+_progress_pending = set()
+
+
+def schedule_progress(vote):
+    """At most one `vote_progress` per vote per interval and process, counted when it goes out."""
+    app = current_app._get_current_object()
+    vote_id = vote.id
+
+    def queue():
+        if vote_id in _progress_pending:
+            return
+        _progress_pending.add(vote_id)
+        socketio.start_background_task(_send_progress, app, vote_id)
+
+    after_commit(queue)
+
+
+def _send_progress(app, vote_id):
+    try:
+        socketio.sleep(PROGRESS_INTERVAL)
+    finally:
+        # Anything committed from here on schedules the next message: the last count is never lost.
+        _progress_pending.discard(vote_id)
+    with app.app_context():
+        try:
+            vote = db.session.get(Vote, vote_id)
+            if vote is None or not vote.is_open:
+                return
+            data = progress_view(vote)
+            _emit(vote.meeting_id, "vote_progress", data)
+            if vote.auto_close and data["complete"]:
+                close_vote(None, vote)
+                db.session.commit()
+        except DomainError:
+            db.session.rollback()   # closed meanwhile by the chair or another process
+        except Exception:  # noqa: BLE001 - a background task has nobody to answer
+            db.session.rollback()
+            log.exception("vote progress of %s failed", vote_id)
+        finally:
+            db.session.remove()
+
+
+def _ballots_for_tally(vote, snapshot):
+    if vote.kind == VoteKind.NAMED.value:
+        rows = db.session.execute(db.select(VoteParticipation.user_id, VoteParticipation.mode,
+                                            VoteParticipation.choice)
+                                  .where(VoteParticipation.vote_id == vote.id)
+                                  .order_by(VoteParticipation.id)).all()
+        online = {u: c for u, mode, c in rows if mode == "online"}
+        hall = {u: c for u, mode, c in rows if mode == "hall"}
+        return online, hall
+    online = list(db.session.scalars(db.select(Ballot.choice).where(
+        Ballot.vote_id == vote.id, Ballot.receipt != chain.HALL_RECEIPT)))
+    totals = json.loads(vote.hall_totals_json) if vote.hall_totals_json else None
+    return online, totals
+
+
+def compute_result(vote):
+    """The tally of the stored ballots under the frozen snapshot and rule."""
+    snapshot, rule = frozen(vote)
+    online, hall = _ballots_for_tally(vote, snapshot)
+    return tally(rule, snapshot, online, hall)
+
+
+def close_vote(actor, vote, now=None):
+    """Close (the chair, or nobody when everyone present has voted and the vote said so), count,
+    seal the ballots in the hash chain, store the result with its rule, tell the room and the
+    areas above (a matter's stage moves with it, in this same transaction)."""
+    meeting = vote.meeting
+    if actor is not None and not meeting.can_chair(actor):
+        raise Forbidden("只有主持人可以结束表决。", code="chair_only")
+    closed = db.session.execute(
+        update(Vote).where(Vote.id == vote.id, Vote.state == VoteState.OPEN)
+        .values(state=VoteState.CLOSED).execution_options(synchronize_session=False))
+    if closed.rowcount != 1:
+        raise Conflict("表决已经结束。", code="vote_closed")
+    snapshot, rule = frozen(vote)
+    result = _rule(compute_result, vote)
+    if vote.kind == VoteKind.SECRET.value and vote.hall_totals_json:
+        totals = HallTotals.parse(snapshot.options, json.loads(vote.hall_totals_json))
+        db.session.add(Ballot(vote_id=vote.id, receipt=chain.HALL_RECEIPT, choice=totals.canonical()))
+        db.session.flush()
+    head = _seal(vote)
+    data = {**result.to_dict(), "chain_head": head, "title": vote.title}
+    db.session.refresh(vote)
+    vote.closed_dt, vote.closed_by_id = now or utcnow(), getattr(actor, "id", None)
+    vote.result_json = json.dumps(data, ensure_ascii=False)
+    vote.passed, vote.chain_head = result.passed, head
+    db.session.flush()
+    audit.record("vote.closed", actor=actor, obj=meeting, vote_id=vote.id, passed=result.passed,
+                 text=result.text, chain_head=head, auto=actor is None)
+    vote_closed.send(vote, meeting=meeting, item=vote.item, result=data, actor=actor)
+    vote_id, meeting_id = vote.id, meeting.id
+    after_commit(lambda: _emit(meeting_id, "vote_closed", {"vote_id": vote_id, "meeting_id": meeting_id,
+                                                           "result": data}))
+    return vote
+
+
+def _seal(vote):
+    """Write each ballot's link, in receipt order; on PostgreSQL a secret vote's rows are also
+    rewritten in that order, so not even the table's physical order follows arrival."""
+    ballots = db.session.execute(db.select(Ballot.receipt, Ballot.choice)
+                                 .where(Ballot.vote_id == vote.id)).all()
+    links = chain.chain_links(vote.id, ballots)
+    if vote.kind == VoteKind.SECRET.value and db.engine.dialect.name != "sqlite":
+        db.session.execute(delete(Ballot).where(Ballot.vote_id == vote.id))
+        db.session.execute(insert(Ballot.__table__), [
+            {"vote_id": vote.id, "receipt": r, "choice": c, "chain_hash": h} for r, c, h in links])
+    elif links:
+        table = Ballot.__table__
+        db.session.execute(table.update().where(table.c.vote_id == vote.id, table.c.receipt == bindparam("r"))
+                           .values(chain_hash=bindparam("h")), [{"r": r, "h": h} for r, _, h in links])
+    return links[-1][2] if links else chain.genesis(vote.id)
+
+
+def receipts(vote):
+    """After the close: every receipt with its choice, in chain order, for voters to find theirs."""
+    if vote.is_open:
+        raise Conflict("表决结束后才公布回执码。", code="vote_open")
+    rows = db.session.execute(db.select(Ballot.receipt, Ballot.choice, Ballot.chain_hash)
+                              .where(Ballot.vote_id == vote.id)).all()
+    return [{"receipt": r, "choice": c, "chain_hash": h} for r, c, h in chain.canonical_order(rows)]
+
+
+def verify(vote):
+    """Recompute the chain and the tally from what is stored: (ok, lines of findings)."""
+    if vote.is_open or not vote.result_json:
+        return False, [f"表决 {vote.id} 尚未结束。"]
+    rows = db.session.execute(db.select(Ballot.receipt, Ballot.choice, Ballot.chain_hash)
+                              .where(Ballot.vote_id == vote.id)).all()
+    findings = []
+    chain_ok, bad = chain.verify_chain(vote.id, rows, vote.chain_head)
+    findings.append(f"哈希链：{'一致' if chain_ok else f'不一致（第 {bad + 1} 张选票起）'}，链头 {vote.chain_head}")
+    stored = vote.result
+    try:
+        again = compute_result(vote).to_dict()
+        same = all(again[k] == stored.get(k) for k in ("counts", "cast", "present", "members", "passed",
+                                                       "elected", "text"))
+    except (VoteError, RuleError) as exc:
+        same = False
+        findings.append(f"重新计票失败：{exc}")
+    findings.append(f"重新计票：{'与公布结果一致' if same else '与公布结果不一致'}")
+    snapshot, _ = frozen(vote)
+    if vote.kind == VoteKind.SECRET.value:
+        online_ballots = sum(1 for r in rows if r[0] != chain.HALL_RECEIPT)
+        online_people = db.session.scalar(db.select(func.count(VoteParticipation.id)).where(
+            VoteParticipation.vote_id == vote.id, VoteParticipation.mode == "online"))
+        matches = online_ballots == online_people
+        findings.append(f"在线选票 {online_ballots} 张，在线投票记录 {online_people} 条："
+                        f"{'相符' if matches else '不符'}")
+        same = same and matches
+    return chain_ok and same, findings
+
+
+# -- what screens show ----------------------------------------------------------------------
+
+def _options_view(options):
+    return [{"key": key, "label": options.label(key)} for key in options.keys]
+
+
+def vote_view(vote, user=None):
+    """A vote for the room and the API: counts only while open; the result once closed."""
+    snapshot, rule = frozen(vote)
+    options = snapshot.options
+    data = {
+        "id": vote.id, "meeting_id": vote.meeting_id, "item_id": vote.item_id, "title": vote.title,
+        "kind": vote.kind, "kind_label": VoteKind(vote.kind).label, "state": vote.state,
+        "options": {**options.to_dict(), "choices": _options_view(options)},
+        "auto_close": vote.auto_close, "opened_dt": _iso(vote.opened_dt), "closed_dt": _iso(vote.closed_dt),
+        "unit": snapshot.unit, "eligible": snapshot.members_count,
+        "hall_present": snapshot.hall_count, "online_present": snapshot.online_count,
+        "progress": progress_view(vote),
+        "result": vote.result, "chain_head": vote.chain_head,
+        "receipts_url": f"/votes/{vote.id}/receipts",
+    }
+    if user is not None:
+        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
+        data["me"] = {
+            "eligible": user.id in snapshot.eligible,
+            "where": "hall" if user.id in snapshot.hall else "online" if user.id in snapshot.online else None,
+            "voted": mine is not None,
+            "can_cast": vote.is_open and mine is None and user.id in snapshot.online,
+            # A secret ballot's receipt is known only to the voter's device; a named one is public.
+            "receipt": mine.receipt if mine is not None else None,
+            "choice": mine.choice if mine is not None else None,
+        }
+        if vote.kind == VoteKind.NAMED.value and vote.is_open and vote.meeting.can_record(user):
+            data["hall_entered"] = sorted(db.session.scalars(db.select(VoteParticipation.user_id).where(
+                VoteParticipation.vote_id == vote.id, VoteParticipation.mode == "hall")))
+        if vote.kind == VoteKind.SECRET.value and vote.meeting.can_record(user):
+            data["hall_totals"] = json.loads(vote.hall_totals_json) if vote.hall_totals_json else None
+        if vote.kind == VoteKind.SECRET.value and snapshot.is_household_base:
+            data["me"]["can_cast"] = data["me"]["can_cast"] and \
+                snapshot.households[user.id] not in snapshot.hall_households()
+    return data
+
+
+def _iso(dt):
+    return dt.isoformat() + "Z" if dt else None
+
+
+def named_choices(vote):
+    """Who chose what in a named vote, for the minutes: [(name, mode, label)]."""
+    snapshot, _ = frozen(vote)
+    rows = db.session.execute(db.select(User.name, VoteParticipation.mode, VoteParticipation.choice)
+                              .join(User, User.id == VoteParticipation.user_id)
+                              .where(VoteParticipation.vote_id == vote.id)
+                              .order_by(VoteParticipation.id)).all()
+    return [(name, mode, _choice_label(snapshot.options, choice)) for name, mode, choice in rows]
+
+
+def choice_text(options, canonical):
+    """A stored choice in words; the hall's sealed paper totals as they were entered."""
+    if canonical.startswith("ballots="):
+        return "会场纸质选票合计（" + canonical + "）"
+    return _choice_label(options, canonical)
+
+
+def _choice_label(options, canonical):
+    normalized = options.normalize(canonical)
+    if options.is_motion:
+        return options.label(normalized)
+    return "、".join(options.label(i) for i in normalized) or "空白"
+
+
+def minutes_lines(meeting):
+    """The 表决 section of the minutes: every closed vote with its numbers and rule in words."""
+    lines = []
+    for vote in votes_of(meeting):
+        lines.append(f"### 表决：{vote.title}（{VoteKind(vote.kind).label}）")
+        if vote.is_open:
+            lines.append("- 表决尚未结束")
+            continue
+        result = vote.result
+        lines.append(f"- 结果：{result['text']}")
+        lines.append(f"- 计票规则：法定人数 {result['rule']['quorum']}，通过 {result['rule']['majority']}"
+                     f"（以{'应到' if result['rule']['majority_base'] == 'members' else '实到'}为基数）")
+        lines.append(f"- 选票哈希链头：`{vote.chain_head}`（回执码公示：/votes/{vote.id}/receipts）")
+        if vote.kind == VoteKind.NAMED.value:
+            for name, mode, label in named_choices(vote):
+                lines.append(f"  - {name}（{'现场' if mode == 'hall' else '线上'}）：{label}")
+        lines.append("")
+    return lines
+
+
+def room_votes(meeting, user):
+    """The `votes` key of the room's state: every vote of the meeting as this user sees it."""
+    return [vote_view(vote, user) for vote in votes_of(meeting)]
+
+
+def _refuse_end_while_open(meeting):
+    if open_vote_of(meeting) is not None:
+        raise Conflict("还有表决没有结束，请先结束表决再散会。", code="vote_open")
+
+
+meeting_operations.add_end_check(_refuse_end_while_open)
+meeting_room.add_state_part(lambda meeting, user, data: data.update(votes=room_votes(meeting, user)))
+meeting_minutes.add_section(minutes_lines)

@@ -1,10 +1,10 @@
-"""Vote pages: consultations (民意征集) of a community."""
+"""Vote pages: consultations (民意征集) of a community, and the public receipt list of a vote."""
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.db import commit
+from app.core.db import commit, get_or_404
 from app.core.web import refuse
 from app.core.errors import DomainError
 from app.core.permissions import load_community
@@ -12,7 +12,8 @@ from app.core.timeutil import from_local, to_local, utcnow
 from app.extensions import db
 from app.votes import operations
 from app.votes.forms import CreateConsultationForm
-from app.votes.models import Consultation
+from app.votes.chain import normalize_receipt
+from app.votes.models import Consultation, Vote
 
 bp = Blueprint("votes", __name__)
 
@@ -84,3 +85,21 @@ def consultation(community_id, consultation_id):
     result = operations.result(item) if operations.can_see_result(current_user, item) else None
     return render_template("votes/consultation.html", community=community, item=item,
                            answer=operations.answer_of(current_user, item), result=result), status
+
+
+@bp.route("/votes/<int:vote_id>/receipts")
+def receipts(vote_id):
+    """Public after the close: every receipt with its choice, the chain head, and a lookup."""
+    vote = get_or_404(Vote, vote_id, "找不到该表决。")
+    if vote.is_open:
+        return render_template("votes/receipts.html", vote=vote, rows=None, found=None, code=""), 409
+    rows = operations.receipts(vote)
+    options = operations.frozen(vote)[0].options
+    for row in rows:
+        row["label"] = operations.choice_text(options, row["choice"])
+    code = (request.args.get("code") or "").strip()[:20]
+    found = None
+    if code:
+        wanted = normalize_receipt(code)
+        found = next((r for r in rows if r["receipt"] == wanted), False) if wanted else False
+    return render_template("votes/receipts.html", vote=vote, rows=rows, found=found, code=code)

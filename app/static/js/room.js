@@ -247,12 +247,326 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  // -- votes ----------------------------------------------------------------------------
+  // A cast is kept in this device's storage (vote, choice, nonce) until the server acknowledges
+  // it; after a network loss the same nonce is sent again, so it is counted once.
+  var CHOICE_CLASS = { yes: "yes", no: "no", abstain: "abstain" };
+  function store(key, value) {
+    try {
+      if (value === null) { localStorage.removeItem(key); } else { localStorage.setItem(key, JSON.stringify(value)); }
+    } catch (e) { /* private mode: the receipt is still shown */ }
+  }
+  function stored(key) {
+    try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function newNonce() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function voteById(id) {
+    for (var i = 0; i < state.votes.length; i++) { if (state.votes[i].id === id) { return state.votes[i]; } }
+    return null;
+  }
+  function putVote(vote) {
+    for (var i = 0; i < state.votes.length; i++) {
+      if (state.votes[i].id === vote.id) { vote.me = vote.me || state.votes[i].me; state.votes[i] = vote; return; }
+    }
+    state.votes.push(vote);
+  }
+  function choiceLabel(vote, canonical) {
+    var choices = vote.options.choices;
+    if (vote.options.type === "motion") {
+      for (var i = 0; i < choices.length; i++) { if (choices[i].key === canonical) { return choices[i].label; } }
+      return canonical;
+    }
+    if (!canonical) { return "空白票"; }
+    return canonical.split(",").map(function (k) { return choices[parseInt(k, 10)].label; }).join("、");
+  }
+
+  function castVote(vote, choice) {
+    var key = "yishi-cast-" + vote.id;
+    var pending = stored(key) || { choice: choice, nonce: newNonce() };
+    pending.choice = pending.choice === undefined ? choice : pending.choice;
+    store(key, pending);
+    var box = $("vote-current");
+    if (box) { box.setAttribute("aria-busy", "true"); }
+    socket.timeout(15000).emit("cast", { vote_id: vote.id, choice: pending.choice, nonce: pending.nonce },
+      function (err, ack) {
+        if (box) { box.removeAttribute("aria-busy"); }
+        if (err) { error("网络不畅，投票尚未确认；恢复连接后会自动重新提交。"); return; }
+        if (!ack.ok) {
+          store(key, null);
+          error(ack.error.message);
+          return;
+        }
+        error("");
+        store(key, null);
+        store("yishi-receipt-" + vote.id, { receipt: ack.receipt, choice: pending.choice });
+        vote.me = vote.me || {};
+        vote.me.voted = true;
+        vote.me.can_cast = false;
+        vote.me.receipt = ack.receipt;
+        renderVotes();
+      });
+  }
+  function resendPending() {
+    (state.votes || []).forEach(function (vote) {
+      if (vote.state === "open" && stored("yishi-cast-" + vote.id)) { castVote(vote); }
+    });
+  }
+
+  function progressText(vote) {
+    var p = vote.progress || { cast: 0, eligible: 0 };
+    return "已投 " + p.cast + " / 实到 " + p.eligible + " " + vote.unit;
+  }
+
+  function renderOpenVote(box, vote) {
+    var me = vote.me || {};
+    var card = el("div", null, "vote-box");
+    card.setAttribute("data-vote-id", vote.id);
+    card.appendChild(el("h3", vote.title + "（" + vote.kind_label + "）"));
+    var meter = document.createElement("progress");
+    meter.className = "vote-progress";
+    meter.max = Math.max(vote.progress.eligible, 1);
+    meter.value = vote.progress.cast;
+    card.appendChild(meter);
+    var count = el("p", progressText(vote), "vote-count");
+    count.id = "vote-count-" + vote.id;
+    card.appendChild(count);
+    if (view === "room") {
+      var saved = stored("yishi-receipt-" + vote.id);
+      var receipt = me.receipt || (saved && saved.receipt);
+      if (me.voted || receipt) {
+        card.appendChild(el("p", "您已投票" + (saved ? "：" + choiceLabel(vote, optionsCanonical(vote, saved.choice)) : "") + "。", "passed"));
+        if (receipt) {
+          var r = el("p", "回执码 ");
+          r.appendChild(el("span", receipt, "receipt"));
+          r.id = "my-receipt";
+          card.appendChild(r);
+          card.appendChild(el("p", "请记下回执码：表决结束后可在公示名单中核对您的选票。", "hint"));
+        }
+      } else if (me.can_cast) {
+        card.appendChild(castControls(vote));
+      } else if (me.where === "hall") {
+        card.appendChild(el("p", "您已在会场签到：请在会场表决，由记录员录入。", "hint"));
+      } else if (me.eligible) {
+        card.appendChild(el("p", "表决开始时您未签到，不能参加本次表决。", "hint"));
+      }
+    }
+    if (view === "room" && state.me.can_chair) {
+      var close = el("button", "结束表决并宣布结果", "danger");
+      close.type = "button";
+      close.id = "close-vote";
+      close.addEventListener("click", function () {
+        if (window.confirm("确定结束表决吗？结束后不能再投票。")) { send("close_vote", { vote_id: vote.id }); }
+      });
+      card.appendChild(close);
+    }
+    box.appendChild(card);
+  }
+
+  function optionsCanonical(vote, choice) {
+    if (vote.options.type === "motion" || typeof choice === "string") { return choice; }
+    return (choice || []).slice().sort(function (a, b) { return a - b; }).join(",");
+  }
+
+  function castControls(vote) {
+    var wrap = el("div", null, "vote-choices");
+    if (vote.options.type === "motion") {
+      vote.options.choices.forEach(function (c) {
+        var b = el("button", c.label, CHOICE_CLASS[c.key]);
+        b.type = "button";
+        b.setAttribute("data-choice", c.key);
+        b.addEventListener("click", function () {
+          if (window.confirm("确定投“" + c.label + "”吗？投票后不能更改。")) { castVote(vote, c.key); }
+        });
+        wrap.appendChild(b);
+      });
+      return wrap;
+    }
+    var form = el("form", null, "vote-form");
+    form.appendChild(el("p", "最多选 " + vote.options.up_to + " 项", "hint"));
+    vote.options.choices.forEach(function (c) {
+      var label = el("label");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = c.key;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + c.label));
+      form.appendChild(label);
+    });
+    var submit = el("button", "提交选票");
+    submit.type = "submit";
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var picked = Array.prototype.filter.call(form.querySelectorAll("input:checked"), function () { return true; })
+        .map(function (i) { return parseInt(i.value, 10); });
+      if (picked.length > vote.options.up_to) { error("最多只能选 " + vote.options.up_to + " 项。"); return; }
+      if (window.confirm("确定提交吗？投票后不能更改。")) { castVote(vote, picked); }
+    });
+    wrap.appendChild(form);
+    return wrap;
+  }
+
+  function renderHallEntry(vote) {
+    var box = $("hall-entry");
+    if (!box) { return; }
+    clear(box);
+    var me = state.me || {};
+    box.hidden = !(vote && me.can_record && view === "room");
+    if (box.hidden) { return; }
+    box.appendChild(el("h3", "录入会场表决"));
+    if (vote.kind === "named") {
+      var entered = {};
+      (vote.hall_entered || []).forEach(function (id) { entered[id] = true; });
+      var hall = state.members.filter(function (m) {
+        return m.is_voting && state.present[String(m.user_id)] === "hall";
+      });
+      if (!hall.length) { box.appendChild(el("p", "会场没有签到的表决成员。", "hint")); }
+      hall.forEach(function (m) {
+        var row = el("div", null, "hall-row");
+        row.appendChild(el("span", m.name, "name"));
+        if (entered[m.user_id]) {
+          row.appendChild(el("span", "已录入", "badge ok"));
+        } else if (vote.options.type === "motion") {
+          vote.options.choices.forEach(function (c) {
+            var b = el("button", c.label, "secondary");
+            b.type = "button";
+            b.setAttribute("data-hall-user", m.user_id);
+            b.setAttribute("data-choice", c.key);
+            b.addEventListener("click", function () {
+              var entries = {};
+              entries[m.user_id] = c.key;
+              send("enter_hall_votes", { vote_id: vote.id, entries: entries });
+            });
+            row.appendChild(b);
+          });
+        } else {
+          vote.options.choices.forEach(function (c) {
+            var label = el("label");
+            var cb = document.createElement("input");
+            cb.type = "checkbox";
+            cb.value = c.key;
+            label.appendChild(cb);
+            label.appendChild(document.createTextNode(" " + c.label));
+            row.appendChild(label);
+          });
+          var save = el("button", "录入", "secondary");
+          save.type = "button";
+          save.addEventListener("click", function () {
+            var entries = {};
+            entries[m.user_id] = Array.prototype.map.call(row.querySelectorAll("input:checked"),
+              function (i) { return parseInt(i.value, 10); });
+            send("enter_hall_votes", { vote_id: vote.id, entries: entries });
+          });
+          row.appendChild(save);
+        }
+        box.appendChild(row);
+      });
+      return;
+    }
+    // Secret: the counted paper ballots of the hall, entered as totals (a recount replaces them).
+    var form = el("form", null, "vote-form");
+    form.id = "hall-totals-form";
+    form.appendChild(el("p", "会场实到 " + vote.hall_present + " " + vote.unit + "；请录入纸质选票的清点结果。", "hint"));
+    var grid = el("div", null, "totals-grid");
+    var fields = vote.options.type === "motion"
+      ? vote.options.choices.map(function (c) { return [c.key, c.label]; }).concat([["invalid", "废票"]])
+      : vote.options.choices.map(function (c) { return ["c" + c.key, c.label]; })
+          .concat([["ballots", "选票总数"], ["blank", "空白票"], ["invalid", "废票"]]);
+    var previous = vote.hall_totals || {};
+    fields.forEach(function (f) {
+      var label = el("label", f[1]);
+      var input = document.createElement("input");
+      input.type = "number";
+      input.min = "0";
+      input.name = f[0];
+      input.required = true;
+      var before = f[0].charAt(0) === "c" && previous.counts ? previous.counts[parseInt(f[0].slice(1), 10)] : previous[f[0]];
+      input.value = before === undefined ? "0" : before;
+      label.appendChild(input);
+      grid.appendChild(label);
+    });
+    form.appendChild(grid);
+    var submit = el("button", vote.hall_totals ? "重新录入合计" : "录入合计");
+    submit.type = "submit";
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var totals = {};
+      var values = {};
+      Array.prototype.forEach.call(form.querySelectorAll("input"), function (i) { values[i.name] = parseInt(i.value || "0", 10); });
+      if (vote.options.type === "motion") {
+        totals = values;
+      } else {
+        totals = { counts: vote.options.choices.map(function (c) { return values["c" + c.key]; }),
+                   ballots: values.ballots, blank: values.blank, invalid: values.invalid };
+      }
+      send("enter_hall_votes", { vote_id: vote.id, totals: totals });
+    });
+    box.appendChild(form);
+  }
+
+  function resultItem(vote) {
+    var li = el("li");
+    li.setAttribute("data-vote-id", vote.id);
+    var r = vote.result || {};
+    var verdict = r.passed === true ? "通过" : r.passed === false ? "未通过" : "";
+    var head = el("strong", vote.title + "（" + vote.kind_label + "）" + (verdict ? "：" + verdict : ""));
+    head.className = r.passed === true ? "passed" : r.passed === false ? "failed" : "";
+    li.appendChild(head);
+    var counts = el("p", (r.counts || []).map(function (c) { return c.label + " " + c.count + " 票"; }).join("，"));
+    li.appendChild(counts);
+    li.appendChild(el("p", r.text || "", "vote-result-text"));
+    if (view === "room") {
+      var a = el("a", "回执码公示与核对");
+      a.href = vote.receipts_url;
+      li.appendChild(a);
+    }
+    return li;
+  }
+
+  function renderVotes() {
+    var box = $("vote-current");
+    if (!box || !state) { return; }
+    clear(box);
+    var open = state.votes.filter(function (v) { return v.state === "open"; })[0];
+    if (open) {
+      renderOpenVote(box, open);
+    } else {
+      box.appendChild(el("p", "当前没有进行中的表决。", "hint"));
+    }
+    renderHallEntry(open);
+    var form = $("open-vote-form");
+    if (form) { form.hidden = !(view === "room" && state.me.can_chair && state.meeting.state === "live" && !open); }
+    var list = $("vote-results");
+    clear(list);
+    var closed = state.votes.filter(function (v) { return v.state === "closed"; });
+    if (view === "projector") { closed = closed.slice(-1); }
+    closed.reverse().forEach(function (v) { list.appendChild(resultItem(v)); });
+  }
+
+  var openForm = $("open-vote-form");
+  if (openForm) {
+    openForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var labels = $("vote-labels").value.split("\n").map(function (x) { return x.trim(); })
+        .filter(function (x) { return x; });
+      var kind = openForm.querySelector("input[name=kind]:checked").value;
+      send("open_vote", { title: $("vote-title").value, kind: kind, labels: labels.length ? labels : null,
+                          up_to: parseInt($("vote-up-to").value || "1", 10), auto_close: $("vote-auto-close").checked });
+    });
+  }
+
   function render() {
     renderMeeting();
     renderAgenda();
     renderPresence();
     renderSpeakers();
     renderChat();
+    renderVotes();
     root.setAttribute("data-ready", "1");
   }
 
@@ -264,6 +578,7 @@
       state = ack.state;
       clockOffset = Date.parse(state.server_time) - Date.now();
       render();
+      resendPending();
     });
   });
   socket.on("disconnect", function () { status("连接已断开，正在重连…"); });
@@ -306,6 +621,43 @@
     for (i = 0; i < state.chat.length; i++) { if (state.chat[i].id === m.id) { break; } }
     state.chat[i] = m;
     renderChat();
+  });
+  socket.on("vote_opened", function (data) {
+    if (!state) { return; }
+    // The broadcast is the same for everyone: what this member may do follows from their own
+    // attendance as the vote opened (the server checks it again on every cast).
+    var vote = data.vote;
+    var mine = state.members.filter(function (m) { return m.user_id === state.me.user_id; })[0];
+    var where = state.present[String(state.me.user_id)] || null;
+    vote.me = { eligible: !!(mine && mine.is_voting), where: where, voted: false,
+                can_cast: !!(mine && mine.is_voting) && where === "online", receipt: null };
+    putVote(vote);
+    renderVotes();
+  });
+  socket.on("vote_progress", function (data) {
+    if (!state) { return; }
+    var vote = voteById(data.vote_id);
+    if (!vote || vote.state !== "open") { return; }
+    vote.progress = data;
+    var count = $("vote-count-" + vote.id);
+    var meter = count && count.previousSibling;
+    if (count) { count.textContent = progressText(vote); }
+    if (meter && meter.tagName === "PROGRESS") { meter.max = Math.max(data.eligible, 1); meter.value = data.cast; }
+    if (state.me && state.me.can_record && vote.kind === "named") {
+      socket.emit("join", { meeting_id: meetingId }, function (ack) {
+        if (ack && ack.ok) { state = ack.state; renderVotes(); }
+      });
+    }
+  });
+  socket.on("vote_closed", function (data) {
+    if (!state) { return; }
+    var vote = voteById(data.vote_id);
+    if (!vote) { return; }
+    vote.state = "closed";
+    vote.result = data.result;
+    vote.chain_head = data.result.chain_head;
+    store("yishi-cast-" + vote.id, null);
+    renderVotes();
   });
   socket.on("meeting_ended", function (data) {
     if (!state) { return; }

@@ -1,0 +1,71 @@
+"""The vote commands of the live room (`/live`): open_vote, cast, enter_hall_votes, close_vote.
+
+They join the meeting commands of `app.meetings.events.LiveNamespace` in `Live`, the namespace the
+app registers. Every command loads what the caller may see, calls one operation, commits, then
+acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
+"""
+import logging
+
+from flask import request
+
+from app.core.errors import DomainError, Invalid
+from app.extensions import db
+from app.meetings.events import LiveNamespace, _connected, _error, _int, _ok, command
+from app.votes import operations
+
+log = logging.getLogger(__name__)
+
+
+def _vote_of(user, meeting, data):
+    vote = operations.load_vote(user, _int(data, "vote_id"))
+    if vote.meeting_id != meeting.id:
+        raise Invalid("该表决不属于本次会议。", code="wrong_meeting")
+    return vote
+
+
+class VoteCommands:
+    @command
+    def on_open_vote(self, user, meeting, data):
+        labels = data.get("labels")
+        if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+            raise Invalid("选项须是文字列表。", code="invalid_payload")
+        up_to = _int(data, "up_to", required=False) or 1
+        vote = operations.open_vote(
+            user, meeting, title=data.get("title") if isinstance(data.get("title"), str) else None,
+            kind=data.get("kind", "named"), labels=labels, up_to=up_to,
+            auto_close=data.get("auto_close") is True)
+        return {"vote_id": vote.id}
+
+    @command
+    def on_enter_hall_votes(self, user, meeting, data):
+        vote = _vote_of(user, meeting, data)
+        operations.enter_hall_votes(user, vote, entries=data.get("entries"), totals=data.get("totals"))
+        return {"vote_id": vote.id}
+
+    @command
+    def on_close_vote(self, user, meeting, data):
+        vote = operations.close_vote(user, _vote_of(user, meeting, data))
+        return {"vote_id": vote.id, "result": vote.result}
+
+    def on_cast(self, data=None):
+        """`{vote_id, choice, nonce}` → `{ok, receipt}` once the ballot is committed."""
+        try:
+            user_id = _connected.get(request.sid)
+            if user_id is None:
+                raise DomainError("请先登录。", code="unauthorized", status=401)
+            receipt = operations.cast_committed(operations.Voter(user_id), _int(data, "vote_id"),
+                                                data.get("choice"), data.get("nonce"))
+            return _ok(receipt=receipt, vote_id=data["vote_id"])
+        except DomainError as exc:
+            db.session.rollback()
+            return _error(exc)
+        except Exception:  # noqa: BLE001 - a socket must always get its answer
+            db.session.rollback()
+            log.exception("cast failed")
+            return _error(DomainError("系统出现问题，投票未记录，请重试。", code="server_error", status=500))
+        finally:
+            db.session.remove()
+
+
+class Live(VoteCommands, LiveNamespace):
+    """The /live namespace: meeting commands and vote commands."""
