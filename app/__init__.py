@@ -9,6 +9,9 @@ def create_app(config=None):
     from app.config import Config, TestConfig
 
     app = Flask(__name__, instance_relative_config=True)
+    from app.core.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     if config is None:
         app.config.from_object(Config())
     elif isinstance(config, dict):
@@ -28,7 +31,18 @@ def create_app(config=None):
     from app.core import web
 
     web.init_app(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind nginx, the client's address and scheme come from X-Forwarded-*; wraps the Socket.IO
+    middleware too, so its same-origin check sees https and the public host."""
+    count = app.config.get("TRUSTED_PROXIES", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def normalise_database_url(url):
@@ -98,6 +112,12 @@ def _register_blueprints(app):
 
     app.register_blueprint(proposals_bp)
     app.register_blueprint(meetings_bp)
+    from app.matters.views import bp as matters_bp
+
+    app.register_blueprint(matters_bp)
+    from app.notice.views import bp as notice_bp
+
+    app.register_blueprint(notice_bp)
     register_api(app)
     # The extension object outlives one app (tests build several): register the namespace once.
     if "/live" not in {h.namespace for h in socketio.namespace_handlers}:
@@ -105,6 +125,8 @@ def _register_blueprints(app):
 
 
 def _register_cli(app):
+    from app.backup import register as register_backup
     from app.cli import register
 
     register(app)
+    register_backup(app)

@@ -57,6 +57,12 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # How many proxies (nginx) stand in front and set X-Forwarded-For/-Proto/-Host. 0 ignores those
+    # headers: otherwise a client could name any address and slip past the login throttle.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+    # A 四议两公开 resolution stays up at least this long (the law's 7 days is the floor).
+    MATTER_OBJECTION_DAYS = max(7, int(os.environ.get("MATTER_OBJECTION_DAYS", "7")))
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()

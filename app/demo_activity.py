@@ -68,3 +68,24 @@ def seed_activity():
                               labels=["增加座椅", "增加树荫", "儿童游乐区", "夜间照明"], up_to=2,
                               start_dt=utcnow() - timedelta(hours=1),
                               end_dt=utcnow() + timedelta(days=7))
+
+    # General notices (居务公开) on the notice board, posted by the community's admin.
+    from app.notice import operations as notice_board
+
+    admin = by_phone["13900000002"]
+    notice_board.create(
+        admin, community, title="2026 年第三季度社区公共收益收支公开", category="财务公开",
+        body="| 项目 | 金额（元） |\n| --- | ---: |\n| 停车位租金收入 | 36,400.00 |\n"
+             "| 广告位收入 | 8,000.00 |\n| 绿化养护支出 | 12,600.00 |\n| 楼道照明维修支出 | 3,150.00 |\n\n"
+             "结余 28,650.00 元，计入公共收益账户。如有疑问，请在公示期内向居务监督委员会反映。",
+        publish_now=True, now=start)
+    notice_board.create(
+        admin, community, title="关于开展冬季消防安全检查的通知", category="服务公开",
+        body="社区将于下周六上午 9 点至 12 点对各楼道进行消防安全检查，请居民清理楼道堆放的杂物，"
+             "电动自行车不要在楼道内充电。",
+        publish_now=True)
+
+    # A 四议两公开 matter carried through four real meetings and votes, its resolution published.
+    from app.matters.demo import seed_demo_matter
+
+    seed_demo_matter(community, staff)

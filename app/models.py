@@ -14,3 +14,7 @@ from app.proposals.models import (  # noqa: F401
     Proposal, ProposalAttachment, ProposalComment, ProposalCosign, ProposalFollow, ProposalReply,
     ProposalSettings, ProposalTerm,
 )
+from app.matters.models import (  # noqa: F401
+    Matter, MatterAttachment, MatterFollow, MatterObjection, MatterReport, MatterSettings, MatterStep,
+)
+from app.notice.models import Notice, NoticeIndexState, NoticePosting, NoticeTerm  # noqa: F401

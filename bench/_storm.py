@@ -14,33 +14,49 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 
-def seed_vote(n, kind="secret", preset="representatives_assembly", auto_close=False):
+def seed_people(n, preset):
+    """A community whose body (`preset`) has a chair and n-1 members: (body, users, tokens)."""
     from app.auth.models import ApiToken, User, UserState
     from app.community.models import Body, Community, MemberRole, Membership, Street
-    from app.core.timeutil import utcnow
     from app.extensions import db
-    from app.meetings import operations as meetings
-    from app.meetings.models import Attendance
-    from app.meetings.workflow import AttendanceMode
-    from app.votes import operations as votes
 
     stamp = uuid.uuid4().hex[:8]
-    street = Street(name=f"风暴街道{stamp}")
-    community = Community(street=street, name="风暴社区")
+    street = Street(name=f"基准街道{stamp}")
+    community = Community(street=street, name="基准社区")
     body = Body.from_preset(community, preset)
     db.session.add_all([street, community, body])
-    users = [User(phone=f"1{uuid.uuid4().int % 10**10:010d}", name=f"代表{i}", community=community,
+    users = [User(phone=f"1{uuid.uuid4().int % 10**10:010d}", name=f"居民{i}", community=community,
                   state=UserState.VERIFIED) for i in range(n)]
     db.session.add_all(users)
     db.session.flush()
     db.session.add_all(Membership(body=body, user=u, role=MemberRole.CHAIR if i == 0 else MemberRole.MEMBER)
                        for i, u in enumerate(users))
     tokens = [ApiToken.issue(u, 1)[1] for u in users]
+    return body, users, tokens
+
+
+def seed_live_meeting(chair, body, items):
+    """A meeting of `body` with `items` on the agenda, announced and started by `chair`."""
+    from app.core.timeutil import utcnow
+    from app.meetings import operations as meetings
+
     start = utcnow() + timedelta(hours=1)
-    meeting = meetings.create_meeting(users[0], body, title="风暴会议", start_dt=start)
-    meetings.add_item(users[0], meeting, title="预算方案")
-    meetings.announce(users[0], meeting, now=start - timedelta(days=30))
-    meetings.start(users[0], meeting)
+    meeting = meetings.create_meeting(chair, body, title="基准会议", start_dt=start)
+    for title in items:
+        meetings.add_item(chair, meeting, title=title)
+    meetings.announce(chair, meeting, now=start - timedelta(days=30))
+    meetings.start(chair, meeting)
+    return meeting
+
+
+def seed_vote(n, kind="secret", preset="representatives_assembly", auto_close=False):
+    from app.extensions import db
+    from app.meetings.models import Attendance
+    from app.meetings.workflow import AttendanceMode
+    from app.votes import operations as votes
+
+    body, users, tokens = seed_people(n, preset)
+    meeting = seed_live_meeting(users[0], body, ["预算方案"])
     db.session.add_all(Attendance(meeting_id=meeting.id, user_id=u.id, mode=AttendanceMode.ONLINE)
                        for u in users)
     db.session.flush()

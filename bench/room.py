@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,38 +60,25 @@ def seed(database_url, n):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.auth.models import ApiToken, User, UserState
-    from app.community.models import Body, Community, MemberRole, Membership, Street
-    from app.core.timeutil import utcnow
     from app.extensions import db
-    from app.meetings import operations
+    from bench._storm import seed_live_meeting, seed_people
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        street = Street(name=f"基准街道{n}{time.time()}")
-        community = Community(street=street, name="基准社区")
-        body = Body.from_preset(community, "residents_assembly")
-        db.session.add_all([street, community, body])
-        users = [User(phone=f"19{n:05d}{i:04d}", name=f"居民{i}", community=community,
-                      state=UserState.VERIFIED) for i in range(n + 1)]
-        db.session.add_all(users)
-        db.session.flush()
-        db.session.add_all(Membership(body=body, user=u, role=MemberRole.CHAIR if i == 0 else MemberRole.MEMBER)
-                           for i, u in enumerate(users))
-        tokens = [ApiToken.issue(u, 1)[1] for u in users]
-        start = utcnow() + timedelta(hours=1)
-        meeting = operations.create_meeting(users[0], body, title="基准会议", start_dt=start)
-        for i in range(50):
-            operations.add_item(users[0], meeting, title=f"议题 {i + 1}")
-        operations.announce(users[0], meeting, now=start - timedelta(days=30))
-        operations.start(users[0], meeting)
+        body, users, tokens = seed_people(n + 1, "residents_assembly")
+        meeting = seed_live_meeting(users[0], body, [f"议题 {i + 1}" for i in range(50)])
         db.session.commit()
         return meeting.id, tokens[0], tokens[1:]
 
 
 async def run_room(url, meeting_id, chair_token, tokens, rounds):
+    """`url` is one server, or a list: clients are spread over them in turn (sticky: a client
+    stays on its server), the chair on the first."""
     import socketio
+
+    urls = url if isinstance(url, (list, tuple)) else [url]
+    spread = iter(range(10**9))
 
     received = {}       # round -> list of perf_counter times
     current = {"round": None}
@@ -101,13 +87,14 @@ async def run_room(url, meeting_id, chair_token, tokens, rounds):
 
     async def open_client(token, listen=True):
         sio = socketio.AsyncClient(reconnection=False)
+        target = urls[next(spread) % len(urls)] if listen else urls[0]
         if listen:
             @sio.on("item_changed", namespace="/live")
             async def item_changed(data):
                 received.setdefault(current["round"], []).append(time.perf_counter())
 
         async with sem:
-            await sio.connect(url, namespaces=["/live"], transports=["websocket"],
+            await sio.connect(target, namespaces=["/live"], transports=["websocket"],
                               auth={"token": token} if token else None, wait_timeout=60)
             ack = await sio.call("join", {"meeting_id": meeting_id}, namespace="/live", timeout=120)
         if not ack.get("ok"):

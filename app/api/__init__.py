@@ -9,7 +9,9 @@ API_MODULES = [
     "app.api.consultations",
     "app.api.proposals",
     "app.api.meetings",
+    "app.api.matters",
     "app.api.votes",
+    "app.api.notices",
 ]
 
 

@@ -80,10 +80,12 @@ def _load(consultation_id):
 
 @blp.route("")
 class Consultations(MethodView):
+    # Outermost, so a request without a token hears 401 before its body is judged.
+    decorators = [token_required]
+
     @blp.doc(security=BEARER)
     @blp.arguments(ListArgs, location="query")
     @blp.response(200, ConsultationSchema(many=True))
-    @token_required
     def get(self, args):
         """Consultations of a community, newest end first."""
         community = load_community(api_user(), args["community_id"])
@@ -95,7 +97,6 @@ class Consultations(MethodView):
     @blp.response(201, ConsultationSchema)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(422, schema=ErrorSchema)
-    @token_required
     def post(self, data):
         """Staff open a consultation (times with a time zone)."""
         community = load_community(api_user(), data["community_id"], staff=True)
@@ -109,10 +110,11 @@ class Consultations(MethodView):
 
 @blp.route("/<int:consultation_id>")
 class ConsultationItem(MethodView):
+    decorators = [token_required]
+
     @blp.doc(security=BEARER)
     @blp.response(200, ConsultationDetailSchema)
     @blp.alt_response(404, schema=ErrorSchema)
-    @token_required
     def get(self, consultation_id):
         """One consultation; the result once it has ended (or for staff)."""
         item = _load(consultation_id)
@@ -124,12 +126,13 @@ class ConsultationItem(MethodView):
 
 @blp.route("/<int:consultation_id>/responses")
 class Responses(MethodView):
+    decorators = [token_required]
+
     @blp.doc(security=BEARER)
     @blp.arguments(RespondSchema)
     @blp.response(201, ResponseSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     @blp.alt_response(403, schema=ErrorSchema)
-    @token_required
     def post(self, data, consultation_id):
         """Answer once; the same answer again returns 201 with created=false."""
         item = _load(consultation_id)

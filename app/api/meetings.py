@@ -3,7 +3,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api import ErrorSchema
+from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.core.db import commit
@@ -73,13 +73,9 @@ class AnnounceRequest(ma.Schema):
     notice_text = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
 
 
-ERRORS = (400, 401, 403, 404, 409, 422)
 
 
-def _errors(fn):
-    for status in ERRORS:
-        fn = blp.alt_response(status, schema=ErrorSchema)(fn)
-    return fn
+_errors = documented(blp, security=None)
 
 
 @blp.route("")

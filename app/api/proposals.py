@@ -1,12 +1,14 @@
 """API: residents' proposals — list, write, co-sign, review, assign, answer, rate, comment."""
 import marshmallow as ma
-from flask import url_for
+from functools import wraps
+
+from flask import g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api import ErrorSchema
+from app.api.docs import documented
 from app.api.fields import UtcDateTime
-from app.api.security import BEARER, api_user, token_required
+from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.core.db import commit
 from app.core.errors import Invalid
 from app.core.permissions import load_community
@@ -222,7 +224,25 @@ def _dump(p, user, detail=False):
 
 
 def _load(proposal_id):
+    """For a change: the caller must belong to the proposal's community (or handle it)."""
     return operations.load_for_member(proposal_id, api_user())
+
+
+def _read(proposal_id):
+    """For reading: the same rule as the proposal's page — published means public."""
+    return operations.load(proposal_id, user=api_user())
+
+
+def token_optional(view):
+    """Reading a published proposal needs no token; a token, when sent, must be valid (a draft
+    is shown to its author)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.api_user = current_api_user() if request.headers.get("Authorization") else None
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _done(proposal):
@@ -230,14 +250,9 @@ def _done(proposal):
     return _dump(proposal, api_user(), detail=True)
 
 
-ERRORS = [(400, "bad input"), (401, "no token"), (403, "not allowed"), (404, "not found"),
-          (409, "wrong state or already done"), (422, "missing or invalid input")]
-
-
-def _document(view):
-    for status, description in ERRORS:
-        view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
-    return blp.doc(security=BEARER)(view)
+_document = documented(blp)
+# A read anyone may make; a bearer token is optional.
+_document_public = documented(blp, security=[{}] + BEARER)
 
 
 # -- endpoints -----------------------------------------------------------------
@@ -289,13 +304,14 @@ class Similar(MethodView):
 
 @blp.route("/<int:proposal_id>")
 class ProposalItem(MethodView):
-    decorators = [token_required]
+    decorators = [token_optional]
 
     @blp.response(200, ProposalDetailSchema)
-    @_document
+    @_document_public
     def get(self, proposal_id):
-        """One proposal with its replies and its whole trail."""
-        return _dump(_load(proposal_id), api_user(), detail=True)
+        """One proposal with its replies and its whole trail: public once published, like its page
+        (no token needed); a draft only to its author."""
+        return _dump(_read(proposal_id), api_user(), detail=True)
 
 
 def _simple(name, operation, doc):
@@ -460,14 +476,16 @@ def _comment(c):
 
 @blp.route("/<int:proposal_id>/comments")
 class Comments(MethodView):
-    decorators = [token_required]
 
+    @token_optional
     @blp.response(200, CommentSchema(many=True))
-    @_document
+    @_document_public
     def get(self, proposal_id):
-        """Comments, oldest first; a hidden one keeps only the reason it was hidden."""
-        return [_comment(c) for c in operations.comments(_load(proposal_id))]
+        """Comments, oldest first; a hidden one keeps only the reason it was hidden. Public like
+        the proposal's page."""
+        return [_comment(c) for c in operations.comments(_read(proposal_id))]
 
+    @token_required
     @blp.arguments(CommentArgs)
     @blp.response(201, CommentSchema)
     @_document

@@ -3,7 +3,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api import ErrorSchema
+from app.api.docs import documented
 from app.api.security import BEARER, api_user, token_required
 from app.core.db import commit, get_or_404
 from app.core.errors import Invalid
@@ -13,17 +13,13 @@ from app.votes.models import Vote
 
 blp = Blueprint("api_votes", __name__, url_prefix="", description="表决")
 
-ERRORS = (400, 401, 403, 404, 409, 422)
 
 
 def blueprints():
     return [blp]
 
 
-def _errors(fn):
-    for status in ERRORS:
-        fn = blp.alt_response(status, schema=ErrorSchema)(fn)
-    return fn
+_errors = documented(blp, security=None)
 
 
 class VoteSchema(ma.Schema):

@@ -103,7 +103,10 @@ def error_response(status, code, message, details=None):
 
 
 def _http_message(exc):
-    # Our own aborts carry a Chinese description; werkzeug's defaults are English.
+    # Our own aborts carry a Chinese description; werkzeug's defaults are English, and so is
+    # Flask-Limiter's ("10 per 1 minute").
+    if exc.code == 429:
+        return HTTP_MESSAGES[429]
     description = getattr(exc, "description", None)
     default = type(exc).description if hasattr(type(exc), "description") else None
     if description and description != default:
@@ -115,6 +118,13 @@ def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain(exc):
         return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc):
+        # Flask-WTF's reasons are English ("The CSRF token is missing."): say it for people.
+        return error_response(400, "csrf_failed", "请求有误：页面已过期或来源不明，请刷新页面后重新提交。")
 
     @app.errorhandler(HTTPException)
     def handle_http(exc):
@@ -131,8 +141,39 @@ def register_error_handlers(app):
 
         if isinstance(exc, (OperationalError, InterfaceError)):
             log.warning("database unavailable: %s", exc)
-            return error_response(503, "unavailable", HTTP_MESSAGES[503])
+            _render_without_database()
+            body, status = error_response(503, "unavailable", HTTP_MESSAGES[503])
+            response = current_app.make_response((body, status))
+            response.headers["Retry-After"] = "10"
+            return response
+        from sqlalchemy.exc import DataError
+
+        if isinstance(exc, (DataError, OverflowError)):
+            # A number or a text the database cannot hold (an id past 2**63, a date past 9999):
+            # the input was wrong, whichever form or field it came through.
+            log.info("value out of range on %s: %s", request.path, exc)
+            from app.extensions import db
+
+            db.session.rollback()
+            return error_response(422, "out_of_range", "提交的数字、日期或文字超出了允许的范围。")
         if current_app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc  # tests see the real traceback
         log.exception("unhandled error on %s", request.path)
         return error_response(500, "server_error", HTTP_MESSAGES[500])
+
+
+def _render_without_database():
+    """The 503 page must render with no query: drop the broken transaction, show a visitor.
+
+    Otherwise the page frame would load the logged-in user (and their unread count) from the
+    database that just failed, and the 503 would turn into a bare 500.
+    """
+    from flask import g
+
+    from app.extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool discards it
+        pass
+    g._login_user = login_manager.anonymous_user()

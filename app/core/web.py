@@ -1,6 +1,7 @@
 """Request-wide wiring: template helpers, security headers, large type, error pages."""
 from flask import g, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from app.core import timeutil
 from app.core.errors import register_error_handlers
@@ -11,6 +12,14 @@ CSP = (
     "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in our URLs is a database id: past 2**31 - 1 no such page can exist (404), and
+    the database is never asked about a number it cannot hold."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def init_app(app):
@@ -57,3 +66,25 @@ def refuse(exc):
     db.session.rollback()
     flash(exc.message, "error")
     return exc.status
+
+
+def send_upload(record, path, public):
+    """An uploaded file (proposal or matter attachment): images shown inline, anything else
+    downloaded, never content-sniffed; only a public record's file may sit in shared caches."""
+    from flask import send_file
+
+    response = send_file(path, mimetype=record.content_type, download_name=record.filename,
+                         as_attachment=not record.is_image, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-cache" if public else "private, no-cache"
+    return response
+
+
+def toggle_follow(item, operations, followed_message):
+    """The follow button of a page: `off=1` stops following. Returns the message to flash; the
+    caller commits. `operations` has follow(user, item) and unfollow(user, item)."""
+    if request.form.get("off") == "1":
+        operations.unfollow(current_user, item)
+        return "已取消关注。"
+    operations.follow(current_user, item)
+    return followed_message

@@ -10,7 +10,7 @@ from collections import defaultdict
 from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import ApiToken, User
 from app.core.errors import DomainError, Invalid
@@ -51,6 +51,15 @@ def _int(data, key, required=True):
     return value
 
 
+def _failure(exc, what):
+    """The answer to an unexpected failure: the database being away is said as such."""
+    if isinstance(exc, OperationalError):
+        log.warning("database unavailable during %s: %s", what, exc)
+        return _error(DomainError("服务暂时不可用，请稍后再试。", code="unavailable", status=503))
+    log.exception("live command %s failed", what)
+    return _error(DomainError("系统出现问题，请稍后再试。", code="server_error", status=500))
+
+
 def command(handler):
     """Run one command for the caller and answer with an acknowledgement; never raise."""
 
@@ -66,10 +75,9 @@ def command(handler):
         except DomainError as exc:
             db.session.rollback()
             return _error(exc)
-        except Exception:  # noqa: BLE001 - a socket must always get its answer
+        except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
             db.session.rollback()
-            log.exception("live command %s failed", handler.__name__)
-            return _error(DomainError("系统出现问题，请稍后再试。", code="server_error", status=500))
+            return _failure(exc, handler.__name__)
         finally:
             db.session.remove()
 
@@ -117,11 +125,15 @@ class LiveNamespace(Namespace):
         _sockets[(meeting.id, user.id)].add(request.sid)
         try:
             operations.join_online(user, meeting)
+            db.session.flush()
+            # Read in the same transaction, before the commit expires every loaded object.
+            state = room.state(meeting, user)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # a second tab checked in at the same instant: it is done
             meeting = operations.load_meeting(user, meeting.id)
-        return {"state": room.state(meeting, user)}
+            state = room.state(meeting, user)
+        return {"state": state}
 
     @command
     def on_leave(self, user, meeting, data):

@@ -123,7 +123,8 @@ class Proposal(db.Model):
 
     @property
     def is_public(self):
-        return self.state != ProposalState.draft.value
+        """Once published, always public (a draft withdrawn before publishing never was)."""
+        return self.published_dt is not None
 
     @property
     def latest_reply(self):

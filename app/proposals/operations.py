@@ -53,18 +53,38 @@ def _refused(exc: TransitionRefused):
 
 # -- loading -----------------------------------------------------------------
 
+def is_published(proposal):
+    """Whether the proposal was ever published: a draft withdrawn before that never was."""
+    return proposal.published_dt is not None
+
+
+def can_read(proposal, user):
+    """The one reading rule, for pages, the API and the notice board alike: a published proposal
+    is public with its whole trail (DESIGN §3.7); an unpublished one is its author's alone."""
+    if is_published(proposal):
+        return True
+    return (user is not None and getattr(user, "is_authenticated", False)
+            and user.id == proposal.author_id)
+
+
 def load(proposal_id, community=None, user=None):
-    """The proposal if `user` may see it (and it is in `community`); otherwise a 404."""
+    """The proposal if `user` may read it (and it is in `community`); otherwise a 404.
+
+    `user` may be None (anonymous): published proposals are public.
+    """
     proposal = db.session.get(Proposal, proposal_id) if proposal_id is not None else None
     if proposal is None or (community is not None and proposal.community_id != community.id):
         raise NotFound("找不到该提案。")
-    if not proposal.can_view(user):
+    if not can_read(proposal, user):
         raise NotFound("找不到该提案。")
     return proposal
 
 
 def load_for_member(proposal_id, user):
-    """For the API: a proposal of a community the user belongs to (or handles), else 404."""
+    """For acting on a proposal: readable, and of a community the user belongs to (or handles).
+
+    Reading is `load`; only a change needs the caller to be an insider, else 404.
+    """
     proposal = load(proposal_id, user=user)
     if not proposal.is_insider(user):
         raise NotFound("找不到该提案。")
@@ -270,8 +290,8 @@ def _transition(actor, proposal, action, *, now=None, reason="", extra_guard=Non
     audit.record(f"proposal.{action.value}", actor=actor, obj=proposal,
                  from_state=move.from_state, to_state=move.to_state, reason=reason or None,
                  note=move.note, **({"due": move.due_dt} if move.due_dt else {}))
-    pid, from_state, to_state = proposal.id, move.from_state.value, move.to_state.value
-    after_commit(lambda: _send_changed(pid, action.value, from_state, to_state))
+    from_state, to_state = move.from_state.value, move.to_state.value
+    after_commit(lambda: _send_changed(proposal, action.value, from_state, to_state))
     return move
 
 
@@ -284,9 +304,11 @@ def _preview(actor, proposal, action, now, **inputs):
         raise _refused(exc) from None
 
 
-def _send_changed(proposal_id, action, from_state, to_state):
+def _send_changed(proposal, action, from_state, to_state):
+    # This runs inside SQLAlchemy's after-commit hook, where no SQL may run: the proposal is
+    # handed over as it is held (not looked up again), and receivers that need the database
+    # must wait for the transaction to end (see app/notice/index.py).
     if proposal_changed.receivers:
-        proposal = db.session.get(Proposal, proposal_id)
         proposal_changed.send(proposal, action=action, from_state=from_state, to_state=to_state)
 
 
@@ -501,15 +523,8 @@ def escalate(actor, proposal, reason, now=None):
     reason = (reason or "").strip()
     move = _transition(actor, proposal, Action.escalate, now=now, reason=reason)
     _tell(proposal, f"已转为四议两公开事项办理：{reason}", actor)
-    pid, actor_id = proposal.id, actor.id
-
-    def _send():
-        from app.auth.models import User
-
-        proposal_escalated.send(db.session.get(Proposal, pid), actor=db.session.get(User, actor_id),
-                                reason=reason)
-
-    after_commit(_send)
+    # No lookups in the after-commit hook (no SQL may run there): send the objects as held.
+    after_commit(lambda: proposal_escalated.send(proposal, actor=actor, reason=reason))
     return move
 
 
@@ -657,6 +672,7 @@ EVENT_LABELS = {
     "proposal.hide_comment": "隐藏评论",
     "proposal.merged_in": "其他提案并入本提案",
     "proposal.matter_outcome": "四议两公开事项结果",
+    "proposal.matter_opened": "建立四议两公开事项",
     "proposal.cosigner_rate": "附议人评价",
 } | {f"proposal.{a.value}": a.label for a in Action}
 
@@ -788,7 +804,8 @@ def list_proposals(community, user, *, state=None, category=None, mine=False, ov
     if mine and getattr(user, "is_authenticated", False):
         clauses.append(Proposal.author_id == user.id)
     else:
-        clauses.append(Proposal.state != ProposalState.draft.value)
+        # Public means published (a draft withdrawn before publishing never was).
+        clauses += [Proposal.state != ProposalState.draft.value, Proposal.published_dt.isnot(None)]
     if state and state in {s.value for s in ProposalState}:
         clauses.append(state_clause(state, settings, now))
     if category:
@@ -880,7 +897,7 @@ def similar_to(community, query, *, exclude_id=None, limit=5):
     if not terms:
         return []
     clauses = [Proposal.community_id == community.id,
-               Proposal.state != ProposalState.draft.value,
+               Proposal.state != ProposalState.draft.value, Proposal.published_dt.isnot(None),
                or_(*[Proposal.title.ilike(f"%{t}%") for t in terms])]
     if exclude_id:
         clauses.append(Proposal.id != exclude_id)

@@ -1,11 +1,11 @@
 """Proposal pages: the community's list, writing, the proposal with its trail, the queues."""
-from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.core.db import commit, get_or_404
-from app.core.web import refuse
+from app.core.web import refuse, send_upload, toggle_follow
 from app.core.errors import DomainError, Forbidden
 from app.core.permissions import load_community, require
 from app.core.timeutil import utcnow
@@ -320,12 +320,7 @@ def follow(community_id, proposal_id):
     proposal = _load(community_id, proposal_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if request.form.get("off") == "1":
-        operations.unfollow(current_user, proposal)
-        message = "已取消关注。"
-    else:
-        operations.follow(current_user, proposal)
-        message = "已关注，提案有进展时会通知您。"
+    message = toggle_follow(proposal, operations, "已关注，提案有进展时会通知您。")
     commit()
     flash(message, "success")
     return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id))
@@ -337,11 +332,7 @@ def follow(community_id, proposal_id):
 def attachment(community_id, proposal_id, attachment_id):
     proposal = _load(community_id, proposal_id)
     found, path = operations.load_attachment(proposal, attachment_id)
-    response = send_file(path, mimetype=found.content_type, download_name=found.filename,
-                         as_attachment=not found.is_image, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_upload(found, path, public=False)
 
 
 @bp.route("/c/<int:community_id>/proposals/<int:proposal_id>/files/<int:attachment_id>/delete",

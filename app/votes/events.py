@@ -4,17 +4,12 @@ They join the meeting commands of `app.meetings.events.LiveNamespace` in `Live`,
 app registers. Every command loads what the caller may see, calls one operation, commits, then
 acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
 """
-import logging
-
 from flask import request
 
 from app.core.errors import DomainError, Invalid
 from app.extensions import db
-from app.meetings.events import LiveNamespace, _connected, _error, _int, _ok, command
+from app.meetings.events import LiveNamespace, _connected, _error, _failure, _int, _ok, command
 from app.votes import operations
-
-log = logging.getLogger(__name__)
-
 
 def _vote_of(user, meeting, data):
     vote = operations.load_vote(user, _int(data, "vote_id"))
@@ -59,10 +54,9 @@ class VoteCommands:
         except DomainError as exc:
             db.session.rollback()
             return _error(exc)
-        except Exception:  # noqa: BLE001 - a socket must always get its answer
+        except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
             db.session.rollback()
-            log.exception("cast failed")
-            return _error(DomainError("系统出现问题，投票未记录，请重试。", code="server_error", status=500))
+            return _failure(exc, "cast")   # nothing was recorded; the same nonce may be sent again
         finally:
             db.session.remove()
 

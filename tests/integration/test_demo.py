@@ -27,7 +27,16 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
 
     states = {p.state.value if hasattr(p.state, "value") else p.state for p in Proposal.query}
     assert {"collecting", "under_review", "assigned", "closed"} <= states
-    assert [m.state.value for m in Meeting.query] == ["announced"]
+    meeting_states = [m.state.value for m in Meeting.query]
+    assert meeting_states.count("announced") == 1
+    # The demo matter passed stages 1–4 in four meetings with votes, and its resolution is up.
+    from app.matters.models import Matter
+    from app.votes.models import Vote
+
+    matter = Matter.query.one()
+    assert matter.stage.value == "resolution_public" and matter.resolution_published_dt
+    assert Vote.query.filter_by(state="closed", passed=True).count() == 4
+    assert client.get(f"/notice/resolution/{matter.id}").status_code == 200
     assert Consultation.query.count() == 1
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output

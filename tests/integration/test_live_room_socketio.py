@@ -1,29 +1,14 @@
 """The live room over /live on a real gevent server: python-socketio clients on a loopback port."""
 import pytest
 
-from tests.conftest import LiveServer
-from tests.integration.live_helpers import Clients, Meeting
+from tests.integration.live_helpers import Meeting
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def server(app, database_url):
-    live = LiveServer(database_url).start()
-    yield live
-    live.stop()
 
 
 @pytest.fixture()
 def room(make, db):
     return Meeting(make, db)
-
-
-@pytest.fixture()
-def clients(server, db):
-    opened = Clients(server.url, db)
-    yield opened
-    opened.close()
 
 
 def refused(ack, code=None, message=None):

@@ -113,7 +113,8 @@ def test_api_refusals_are_json_4xx_with_a_message(api, world, db):  # noqa: F811
     assert error(staff.post(f"/{pid}/review", {"decision": "merge", "target_id": 999}), 422)
     assert error(staff.post(f"/{pid}/escalate", {}), 422)["code"] == "reason_required"
     outsider = api(w.outsider)
-    assert error(outsider.get(f"/{pid}"), 404)
+    # Published means public, as on the proposal's page; acting on it is for insiders.
+    assert outsider.get(f"/{pid}").status_code == 200
     assert error(outsider.post(f"/{pid}/review", {"decision": "accept"}), 404)
     assert error(outsider.get("", query_string={"community_id": w.c.id}), 404)
     assert error(author.get("/999999"), 404)
@@ -150,7 +151,7 @@ def test_openapi_documents_the_proposal_endpoints(client, db):
 MATRIX = {
     # endpoint: (method, path, body, {role: status})
     "get": ("get", "", None, {"author": 200, "resident": 200, "unverified": 200, "staff": 200,
-                              "handler": 404, "outsider": 404, "anonymous": 401}),
+                              "handler": 200, "outsider": 200, "anonymous": 200}),
     "cosign": ("post", "/cosign", None, {"author": 409, "resident": 409, "unverified": 409,
                                           "staff": 409, "handler": 404, "outsider": 404,
                                           "anonymous": 401}),

@@ -2,24 +2,9 @@
 import pytest
 
 from app.meetings import operations as meetings
-from tests.conftest import LiveServer
-from tests.integration.live_helpers import Clients, Meeting
+from tests.integration.live_helpers import Meeting
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def server(app, database_url):
-    live = LiveServer(database_url).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture()
-def clients(server, db):
-    opened = Clients(server.url, db)
-    yield opened
-    opened.close()
 
 
 def seated(make, db, clients, hall=1):

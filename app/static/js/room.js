@@ -371,6 +371,18 @@
     return (choice || []).slice().sort(function (a, b) { return a - b; }).join(",");
   }
 
+  function addCheckboxes(parent, vote) {
+    vote.options.choices.forEach(function (c) {
+      var label = el("label");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = c.key;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + c.label));
+      parent.appendChild(label);
+    });
+  }
+
   function castControls(vote) {
     var wrap = el("div", null, "vote-choices");
     if (vote.options.type === "motion") {
@@ -387,22 +399,14 @@
     }
     var form = el("form", null, "vote-form");
     form.appendChild(el("p", "最多选 " + vote.options.up_to + " 项", "hint"));
-    vote.options.choices.forEach(function (c) {
-      var label = el("label");
-      var box = document.createElement("input");
-      box.type = "checkbox";
-      box.value = c.key;
-      label.appendChild(box);
-      label.appendChild(document.createTextNode(" " + c.label));
-      form.appendChild(label);
-    });
+    addCheckboxes(form, vote);
     var submit = el("button", "提交选票");
     submit.type = "submit";
     form.appendChild(submit);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var picked = Array.prototype.filter.call(form.querySelectorAll("input:checked"), function () { return true; })
-        .map(function (i) { return parseInt(i.value, 10); });
+      var picked = Array.prototype.map.call(form.querySelectorAll("input:checked"),
+        function (i) { return parseInt(i.value, 10); });
       if (picked.length > vote.options.up_to) { error("最多只能选 " + vote.options.up_to + " 项。"); return; }
       if (window.confirm("确定提交吗？投票后不能更改。")) { castVote(vote, picked); }
     });
@@ -444,15 +448,7 @@
             row.appendChild(b);
           });
         } else {
-          vote.options.choices.forEach(function (c) {
-            var label = el("label");
-            var cb = document.createElement("input");
-            cb.type = "checkbox";
-            cb.value = c.key;
-            label.appendChild(cb);
-            label.appendChild(document.createTextNode(" " + c.label));
-            row.appendChild(label);
-          });
+          addCheckboxes(row, vote);
           var save = el("button", "录入", "secondary");
           save.type = "button";
           save.addEventListener("click", function () {
@@ -571,8 +567,7 @@
   }
 
   // -- connection and facts -----------------------------------------------------------
-  socket.on("connect", function () {
-    status("已连接");
+  function join() {
     socket.emit("join", { meeting_id: meetingId }, function (ack) {
       if (!ack || !ack.ok) { error(ack ? ack.error.message : "无法进入会议室"); return; }
       state = ack.state;
@@ -580,6 +575,15 @@
       render();
       resendPending();
     });
+  }
+  socket.on("connect", function () {
+    status("已连接");
+    join();
+  });
+  // A phone that slept, or a connection that survived a server-side outage, may have missed
+  // facts: coming back to the page takes the whole state again.
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && socket.connected) { join(); }
   });
   socket.on("disconnect", function () { status("连接已断开，正在重连…"); });
   socket.on("connect_error", function () { status("无法连接，正在重试…"); });

@@ -1,0 +1,146 @@
+"""The trail of a matter: one entry per stage, with the meetings that decided it, for the matter
+page, the API and the notice board (`templates/matters/_trail.html` renders it).
+
+Each entry: key, number, label (中文), product, bodies, state (done/current/pending/failed),
+state_label, is_merged, result (in words), passed, date, minutes_url (of the latest deciding
+meeting that has minutes) and meetings — each {meeting_id, title, body, date, attendance, result,
+passed, outcome, reasons, vote_id, minutes_url, is_merged, round, scheduled}.
+Scheduled meetings (announced, not yet decided) of the current stage are listed with
+`scheduled: True`; draft meetings never appear.
+"""
+from flask import has_request_context, url_for
+
+from app.core.timeutil import format_local
+from app.matters import workflow
+from app.matters.workflow import MatterStage, Outcome
+
+
+def minutes_url(matter, meeting):
+    if meeting is None or not meeting.minutes_text:
+        return None
+    if has_request_context():
+        return url_for("matters.minutes", community_id=matter.community_id, matter_id=matter.id,
+                       meeting_id=meeting.id)
+    return f"/c/{matter.community_id}/matters/{matter.id}/minutes/{meeting.id}"
+
+
+def _meeting_date(meeting):
+    return format_local(meeting.started_dt or meeting.start_dt)
+
+
+def _step_entry(matter, step):
+    meeting = step.meeting
+    return {
+        "meeting_id": step.meeting_id,
+        "title": meeting.title if meeting else None,
+        "body": meeting.body.name if meeting else None,
+        "date": _meeting_date(meeting) if meeting else format_local(step.created_dt),
+        "attendance": step.attendance_text,
+        "result": step.result_text,
+        "passed": step.passed,
+        "outcome": step.outcome.label,
+        "reasons": step.reasons,
+        "vote_id": step.vote_id,
+        "minutes_url": minutes_url(matter, meeting),
+        "is_merged": step.is_merged,
+        "round": step.round,
+        "scheduled": False,
+    }
+
+
+def _scheduled(matter):
+    """Announced or live meetings carrying the matter that have not decided it yet."""
+    from app.matters.operations import placements, purpose_of
+    from app.meetings.workflow import MeetingState
+
+    decided = {s.meeting_id for s in matter.steps if s.meeting_id}
+    found = []
+    for item in placements(matter):
+        meeting = item.meeting
+        if meeting.id in decided or meeting.state not in (MeetingState.ANNOUNCED, MeetingState.LIVE):
+            continue
+        try:
+            purpose_of(matter, meeting.body)
+        except workflow.Refused:
+            continue
+        found.append({
+            "meeting_id": meeting.id, "title": meeting.title, "body": meeting.body.name,
+            "date": _meeting_date(meeting), "attendance": None,
+            "result": "已列入议程，待表决" if meeting.state is MeetingState.ANNOUNCED else "会议进行中",
+            "passed": None, "outcome": None, "reasons": None, "vote_id": None, "minutes_url": None,
+            "is_merged": meeting.body.preset == workflow.TWO_COMMITTEES
+            and matter.stage is MatterStage.proposal,
+            "round": matter.round, "scheduled": True,
+        })
+    return list(reversed(found))
+
+
+def _stage_result(matter, stage, rows):
+    if stage is MatterStage.resolution_public and matter.resolution_published_dt is not None:
+        objections = [o for o in matter.objections if o.round == matter.round]
+        text = (f"决议于 {format_local(matter.resolution_published_dt)} 公示，公示期 {matter.objection_days} 天，"
+                f"至 {format_local(matter.objection_end_dt)}；收到异议 {len(objections)} 条")
+        resolved = sum(1 for o in objections if o.is_resolved)
+        if objections:
+            text += f"，已解决或经党员大会审议 {resolved} 条"
+        if rows and rows[-1].outcome is Outcome.published:
+            text = rows[-1].result_text or text
+        return text + ("" if text.endswith("。") else "。")
+    if stage is MatterStage.implementation and matter.implementation_started_dt is not None:
+        text = f"{format_local(matter.implementation_started_dt)} 开始实施"
+        if matter.reports:
+            last = matter.reports[-1]
+            text += (f"；最新进度 {last.percent_done}%，已用资金 {last.spent_text}"
+                     f"（共 {len(matter.reports)} 份实施报告）")
+        return text + "。"
+    if stage is MatterStage.result_public and matter.result_published_dt is not None:
+        return f"居务监督委员会确认后，实施结果于 {format_local(matter.result_published_dt)} 公开。"
+    if not rows:
+        return None
+    last = rows[-1]
+    text = f"{last.outcome.label}"
+    if last.result_text:
+        text += f"：{last.result_text}"
+    return text
+
+
+def trail(matter):
+    """One entry per stage, in order (see the module docstring)."""
+    steps = list(matter.steps)
+    states = workflow.stage_states(matter.stage, [s.snap() for s in steps])
+    by_stage = {stage: [] for stage in MatterStage}
+    for step in steps:
+        by_stage[step.stage].append(step)
+    # Stage 6's decision is the supervisory confirmation; stage 7 shows the same meeting.
+    confirm_rows = [s for s in by_stage[MatterStage.implementation]]
+    scheduled = _scheduled(matter)
+    entries = []
+    for stage in MatterStage:
+        rows = by_stage[stage]
+        meetings = [_step_entry(matter, s) for s in rows if s.meeting_id]
+        if stage is MatterStage.result_public:
+            meetings = [_step_entry(matter, s) for s in confirm_rows if s.meeting_id and s.passed]
+        if stage is matter.stage:
+            meetings += scheduled
+        last_with_minutes = next((m["minutes_url"] for m in reversed(meetings) if m["minutes_url"]), None)
+        last = rows[-1] if rows else None
+        bodies = workflow.bodies_text(workflow.STAGE_BODIES[stage]) if stage.number <= 4 else (
+            {MatterStage.resolution_public: "——（公示；未解决的异议提交党员大会）",
+             MatterStage.implementation: "两委、承办单位组织实施",
+             MatterStage.result_public: "居务监督委员会确认"}[stage])
+        entries.append({
+            "key": stage.value,
+            "number": stage.number,
+            "label": stage.label,
+            "product": workflow.STAGE_PRODUCTS[stage],
+            "bodies": bodies,
+            "state": states[stage],
+            "state_label": workflow.STATE_LABELS[states[stage]],
+            "is_merged": any(s.is_merged for s in rows),
+            "result": _stage_result(matter, stage, rows),
+            "passed": last.passed if last is not None else None,
+            "date": format_local(last.created_dt) if last is not None else None,
+            "minutes_url": last_with_minutes,
+            "meetings": meetings,
+        })
+    return entries

@@ -1,0 +1,392 @@
+"""Matter pages: the list, drafting, the matter with its seven-stage trail (public once the
+resolution is published), objections, reports, settings."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
+
+from app.core.db import commit, get_or_404
+from app.core.errors import DomainError, Forbidden
+from app.core.permissions import load_community
+from app.core.sanitize import render_markdown
+from app.core.timeutil import format_local, utcnow
+from app.core.web import send_upload, toggle_follow
+from app.extensions import db
+from app.matters import operations, workflow
+from app.matters.forms import (
+    AnswerForm, ConfirmForm, MatterForm, ObjectionForm, ReasonsForm, ReportForm, ScheduleForm,
+    SettingsForm,
+)
+from app.matters.models import can_draft
+from app.matters.trail import trail as build_trail
+from app.matters.workflow import MatterStage, Refused
+
+bp = Blueprint("matters", __name__)
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.app_template_global()
+def matter_for_proposal(proposal_id):
+    """The matter an escalated proposal follows, for the proposal page (None if there is none)."""
+    return operations.matter_for_proposal(proposal_id)
+
+
+@bp.app_template_global()
+def can_draft_matters(community):
+    return can_draft(_user(), community)
+
+
+# -- the list ------------------------------------------------------------------------------
+
+@bp.route("/c/<int:community_id>/matters/")
+def index(community_id):
+    """Published matters for everyone; insiders (staff, body members) see every stage."""
+    from app.community.models import Community
+
+    community = get_or_404(Community, community_id, "找不到该社区。")
+    stage = request.args.get("stage", "")
+    if stage and stage not in {s.value for s in MatterStage}:
+        stage = ""
+    page = operations.list_matters(community, _user(), stage=stage or None,
+                                   page=max(request.args.get("page", 1, type=int), 1))
+    return render_template("matters/index.html", community=community, page=page, stage=stage,
+                           stages=list(MatterStage),
+                           internal=operations.sees_internal(_user(), community))
+
+
+# -- drafting --------------------------------------------------------------------------------
+
+def _matter_form(community, matter=None):
+    form = MatterForm(obj=matter)
+    kinds = operations.settings_for(community).kinds
+    if matter is not None and matter.kind not in kinds:
+        kinds = [matter.kind] + kinds
+    form.kind.choices = [SelectChoice(k, k) for k in kinds]
+    if request.method == "GET" and matter is not None and matter.budget_fen is not None:
+        yuan, fen = divmod(matter.budget_fen, 100)
+        form.budget.data = f"{yuan}.{fen:02d}" if fen else str(yuan)
+    return form
+
+
+def _files(name="files"):
+    return [(f.filename, f.read()) for f in request.files.getlist(name) if f and f.filename]
+
+
+def _form_errors(form, exc):
+    placed = False
+    for name, messages in (exc.details or {}).items():
+        field = "budget" if name == "budget_fen" else name
+        if field in form:
+            form[field].errors = list(form[field].errors) + list(messages)
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+def _budget(form):
+    try:
+        return workflow.parse_yuan(form.budget.data)
+    except Refused as exc:
+        form.budget.errors = list(form.budget.errors) + [exc.message]
+        return False
+
+
+@bp.route("/c/<int:community_id>/matters/new", methods=["GET", "POST"])
+@login_required
+def new(community_id):
+    community = load_community(current_user, community_id)
+    if not can_draft(current_user, community):
+        raise Forbidden("只有本社区两委成员或工作人员可以提出重大事项。")
+    form = _matter_form(community)
+    status = 200
+    if form.validate_on_submit():
+        budget = _budget(form)
+        if budget is not False:
+            try:
+                matter = operations.create(current_user, community, title=form.title.data,
+                                           kind=form.kind.data, plan=form.plan.data,
+                                           budget_fen=budget, files=_files())
+                commit()
+                flash("事项已创建。请把它列入党支部委员会会议的议程。", "success")
+                return redirect(url_for(".show", community_id=community.id, matter_id=matter.id))
+            except DomainError as exc:
+                db.session.rollback()
+                _form_errors(form, exc)
+                status = exc.status
+        else:
+            status = 422
+    elif form.errors:
+        status = 422
+    return render_template("matters/form.html", community=community, form=form, matter=None), status
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(community_id, matter_id):
+    matter = operations.load(matter_id, _user(), community_id)
+    operations.require_manager(current_user, matter)
+    try:
+        workflow.check_plan_editable(matter.stage)
+    except Refused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
+    form = _matter_form(matter.community, matter)
+    status = 200
+    if form.validate_on_submit():
+        budget = _budget(form)
+        if budget is not False:
+            try:
+                operations.update(current_user, matter, title=form.title.data, kind=form.kind.data,
+                                  plan=form.plan.data, budget_fen=budget, files=_files())
+                commit()
+                flash("方案已保存。", "success")
+                return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
+            except DomainError as exc:
+                db.session.rollback()
+                _form_errors(form, exc)
+                status = exc.status
+        else:
+            status = 422
+    elif form.errors:
+        status = 422
+    return render_template("matters/form.html", community=matter.community, form=form,
+                           matter=matter), status
+
+
+@bp.route("/c/<int:community_id>/matters/from-proposal/<int:proposal_id>", methods=["POST"])
+@login_required
+def from_proposal(community_id, proposal_id):
+    """Open the matter of an escalated proposal by hand (normally done on escalation)."""
+    from app.proposals import operations as proposals
+
+    community = load_community(current_user, community_id, staff=True)
+    proposal = proposals.load(proposal_id, community, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        matter = operations.open_for_proposal(current_user, proposal)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("proposals.show", community_id=community_id, proposal_id=proposal_id))
+    return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
+
+
+# -- one matter ------------------------------------------------------------------------------
+
+def _load(community_id, matter_id):
+    return operations.load(matter_id, _user(), community_id)
+
+
+def _render(matter, status=200, error=None, open_form=None, forms=None):
+    user = _user()
+    now = utcnow()
+    forms = forms or {}
+    manage = matter.can_manage(user)
+    schedule_form = forms.get("schedule") or ScheduleForm(formdata=None)
+    meetings = operations.schedulable_meetings(matter, user) if manage else []
+    schedule_form.meeting_id.choices = [
+        SelectChoice(m.id, f"{m.body.name} · {m.title} · {format_local(m.start_dt)}（{m.state.label}）")
+        for m in meetings]
+    objections = [o for o in matter.objections if o.round == matter.round]
+    earlier = [o for o in matter.objections if o.round != matter.round]
+    can_object = False
+    if user is not None and matter.stage is MatterStage.resolution_public and matter.can_object(user):
+        try:
+            workflow.check_object(matter.stage, matter.resolution_published_dt, matter.objection_days, now)
+            can_object = True
+        except Refused:
+            pass
+    start_refusal = None
+    if manage and matter.stage is MatterStage.resolution_public:
+        try:
+            workflow.check_start_implementation(matter.stage, matter.resolution_published_dt,
+                                                matter.objection_days, now,
+                                                operations.objection_snaps(matter))
+        except Refused as exc:
+            start_refusal = exc.message
+    failed_steps = [s for s in matter.steps if not s.passed and s.meeting_id] if manage else []
+    return render_template(
+        "matters/show.html", matter=matter, community=matter.community, now=now,
+        trail=build_trail(matter), objections=objections, earlier_objections=earlier,
+        manage=manage, can_object=can_object, start_refusal=start_refusal,
+        schedule_form=schedule_form, meetings=meetings,
+        needed_bodies=operations.needed_bodies(matter)
+        if manage and matter.stage is not MatterStage.result_public else [],
+        placements=operations.placements(matter) if manage else [],
+        objection_form=forms.get("objection") or ObjectionForm(formdata=None),
+        answer_form=AnswerForm(formdata=None), report_form=forms.get("report") or ReportForm(formdata=None),
+        reasons_form=ReasonsForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
+        failed_steps=failed_steps,
+        waiting=operations.waiting_objections(matter) if manage else [], following=operations.is_following(matter, user),
+        may_follow=bool(user and user.belongs_to(matter.community)),
+        timeline=operations.timeline(matter) if manage else [], labels=operations.EVENT_LABELS,
+        error=error, open_form=open_form, plan_editable=matter.stage in workflow.PLAN_EDITABLE,
+        notice_ok={m.id: operations.plan_in_notice(matter, m) for m in
+                   (i.meeting for i in operations.placements(matter))} if manage else {},
+    ), status
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>")
+def show(community_id, matter_id):
+    """The stable public address of a matter: anyone reads it once the resolution is published."""
+    return _render(_load(community_id, matter_id))
+
+
+def _act(community_id, matter_id, form, name, run, done):
+    """Validate `form`, run the operation, commit; on refusal show the page with the reason."""
+    matter = _load(community_id, matter_id)
+    if not form.validate_on_submit():
+        message = "；".join(e for errors in form.errors.values() for e in errors) or "请求无效，请刷新后重试。"
+        return _render(matter, status=422 if form.errors else 400, error=message, open_form=name,
+                       forms={name: form})
+    try:
+        run(matter)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        return _render(_load(community_id, matter_id), status=exc.status, error=exc.message,
+                       open_form=name, forms={name: form})
+    flash(done, "success")
+    return redirect(url_for(".show", community_id=community_id, matter_id=matter_id))
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/schedule", methods=["POST"])
+@login_required
+def schedule(community_id, matter_id):
+    from app.meetings import operations as meetings
+
+    form = ScheduleForm()
+
+    def run(matter):
+        operations.schedule(current_user, matter, meetings.load_meeting(current_user, form.meeting_id.data))
+
+    return _act(community_id, matter_id, form, "schedule", run, "已列入会议议程。会议表决后，事项会自动推进。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/objections", methods=["POST"])
+@login_required
+def objection(community_id, matter_id):
+    form = ObjectionForm()
+    return _act(community_id, matter_id, form, "objection",
+                lambda m: operations.raise_objection(current_user, m, form.text.data),
+                f"异议已提交，社区将在 {workflow.ANSWER_DAYS} 天内答复。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/objections/<int:objection_id>/answer",
+          methods=["POST"])
+@login_required
+def answer(community_id, matter_id, objection_id):
+    form = AnswerForm()
+    return _act(community_id, matter_id, form, f"answer-{objection_id}",
+                lambda m: operations.answer_objection(
+                    current_user, operations.load_objection(m, objection_id), form.text.data),
+                "答复已提交，并已通知异议人。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/objections/<int:objection_id>/accept",
+          methods=["POST"])
+@login_required
+def accept(community_id, matter_id, objection_id):
+    return _act(community_id, matter_id, ConfirmForm(), "accept",
+                lambda m: operations.accept_answer(current_user, operations.load_objection(m, objection_id)),
+                "您已接受答复，这条异议已解决。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/start", methods=["POST"])
+@login_required
+def start(community_id, matter_id):
+    return _act(community_id, matter_id, ConfirmForm(), "start",
+                lambda m: operations.start_implementation(current_user, m),
+                "已开始组织实施。请定期发布实施进度。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/reports", methods=["POST"])
+@login_required
+def report(community_id, matter_id):
+    form = ReportForm()
+
+    def run(matter):
+        spent = workflow.parse_yuan(form.spent.data) if form.spent.data else 0
+        operations.add_report(current_user, matter, text=form.text.data,
+                              percent_done=form.percent_done.data, spent_fen=spent,
+                              files=_files("photos"))
+
+    def guarded(matter):
+        try:
+            run(matter)
+        except Refused as exc:
+            raise operations.as_error(exc) from None
+
+    return _act(community_id, matter_id, form, "report", guarded, "实施报告已发布，关注者已收到通知。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/steps/<int:step_id>/reasons", methods=["POST"])
+@login_required
+def reasons(community_id, matter_id, step_id):
+    form = ReasonsForm()
+    return _act(community_id, matter_id, form, f"reasons-{step_id}",
+                lambda m: operations.add_reasons(current_user, m, step_id, form.text.data),
+                "理由已补充。")
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/follow", methods=["POST"])
+@login_required
+def follow(community_id, matter_id):
+    matter = _load(community_id, matter_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    message = toggle_follow(matter, operations, "已关注，事项有进展时会通知您。")
+    commit()
+    flash(message, "success")
+    return redirect(url_for(".show", community_id=community_id, matter_id=matter_id))
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/files/<int:attachment_id>")
+def attachment(community_id, matter_id, attachment_id):
+    matter = _load(community_id, matter_id)
+    found, path = operations.load_attachment(matter, attachment_id)
+    return send_upload(found, path, public=matter.is_published)
+
+
+@bp.route("/c/<int:community_id>/matters/<int:matter_id>/minutes/<int:meeting_id>")
+def minutes(community_id, matter_id, meeting_id):
+    """The minutes of a meeting that decided a stage: public with the matter once published."""
+    matter = _load(community_id, matter_id)
+    meeting = operations.minutes_meeting(matter, meeting_id)
+    return render_template("matters/minutes.html", matter=matter, community=matter.community,
+                           meeting=meeting, html=Markup(render_markdown(meeting.minutes_text)))
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+@bp.route("/c/<int:community_id>/matters/settings", methods=["GET", "POST"])
+@login_required
+def settings(community_id):
+    community = load_community(current_user, community_id, staff=True)
+    current = operations.settings_for(community)
+    form = SettingsForm(obj=current)
+    if request.method == "GET":
+        form.kinds.data = "\n".join(current.kinds)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.update_settings(current_user, community, kinds=form.kinds.data.splitlines(),
+                                       objection_days=form.objection_days.data)
+            commit()
+            flash("重大事项设置已保存并记入审计日志。", "success")
+            return redirect(url_for(".settings", community_id=community.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+    elif form.errors:
+        status = 422
+    return render_template("matters/settings.html", community=community, form=form,
+                           app_days=workflow.objection_days(None)), status

@@ -1,0 +1,198 @@
+"""Caching on the board: rendered content kept per process, and conditional GET for clients.
+
+Server side. A page's content is kept until the data under it may have changed: the key holds
+the newest audit event (every change anywhere in Yishi is one; it is an O(1) lookup) and the
+version of the board's index (moved on by every index write), so a cached page is never served
+after a change that was committed. Content that changes with the clock alone (a status lapsing,
+a countdown) is kept only until then, and nothing longer than `TTL` seconds (names of
+communities or organisations, which are not audited, catch up within it).
+
+Client side. The ETag is a hash of the content itself, so it changes exactly when the content
+does. Pages in the site's frame (base.html) carry per-session bits (the CSRF token of the
+large-type switch): for those the ETag hashes the content with what the frame depends on for an
+anonymous visitor (large type, the session's CSRF secret), and the frame is only rendered when
+the client does not already have the page. Signed-in visitors always get a fresh page: their
+frame shows their own notifications.
+"""
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from flask import current_app, make_response, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import text
+
+from app.core.timeutil import utcnow
+
+CACHE_CONTROL = "no-cache"   # keep a copy, but ask every time (the answer is cheap: 304)
+TTL = 60                     # seconds; NOTICE_CACHE_TTL (config or environment) overrides, 0 = off
+MAX_ENTRIES = 1000
+
+
+def ttl():
+    value = current_app.config.get("NOTICE_CACHE_TTL", os.environ.get("NOTICE_CACHE_TTL", TTL))
+    return max(0.0, float(value))
+
+
+def _digest(*parts):
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\x00")
+    return h.hexdigest()[:40]
+
+
+@dataclass
+class Rendered:
+    """What a board page produced: its content (HTML inside the frame, or a whole body)."""
+
+    content: str | bytes
+    title: str = ""
+    feed_url: str | None = None
+    stylesheets: tuple = ()
+    expires_dt: object = None        # naive UTC: the content changes by the clock then
+    digest: str = field(default="", init=False)
+
+    def __post_init__(self):
+        self.digest = _digest(self.content)
+
+
+class _Cache:
+    def __init__(self):
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None:
+                return None
+            value, deadline = hit
+            if deadline <= time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value, seconds):
+        with self._lock:
+            self._entries[key] = (value, time.monotonic() + seconds)
+            self._entries.move_to_end(key)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+cache = _Cache()
+
+
+# The newest audit event (every change anywhere is one; an O(1) lookup on its primary key) and
+# the version of the board's index, in one round trip. Plain SQL: this runs on every request.
+_VERSION_SQL = text(
+    "SELECT a.id, a.created_dt, s.version, s.changed_dt "
+    "FROM (SELECT 1 AS one) AS x "
+    "LEFT JOIN (SELECT id, created_dt FROM audit_events ORDER BY id DESC LIMIT 1) AS a ON 1 = 1 "
+    "LEFT JOIN notice_index_state AS s ON s.id = 1")
+
+
+def data_version():
+    """What the data under every board page is at now: newest audit event, index version."""
+    # Once per request (kept in the request's environ: `g` may outlive a request in tests).
+    memo = request.environ.get("yishi.notice_data_version")
+    if memo is None:
+        from app.extensions import db
+
+        memo = tuple(db.session.execute(_VERSION_SQL).one())
+        request.environ["yishi.notice_data_version"] = memo
+    return memo
+
+
+def cached(key, produce):
+    """The Rendered for `key`, from the cache when the data has not changed since; `produce()`
+    renders it otherwise (and may abort, e.g. with a 404, which is not kept)."""
+    seconds = ttl()
+    if not seconds:
+        return produce()
+    full_key = (key, request.url_root, current_app.config.get("PUBLIC_BASE_URL"), data_version())
+    found = cache.get(full_key)
+    if found is not None:
+        return found
+    rendered = produce()
+    if rendered.expires_dt is not None:
+        seconds = min(seconds, max(0.0, (rendered.expires_dt - utcnow()).total_seconds()))
+    if seconds > 0:
+        cache.put(full_key, rendered, seconds)
+    return rendered
+
+
+def _not_modified(etag):
+    response = make_response("", 304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Cookie")
+    return response
+
+
+# An anonymous visitor's frame differs from another's only by the CSRF token of its one form:
+# it is rendered once per page and large-type setting with markers, and filled in per request.
+_CSRF_MARK = "\x00csrf\x00"
+_CONTENT_MARK = "\x00content\x00"
+_frames = _Cache()
+
+
+def _anonymous_frame(rendered):
+    large = request.cookies.get("large_type", "")
+    key = (request.full_path, request.url_root, large, rendered.title, rendered.feed_url,
+           rendered.stylesheets)
+    frame = _frames.get(key)
+    if frame is None:
+        frame = render_template("notice/_frame.html", content=Markup(_CONTENT_MARK),
+                                csrf_token=lambda: Markup(_CSRF_MARK), page_title=rendered.title,
+                                feed_url=rendered.feed_url, stylesheets=rendered.stylesheets)
+        _frames.put(key, frame, ttl())
+    return frame.replace(_CSRF_MARK, generate_csrf()).replace(_CONTENT_MARK, rendered.content)
+
+
+def framed(rendered):
+    """A board page in the site's frame (notice/_frame.html), answering conditional GETs."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        response = make_response(render_template(
+            "notice/_frame.html", content=Markup(rendered.content), page_title=rendered.title,
+            feed_url=rendered.feed_url, stylesheets=rendered.stylesheets))
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.add("Cookie")
+        return response
+    generate_csrf()  # the frame's form needs it; it is part of what the client holds
+    secret = str(session.get("csrf_token", ""))
+    etag = _digest("v1", rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
+                   request.cookies.get("large_type", ""), secret, rendered.digest)
+    if request.if_none_match.contains_weak(etag):
+        return _not_modified(etag)
+    response = make_response(_anonymous_frame(rendered))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Cookie")
+    return response
+
+
+def conditional(body, mimetype, *, filename=None, digest=None):
+    """A whole body (feed, CSV, print sheet, JSON) with its hash as ETag; 304 when it matches."""
+    etag = _digest("v1", digest or _digest(body))
+    if request.if_none_match.contains_weak(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(body)
+        response.mimetype = mimetype
+        if filename:
+            response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response

@@ -1,0 +1,359 @@
+"""The board's index: kept in step with the sources by signals, rebuilt by `flask notice reindex`.
+
+The index is derived data. Each source area sends a signal after it commits a change; the
+subscribers here ask the source's adapter whether the record is public now and rewrite (or drop)
+its one posting row and its search terms in a small transaction of their own. If that ever fails
+the source's change still stands, the failure is logged, and a reindex puts the board right; an
+item's own page always reads the source, so it is never stale.
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, event, exists, func, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.db import after_commit
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.notice import rules, sources
+from app.notice.models import NoticeIndexState, NoticePosting, NoticeTerm
+from app.proposals.similar import search_terms, tokens
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+SEARCH_TEXT_MAX = 4000
+
+postings = NoticePosting.__table__
+terms_table = NoticeTerm.__table__
+state_table = NoticeIndexState.__table__
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+def terms_of(title, text):
+    """The two-character words (and Latin words) a search can find the posting by."""
+    found = sorted({t[:32] for t in tokens(f"{title}\n{text}")})
+    return found[:NoticeTerm.MAX_TERMS]
+
+
+def _searchable(title, text):
+    # Matched with ILIKE for one-character and Latin queries; normalised like the queries are.
+    return unicodedata.normalize("NFKC", f"{title}\n{text}").casefold()[:SEARCH_TEXT_MAX]
+
+
+def row_of(kind, source_id, entry, now):
+    return {
+        "kind": rules.PostingKind(kind).value, "source_id": source_id,
+        "community_id": entry.community_id, "title": entry.title[:200],
+        "category": (entry.category or "")[:64], "year": rules.local_year(entry.published_dt),
+        "published_dt": entry.published_dt, "updated_dt": entry.updated_dt,
+        "status": entry.status.label[:64], "status_until": entry.status.until,
+        "status_after": (entry.status.after or None) and entry.status.after[:64],
+        "summary": entry.summary[:240], "search_text": _searchable(entry.title, entry.text),
+        "indexed_dt": now,
+    }
+
+
+def write(executor, kind, source_id, entry, now=None):
+    """Make the index say what `entry` says (None: the posting is not public, drop it).
+
+    `executor` is the session (same transaction as the change) or a connection of its own.
+    """
+    now = now or utcnow()
+    kind = rules.PostingKind(kind).value
+    bump(executor, now)
+    existing = executor.execute(select(postings.c.id).where(
+        postings.c.kind == kind, postings.c.source_id == source_id)).scalar()
+    if existing is not None:
+        executor.execute(delete(terms_table).where(terms_table.c.posting_id == existing))
+    if entry is None:
+        if existing is not None:
+            executor.execute(delete(postings).where(postings.c.id == existing))
+        return None
+    values = row_of(kind, source_id, entry, now)
+    if existing is not None:
+        executor.execute(update(postings).where(postings.c.id == existing).values(**values))
+        posting_id = existing
+    else:
+        posting_id = executor.execute(insert(postings).values(**values)).inserted_primary_key[0]
+    words = terms_of(entry.title, entry.text)
+    if words:
+        executor.execute(insert(terms_table), [{"term": t, "posting_id": posting_id} for t in words])
+    return posting_id
+
+
+def bump(executor, now=None):
+    """Move the index's version on (in the writer's transaction): cached pages are then stale."""
+    now = now or utcnow()
+    moved = executor.execute(update(state_table).where(state_table.c.id == 1)
+                             .values(version=state_table.c.version + 1, changed_dt=now))
+    if moved.rowcount == 0:
+        executor.execute(insert(state_table).values(id=1, version=1, changed_dt=now))
+
+
+def version():
+    """(version, changed_dt) of the index, or None before its first write."""
+    row = db.session.execute(select(state_table.c.version, state_table.c.changed_dt)
+                             .where(state_table.c.id == 1)).first()
+    return tuple(row) if row else None
+
+
+def refresh(kind, source_id, *, in_session=False):
+    """Re-read one record from its source and rewrite its posting.
+
+    in_session: write in the caller's transaction (the board's own notices); otherwise in a
+    transaction of its own, as the signal subscribers do after their source has committed.
+    """
+    source = sources.get(kind)
+    if source is None:
+        return None
+    now = utcnow()
+    record = source.load_public(source_id)
+    entry = source.entry(record, now) if record is not None else None
+    if in_session:
+        return write(db.session, kind, source_id, entry, now)
+    for attempt in (1, 2):
+        try:
+            with db.engine.begin() as conn:
+                return write(conn, kind, source_id, entry, now)
+        except IntegrityError:
+            # Two processes indexed the same new record at once; the second try updates it.
+            if attempt == 2:
+                raise
+    return None
+
+
+def reindex():
+    """Rebuild the whole index from the sources, in one transaction; returns {kind: count}."""
+    now = utcnow()
+    counts = {}
+    session = db.session
+    bump(session, now)
+    session.execute(delete(terms_table))
+    session.execute(delete(postings))
+    for source in sources.all_sources():
+        rows, words, n = [], [], 0
+        next_id = (session.execute(select(func.max(postings.c.id))).scalar() or 0) + 1
+        for record in source.iter_public():
+            entry = source.entry(record, now)
+            row = row_of(source.kind.value, record.id, entry, now) | {"id": next_id}
+            rows.append(row)
+            words += [{"term": t, "posting_id": next_id} for t in terms_of(entry.title, entry.text)]
+            next_id += 1
+            n += 1
+            if len(rows) >= 500:
+                _flush_rows(session, rows, words)
+        _flush_rows(session, rows, words)
+        counts[source.kind.value] = n
+    session.commit()
+    _reset_sequence()
+    return counts
+
+
+def _flush_rows(session, rows, words):
+    if rows:
+        session.execute(insert(postings), rows)
+    if words:
+        session.execute(insert(terms_table), words)
+    rows.clear()
+    words.clear()
+
+
+def _reset_sequence():
+    # Explicit ids leave PostgreSQL's sequence behind; the next signal insert must not collide.
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('notice_postings', 'id'), "
+                "COALESCE((SELECT MAX(id) FROM notice_postings), 0) + 1, false)")
+
+
+# -- keeping up with the sources -------------------------------------------------------------
+#
+# The sources send their signals from inside SQLAlchemy's after-commit hook, where no SQL may run.
+# So a subscriber only notes which record changed, and the index is rewritten once that
+# transaction has ended (the same hand-off app/matters/signals.py makes for its own subscribers).
+
+_JOBS = "notice_index_jobs"
+
+
+def _after_transaction(job):
+    session = db.session()
+    if not session.in_transaction():
+        job()
+        return
+    session.info.setdefault(_JOBS, []).append(job)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_jobs(session, transaction):
+    if transaction.parent is not None or not session.info.get(_JOBS):
+        return
+    for job in session.info.pop(_JOBS):
+        job()
+
+
+def _guarded(kind, source_id):
+    try:
+        refresh(kind, source_id)
+    except Exception:
+        if current_app.testing:
+            raise
+        log.exception("notice board: could not index %s %s (run `flask notice reindex`)", kind, source_id)
+
+
+def _later(kinds, sender):
+    # The sender is loaded (the operation just used it); its id needs no SQL.
+    source_id = inspect(sender).identity[0] if sender is not None else None
+    if source_id is not None:
+        _after_transaction(lambda: [_guarded(kind, source_id) for kind in kinds])
+
+
+def _on_proposal(sender, **kwargs):
+    _later(["proposal"], sender)
+
+
+def _on_meeting(sender, **kwargs):
+    _later(["meeting"], sender)
+
+
+def _on_matter(sender, **kwargs):
+    _later(["resolution", "result"], sender)
+
+
+def _on_vote_closed(sender, meeting=None, **kwargs):
+    # Sent inside the transaction that closes the vote: the meeting's posting (its "updated"
+    # time) is rewritten once that has committed.
+    meeting_id = getattr(meeting, "id", None)
+    if meeting_id is not None:
+        after_commit(lambda: _after_transaction(lambda: _guarded("meeting", meeting_id)))
+
+
+def connect_signals():
+    """Subscribe to every source's change signal (blinker keeps one subscription per function)."""
+    from app.meetings.signals import meeting_changed
+    from app.proposals.signals import proposal_changed
+    from app.votes.signals import vote_closed
+
+    proposal_changed.connect(_on_proposal)
+    meeting_changed.connect(_on_meeting)
+    vote_closed.connect(_on_vote_closed)
+    if sources.matters_installed():
+        from app.matters.signals import matter_changed
+
+        matter_changed.connect(_on_matter)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    community_id: int | None = None
+    kind: str | None = None
+    category: str | None = None
+    year: int | None = None
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args):
+        """From a query string; anything that does not parse is ignored rather than refused."""
+        def as_int(name):
+            try:
+                value = int(args.get(name) or "")
+            except ValueError:
+                return None
+            return value if value > 0 else None
+
+        kind = rules.parse_kind(args.get("kind") or "")
+        return cls(community_id=as_int("community"),
+                   kind=kind.value if kind else None,
+                   category=(args.get("category") or "").strip()[:64] or None,
+                   year=as_int("year"),
+                   q=(args.get("q") or "").strip()[:100])
+
+    def as_args(self):
+        """The query-string form, without empty filters (for links that keep them)."""
+        return {k: v for k, v in {"community": self.community_id, "kind": self.kind,
+                                  "category": self.category, "year": self.year,
+                                  "q": self.q or None}.items() if v}
+
+
+class Page:
+    def __init__(self, items, total, page, per_page):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.pages = max(1, -(-total // per_page))
+        self.has_prev = page > 1
+        self.has_next = page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+def _is_indexed(term):
+    return len(term) == 2 and not term.isascii()
+
+
+def clauses_for(filters):
+    where = []
+    if filters.community_id:
+        where.append(NoticePosting.community_id == filters.community_id)
+    if filters.kind:
+        where.append(NoticePosting.kind == filters.kind)
+    if filters.category:
+        where.append(NoticePosting.category == filters.category)
+    if filters.year:
+        where.append(NoticePosting.year == filters.year)
+    for term in search_terms(filters.q):
+        if _is_indexed(term):
+            where.append(exists().where(NoticeTerm.term == term,
+                                        NoticeTerm.posting_id == NoticePosting.id))
+        else:
+            where.append(NoticePosting.search_text.ilike(f"%{term}%"))
+    return where
+
+
+def find(filters, page=1, per_page=PER_PAGE):
+    """One page of postings, newest first."""
+    where = clauses_for(filters)
+    total = db.session.scalar(select(func.count(NoticePosting.id)).where(*where))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = db.session.scalars(
+        select(NoticePosting).where(*where)
+        .order_by(NoticePosting.published_dt.desc(), NoticePosting.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(items, total, page, per_page)
+
+
+def latest(filters, limit=50):
+    """The newest postings for the feed and the exports (ordered by publication)."""
+    return db.session.scalars(
+        select(NoticePosting).where(*clauses_for(filters))
+        .order_by(NoticePosting.published_dt.desc(), NoticePosting.id.desc()).limit(limit)).all()
+
+
+def lookup(kind, source_id):
+    return db.session.scalar(select(NoticePosting).where(
+        NoticePosting.kind == kind, NoticePosting.source_id == source_id))
+
+
+def years():
+    return db.session.scalars(select(NoticePosting.year).distinct()
+                              .order_by(NoticePosting.year.desc())).all()
+
+
+def categories(kind=None):
+    query = select(NoticePosting.category).where(NoticePosting.category != "")
+    if kind:
+        query = query.where(NoticePosting.kind == kind)
+    return db.session.scalars(query.distinct().order_by(NoticePosting.category)).all()
+
+
+def communities():
+    from app.community.models import Community
+
+    return db.session.execute(select(Community.id, Community.name).order_by(Community.id)).all()
+

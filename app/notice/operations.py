@@ -1,0 +1,118 @@
+"""Every change to a general notice (居务公开): load, check, change, audit, index, flush.
+
+Views and API endpoints call these and nothing lower; the caller commits. The board's index row
+of a notice is written in the same transaction, so a notice is on the board exactly when it is
+published.
+"""
+from app.core import audit
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.sanitize import clean_text
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.notice import index
+from app.notice.models import Notice, NoticeState
+from app.notice.rules import GENERAL_CATEGORIES, PostingKind
+
+TITLE_MIN, TITLE_MAX, BODY_MAX = 4, 120, 20000
+
+
+def load(notice_id, user):
+    """A notice the user may manage (an admin of its community); others get a 404."""
+    notice = db.session.get(Notice, notice_id) if notice_id is not None else None
+    if notice is None or not notice.can_manage(user):
+        raise NotFound("找不到该公告。")
+    return notice
+
+
+def notices_of(community):
+    return Notice.query.filter_by(community_id=community.id).order_by(Notice.id.desc()).limit(500).all()
+
+
+def _require_admin(actor, community):
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_admin_of(community):
+        raise Forbidden("只有本社区管理员可以发布居务公开。")
+
+
+def _clean(title, category, body):
+    errors = {}
+    title = clean_text(title, TITLE_MAX)
+    body = (body or "").strip()
+    if len(title) < TITLE_MIN:
+        errors["title"] = [f"标题至少 {TITLE_MIN} 个字。"]
+    if category not in GENERAL_CATEGORIES:
+        errors["category"] = ["请选择公开类别。"]
+    if len(body) < 10:
+        errors["body"] = ["请写出公开的内容（至少 10 个字）。"]
+    elif len(body) > BODY_MAX:
+        errors["body"] = [f"内容不超过 {BODY_MAX} 字。"]
+    if errors:
+        raise Invalid("公告内容不完整：" + "；".join(e[0] for e in errors.values()),
+                      code="invalid", details=errors)
+    return title, category, body
+
+
+def create(actor, community, *, title, category, body, publish_now=False, now=None):
+    """A draft by an admin of the community; published at once when `publish_now`."""
+    _require_admin(actor, community)
+    title, category, body = _clean(title, category, body)
+    now = now or utcnow()
+    notice = Notice(community_id=community.id, title=title, category=category, body=body,
+                    state=NoticeState.DRAFT, created_by_id=actor.id, created_dt=now, updated_dt=now)
+    db.session.add(notice)
+    db.session.flush()
+    audit.record("notice.create", actor=actor, obj=notice, to_state=NoticeState.DRAFT)
+    if publish_now:
+        return publish(actor, notice, now=now)
+    db.session.flush()
+    return notice
+
+
+def update(actor, notice, *, title, category, body, now=None):
+    """Correct a notice. A published one stays published and says it was updated, and when."""
+    _require_admin(actor, notice.community)
+    if notice.state == NoticeState.WITHDRAWN:
+        raise Conflict("已撤下的公告不能再修改。", code="wrong_state")
+    title, category, body = _clean(title, category, body)
+    before = {"title": notice.title, "category": notice.category}
+    notice.title, notice.category, notice.body = title, category, body
+    notice.updated_dt = now or utcnow()
+    audit.record("notice.edit", actor=actor, obj=notice, before=before,
+                 after={"title": title, "category": category})
+    _reindex(notice)
+    return notice
+
+
+def publish(actor, notice, now=None):
+    _require_admin(actor, notice.community)
+    if notice.state != NoticeState.DRAFT:
+        raise Conflict("只有草稿可以发布。", code="wrong_state")
+    now = now or utcnow()
+    notice.state = NoticeState.PUBLISHED
+    notice.published_dt = notice.updated_dt = now
+    audit.record("notice.publish", actor=actor, obj=notice, from_state=NoticeState.DRAFT,
+                 to_state=NoticeState.PUBLISHED)
+    _reindex(notice)
+    return notice
+
+
+def withdraw(actor, notice, reason, now=None):
+    """Take a published notice off the board, with a reason (kept in the audit log)."""
+    _require_admin(actor, notice.community)
+    if notice.state != NoticeState.PUBLISHED:
+        raise Conflict("只有已发布的公告可以撤下。", code="wrong_state")
+    reason = clean_text(reason, 500)
+    if not reason:
+        raise Invalid("撤下公告须说明理由。", code="reason_required")
+    now = now or utcnow()
+    notice.state = NoticeState.WITHDRAWN
+    notice.withdrawn_dt = notice.updated_dt = now
+    notice.withdraw_reason = reason
+    audit.record("notice.withdraw", actor=actor, obj=notice, from_state=NoticeState.PUBLISHED,
+                 to_state=NoticeState.WITHDRAWN, reason=reason)
+    _reindex(notice)
+    return notice
+
+
+def _reindex(notice):
+    db.session.flush()
+    index.refresh(PostingKind.general, notice.id, in_session=True)

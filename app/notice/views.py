@@ -1,0 +1,355 @@
+"""The notice board's pages: the public board, items, print sheets, feed, downloads, statistics,
+and the admins' pages for general notices (居务公开).
+
+Everything under /notice is public and needs no account; every page answers conditional GETs.
+"""
+from html import escape
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.core.db import commit
+from app.core.errors import DomainError
+from app.core.permissions import load_community
+from app.core.timeutil import utcnow
+from app.core.web import refuse
+from app.extensions import db
+from app.notice import caching, charts, feed, index, operations, present, rules, sources, stats
+from app.notice.forms import ConfirmForm, NoticeForm, WithdrawForm
+from app.notice.models import NoticeState
+from app.notice.rules import PostingKind
+
+bp = Blueprint("notice", __name__)
+
+FEED_SIZE = 50
+CSV_MAX = 20000
+
+
+@bp.record_once
+def _subscribe(state):
+    index.connect_signals()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def qr_svg(url, label):
+    """The QR code of an address as inline SVG (drawn here; nothing is fetched)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{escape(label)}" ', 1))
+
+
+def _page_arg():
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+# -- the board -------------------------------------------------------------------------------
+#
+# Every public view renders through caching.cached(key, produce): `produce` does the work (and
+# may answer 404), and its result is kept until the data under it changes (see caching.py).
+
+def _expiry(instants, now):
+    """The first instant after now at which content rendered now changes by the clock alone."""
+    return min((t for t in instants if t is not None and t > now), default=None)
+
+
+@bp.route("/notice/")
+def board():
+    filters = index.Filters.from_args(request.args)
+    page_no = _page_arg()
+
+    def produce():
+        now = utcnow()
+        page = index.find(filters, page=page_no)
+        names = present.community_names()
+        title = "公开栏"
+        if filters.community_id in names:
+            title = f"{names[filters.community_id]} · 公开栏"
+        current = filters.as_args()
+
+        def board_url(**changes):
+            """This board with some filters changed (None drops one), back on page 1."""
+            args = {k: v for k, v in (current | changes).items() if v is not None}
+            return url_for(".board", **args)
+
+        api_args = {{"community": "community_id"}.get(k, k): v for k, v in current.items()}
+        content = render_template(
+            "notice/board.html", filters=filters, page=page, now=now, names=names,
+            board_url=board_url, api_args=api_args, kinds=sources.available_kinds(),
+            categories=index.categories(filters.kind), years=index.years(), heading=title)
+        return caching.Rendered(content, title=title, feed_url=url_for(".feed", **current),
+                                expires_dt=_expiry([p.status_until for p in page.items], now))
+
+    return caching.framed(caching.cached(("board", filters, page_no), produce))
+
+
+@bp.route("/c/<int:community_id>/notice")
+def community_board(community_id):
+    """A community's own board: the street's board filtered to it (a stable, short address)."""
+    if community_id not in present.community_names():
+        abort(404)
+    return redirect(url_for(".board", community=community_id))
+
+
+def _latest_entries(filters, limit):
+    now = utcnow()
+    postings = index.latest(filters, limit)
+    return present.entries_of(postings, now), _expiry([p.status_until for p in postings], now)
+
+
+@bp.route("/notice/feed.atom", endpoint="feed")
+def feed_atom():
+    filters = index.Filters.from_args(request.args)
+
+    def produce():
+        names = present.community_names()
+        title = "议事 · 公开栏"
+        if filters.community_id in names:
+            title = f"{names[filters.community_id]} · 公开栏"
+        if filters.kind:
+            title += f" · {rules.PostingKind(filters.kind).label}"
+        entries, expires = _latest_entries(filters, FEED_SIZE)
+        body = feed.atom(title=title, feed_url=request.url,
+                         board_url=url_for(".board", _external=True, **filters.as_args()),
+                         entries=entries, now=utcnow())
+        return caching.Rendered(body, expires_dt=expires)
+
+    rendered = caching.cached(("feed", filters), produce)
+    return caching.conditional(rendered.content, "application/atom+xml", digest=rendered.digest)
+
+
+@bp.route("/notice/export.csv")
+def export_csv():
+    filters = index.Filters.from_args(request.args)
+
+    def produce():
+        entries, expires = _latest_entries(filters, CSV_MAX)
+        return caching.Rendered(feed.list_csv(entries), expires_dt=expires)
+
+    rendered = caching.cached(("csv", filters), produce)
+    return caching.conditional(rendered.content, "text/csv", filename="notice-board.csv",
+                               digest=rendered.digest)
+
+
+# -- one item --------------------------------------------------------------------------------
+
+def _load(kind, source_id):
+    source = sources.get(kind)
+    record = source.load_public(source_id) if source is not None else None
+    if record is None:
+        abort(404)
+    return source, record
+
+
+def _item_context(source, record, now):
+    from app.community.models import Community
+
+    entry = source.entry(record, now)
+    return source.template_extra(record) | {
+        "kind": source.kind, "record": record, "entry": entry,
+        "status": entry.status.at(now), "detail": source.detail(record, now), "now": now,
+        "community": db.session.get(Community, entry.community_id),
+        "url": present.item_url(source.kind, record.id),
+        "permalink": present.item_url(source.kind, record.id, external=True),
+    }
+
+
+def _item_expiry(context, now):
+    deadline = context["detail"].get("deadline") or {}
+    return _expiry([context["entry"].status.until, deadline.get("due_dt"),
+                    context["detail"].get("objection_end_dt")], now)
+
+
+@bp.route("/notice/<kind>/<int:source_id>")
+def item(kind, source_id):
+    def produce():
+        now = utcnow()
+        source, record = _load(kind, source_id)
+        context = _item_context(source, record, now)
+        return caching.Rendered(
+            render_template("notice/item.html", **context),
+            title=f"{context['entry'].title} · {source.kind.label}",
+            stylesheets=("css/matters.css",) if source.kind.is_matter else (),
+            expires_dt=_item_expiry(context, now))
+
+    return caching.framed(caching.cached(("item", kind, source_id), produce))
+
+
+@bp.route("/notice/<kind>/<int:source_id>/print")
+def print_sheet(kind, source_id):
+    """The A4 sheet for the physical board, with a QR code back to the item's page."""
+    def produce():
+        now = utcnow()
+        source, record = _load(kind, source_id)
+        context = _item_context(source, record, now)
+        context["qr"] = qr_svg(context["permalink"], "扫码查看网上原文")
+        return caching.Rendered(render_template("notice/print.html", printing=True, **context),
+                                expires_dt=_item_expiry(context, now))
+
+    rendered = caching.cached(("print", kind, source_id), produce)
+    return caching.conditional(rendered.content, "text/html", digest=rendered.digest)
+
+
+# -- statistics ------------------------------------------------------------------------------
+
+def _stats_args(now):
+    year = rules.clamp_year(request.args.get("year"), now)
+    community_id = request.args.get("community", type=int)
+    names = present.community_names()
+    if community_id is not None and community_id not in names:
+        community_id = None
+    return year, community_id, names
+
+
+@bp.route("/notice/stats")
+def stats_page():
+    year, community_id, names = _stats_args(utcnow())
+
+    def produce():
+        now = utcnow()
+        overview = stats.overview(year, community_id)
+        scope = names.get(community_id, "全街道")
+        total = overview.total
+        month_chart = charts.grouped_bars(
+            "chart-months", f"{year} 年每月收到和答复的提案（{scope}）",
+            "按月的柱状图；确切数字见下方表格。" + "；".join(
+                f"{m}收到 {r} 件、答复 {a} 件" for m, r, a in
+                zip(stats.MONTHS, overview.months_received, overview.months_answered) if r or a),
+            stats.MONTH_TICKS, [("收到", overview.months_received, "bar-received"),
+                                ("答复", overview.months_answered, "bar-answered")])
+        rates = [("立案率", total.acceptance_rate), ("按时答复率", total.on_time_rate),
+                 ("满意率", total.satisfaction_rate), ("会议出席率", total.attendance_rate)]
+        rate_chart = charts.percent_bars(
+            "chart-rates", f"{year} 年各项比率（{scope}）",
+            "；".join(f"{label} {rules.percent(value)}" for label, value in rates), rates)
+        content = render_template(
+            "notice/stats.html", year=year, community_id=community_id, names=names,
+            overview=overview, scope=scope, years=stats.available_years(now),
+            month_chart=Markup(month_chart), rate_chart=Markup(rate_chart), percent=rules.percent)
+        return caching.Rendered(content, title=f"{year} 年统计 · 公开栏")
+
+    return caching.framed(caching.cached(("stats", year, community_id), produce))
+
+
+@bp.route("/notice/stats.csv")
+def stats_csv():
+    year, community_id, _ = _stats_args(utcnow())
+
+    def produce():
+        overview = stats.overview(year, community_id)
+        return caching.Rendered(feed.stats_csv(present.stats_rows(overview)))
+
+    rendered = caching.cached(("stats.csv", year, community_id), produce)
+    return caching.conditional(rendered.content, "text/csv", digest=rendered.digest,
+                               filename=f"notice-stats-{year}.csv")
+
+
+# -- general notices: the admins' pages ------------------------------------------------------
+
+def _notice_form(notice=None):
+    return NoticeForm(obj=notice)
+
+
+@bp.route("/c/<int:community_id>/notices/", methods=["GET", "POST"])
+@login_required
+def manage(community_id):
+    """The community's general notices, drafts included, and a form for a new one."""
+    community = load_community(current_user, community_id, admin=True)
+    form = _notice_form()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                notice = operations.create(current_user, community, title=form.title.data,
+                                           category=form.category.data, body=form.body.data,
+                                           publish_now=request.form.get("publish") == "1")
+                commit()
+                flash("公告已发布。" if notice.is_public else "草稿已保存，发布后才会出现在公开栏。",
+                      "success")
+                return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
+            except DomainError as exc:
+                status = refuse(exc)
+        else:
+            status = 422
+    return render_template("notice/manage.html", community=community, form=form,
+                           notices=operations.notices_of(community), NoticeState=NoticeState,
+                           confirm=ConfirmForm(formdata=None)), status
+
+
+def _load_notice(community_id, notice_id):
+    community = load_community(current_user, community_id, admin=True)
+    notice = operations.load(notice_id, current_user)
+    if notice.community_id != community.id:
+        abort(404)
+    return community, notice
+
+
+@bp.route("/c/<int:community_id>/notices/<int:notice_id>", methods=["GET", "POST"])
+@login_required
+def edit(community_id, notice_id):
+    community, notice = _load_notice(community_id, notice_id)
+    form = _notice_form(notice)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                operations.update(current_user, notice, title=form.title.data,
+                                  category=form.category.data, body=form.body.data)
+                commit()
+                flash("公告已保存。", "success")
+                return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
+            except DomainError as exc:
+                status = refuse(exc)
+                community, notice = _load_notice(community_id, notice_id)
+        else:
+            status = 422
+    return render_template("notice/edit.html", community=community, notice=notice, form=form,
+                           withdraw_form=WithdrawForm(formdata=None),
+                           confirm=ConfirmForm(formdata=None), NoticeState=NoticeState,
+                           public_url=present.item_url(PostingKind.general, notice.id)), status
+
+
+@bp.route("/c/<int:community_id>/notices/<int:notice_id>/publish", methods=["POST"])
+@login_required
+def publish(community_id, notice_id):
+    community, notice = _load_notice(community_id, notice_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.publish(current_user, notice)
+        commit()
+        flash("公告已发布到公开栏。", "success")
+    except DomainError as exc:
+        refuse(exc)
+    return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
+
+
+@bp.route("/c/<int:community_id>/notices/<int:notice_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(community_id, notice_id):
+    community, notice = _load_notice(community_id, notice_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash("请说明撤下的理由。", "error")
+        return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
+    try:
+        operations.withdraw(current_user, notice, form.reason.data)
+        commit()
+        flash("公告已从公开栏撤下。", "success")
+    except DomainError as exc:
+        refuse(exc)
+    return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
+
+
+# -- command line ----------------------------------------------------------------------------
+
+@bp.cli.command("reindex")
+def reindex_command():
+    """Rebuild the notice board's index from proposals, meetings, matters and notices."""
+    import click
+
+    counts = index.reindex()
+    click.echo("notice board reindexed: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
