@@ -1,5 +1,6 @@
 """Meeting operations: the only code that changes a meeting. Load → check → rule → change →
 audit → flush; the facts for the live room are emitted only after the commit."""
+import logging
 from datetime import datetime
 
 from sqlalchemy import func
@@ -20,6 +21,8 @@ from app.meetings.models import (
     MinutesSignature, Speaker, can_organise,
 )
 from app.meetings.workflow import AttendanceMode, MeetingMode, MeetingState, Refused, SpeakerState
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "/live"
 CHAT_MAX = 500
@@ -363,6 +366,9 @@ def _send_presence(app, meeting_id):
                         return
                     data = presence_update(meeting, changed)
                     socketio.emit("presence_changed", data, namespace=NAMESPACE, to=meeting.room)
+                except Exception:  # noqa: BLE001 - a background task has nobody to answer
+                    log.exception("presence of meeting %s not sent", meeting_id)
+                    return
                 finally:
                     db.session.remove()
             # Everyone in the room hears each message: a big assembly hears about arrivals

@@ -1,12 +1,10 @@
 """Vote storms against a real gevent server over loopback: 300 casts at once, every ack a
 committed ballot, no duplicates; and kill -9 in the middle loses nothing acknowledged."""
-import asyncio
-
 import pytest
 from sqlalchemy import func, select
 
 from app.votes.models import Ballot, VoteParticipation
-from bench._storm import seed_vote, storm
+from bench._storm import run, seed_vote, storm
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.live
@@ -22,7 +20,7 @@ def stored(db, vote_id):
 
 def test_three_hundred_casts_at_once_are_each_committed_exactly_once(live_server, db):
     vote_id, tokens = seed_vote(STORM, kind="secret")
-    acks, seconds = asyncio.run(storm(live_server.url, vote_id, tokens))
+    acks, seconds = run(storm(live_server.url, vote_id, tokens))
     failures = [a for a in acks if not a.ok]
     assert not failures, failures[:5]
     receipts = [a.receipt for a in acks]
@@ -30,7 +28,7 @@ def test_three_hundred_casts_at_once_are_each_committed_exactly_once(live_server
     in_db, voters = stored(db, vote_id)
     assert voters == STORM and in_db == set(receipts)
     # A second storm of the same people with new nonces changes nothing: each is refused.
-    again, _ = asyncio.run(storm(live_server.url, vote_id, tokens[:50], choice="no"))
+    again, _ = run(storm(live_server.url, vote_id, tokens[:50], choice="no"))
     assert {a.error for a in again} == {"already_cast"}
     assert stored(db, vote_id) == (in_db, STORM)
 
@@ -47,7 +45,7 @@ def test_kill_9_during_a_storm_loses_no_acknowledged_ballot(app, db, database_ur
             if len(answered) == STORM // 3:
                 server.kill()   # SIGKILL: no clean shutdown, no flush
 
-        acks, _ = asyncio.run(storm(server.url, vote_id, tokens, on_ack=on_ack, timeout=8))
+        acks, _ = run(storm(server.url, vote_id, tokens, on_ack=on_ack, timeout=8))
         acked = {a.receipt: a for a in acks if a.ok}
         assert len(acked) >= STORM // 3
         assert server.proc.returncode == -9

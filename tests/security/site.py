@@ -185,7 +185,7 @@ def _furnish(people, make, db, say):
         voters = [m.user for m in body.memberships]
         for user in voters:
             meetings.check_in(chair, meeting, user.id)
-        meetings.next_item(chair, meeting, next(i for i, item in enumerate(meeting.items) if item.matter_id))
+        meetings.next_item(chair, meeting, next(i for i, it in enumerate(meeting.items) if it.matter_id))
         commit()
         vote = votes.open_vote(chair, meeting)
         commit()
@@ -246,14 +246,16 @@ def _furnish(people, make, db, say):
     votes.close_vote(chair, closed)
     meetings.next_item(chair, live, 1)
     commit()
-    votes.open_vote(chair, live, title=say("plain"), kind="secret", labels=[say("label") for _ in range(3)])
+    votes.open_vote(chair, live, title=say("plain"), kind="secret",
+                    labels=[say("label") for _ in range(3)])
     commit()
 
-    cancelled = meetings.create_meeting(chair, body, title=say("plain"), start_dt=start + timedelta(days=9),
-                                        place=say("plain"), notice_text=say("md"))
+    cancelled = meetings.create_meeting(chair, body, title=say("plain"), place=say("plain"),
+                                        start_dt=start + timedelta(days=9), notice_text=say("md"))
     meetings.add_item(chair, cancelled, title=say("plain"), description=say("md"))
     meetings.cancel(chair, cancelled, say("plain"))
-    request = meetings.file_convene(member, bodies["representatives_assembly"], say("plain"), say("md"))
+    request = meetings.file_convene(member, bodies["representatives_assembly"], say("plain"),
+                                    say("md"))
     commit()
     meetings.join_convene(delegate, request)
     commit()
@@ -262,27 +264,31 @@ def _furnish(people, make, db, say):
     now = utcnow()
     consultation = votes.create_consultation(staff, c, title=say("plain"), description=say("md"),
                                              labels=[say("label") for _ in range(3)], up_to=2,
-                                             start_dt=now - timedelta(hours=1), end_dt=now + timedelta(days=7))
+                                             start_dt=now - timedelta(hours=1),
+                                             end_dt=now + timedelta(days=7))
     commit()
     votes.respond(neighbour, consultation, [0, 1])
     commit()
     notice = notices.create(admin, c, title=say("plain"), category="居务公开", body=say("md"),
                             publish_now=True)
     draft_notice = notices.create(admin, c, title=say("plain"), category="财务公开", body=say("md"))
-    gone = notices.create(admin, c, title=say("plain"), category="其他", body=say("md"), publish_now=True)
+    gone = notices.create(admin, c, title=say("plain"), category="其他", body=say("md"),
+                          publish_now=True)
     commit()
     notices.withdraw(admin, gone, say("plain"))
     commit()
 
     site.ids = {"community_id": c.id, "street_id": people.street.id, "meeting_id": live.id,
-                "org_id": org.id, "body_id": body.id, "proposal_id": answered.id, "matter_id": matter.id,
-                "consultation_id": consultation.id, "vote_id": closed.id, "notice_id": draft_notice.id,
-                "request_id": request.id, "kind": "proposal", "source_id": answered.id}
+                "org_id": org.id, "body_id": body.id, "proposal_id": answered.id,
+                "matter_id": matter.id, "consultation_id": consultation.id, "vote_id": closed.id,
+                "notice_id": draft_notice.id, "request_id": request.id, "kind": "proposal",
+                "source_id": answered.id}
     site.titles = {"answered": answered.title}
     items = [("proposal", answered.id), ("proposal", declined.id), ("meeting", held[-1].id),
              ("general", notice.id), ("resolution", matter.id)]
     site.variants = {
-        "proposals.show": [(None, {"proposal_id": p.id}) for p in (answered, declined, returned, merged, collecting)]
+        "proposals.show": [(None, {"proposal_id": p.id})
+                           for p in (answered, declined, returned, merged, collecting)]
         + [("author", {"proposal_id": draft.id})],
         "proposals.edit": [("author", {"proposal_id": draft.id})],
         "matters.show": [(None, {"matter_id": m.id}) for m in (matter, sent_back)],
