@@ -224,7 +224,9 @@ _frozen = {}
 
 def frozen(vote):
     """(Snapshot, BodyRule) of a vote as it opened."""
-    key = (vote.id, vote.opened_dt)   # ids are reused when a test database is emptied
+    # Keyed by the frozen text itself: ids and times can repeat when a database is emptied and
+    # filled again (tests, a restored backup); the text cannot be stale.
+    key = (vote.id, vote.snapshot_json, vote.rule_json)
     cached = _frozen.get(key)
     if cached is None:
         if len(_frozen) > 200:

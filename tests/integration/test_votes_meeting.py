@@ -61,7 +61,11 @@ def test_named_vote_counts_online_and_hall_once_each_and_goes_into_the_minutes(m
     room = live_room(make, db)
     seat(room, db, online=[room.chair, room.members[0], room.members[1]], hall=[room.members[2]])
     heard = []
-    vote_closed.connect(lambda vote, **kw: heard.append(kw["result"]["passed"]), weak=False)
+
+    def listen(vote, **kw):
+        heard.append(kw["result"]["passed"])
+
+    vote_closed.connect(listen)
     try:
         vote = votes.open_vote(room.chair, room.meeting, kind="named")
         db.session.commit()
@@ -81,7 +85,7 @@ def test_named_vote_counts_online_and_hall_once_each_and_goes_into_the_minutes(m
         votes.close_vote(room.chair, vote)
         db.session.commit()
     finally:
-        vote_closed.receivers.clear()
+        vote_closed.disconnect(listen)
     result = vote.result
     assert heard == [False]
     assert (result["present"], result["cast"], result["online_cast"], result["hall_cast"]) == (4, 4, 3, 1)
