@@ -144,8 +144,6 @@ class Announce(MethodView):
         """Send the notice: refused (422 `notice_too_short`) when the start is inside the notice period."""
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
-        if data.get("notice_text") and meeting.can_organise(user):
-            meeting.notice_text = data["notice_text"]
-        operations.announce(user, meeting)
+        operations.announce(user, meeting, notice_text=data.get("notice_text") or None)
         commit()
         return meeting

@@ -68,6 +68,23 @@ def refuse(exc):
     return exc.status
 
 
+def attempt(action, success):
+    """Run one operation for a form view, commit it and flash `success`; or, when it is refused,
+    roll back and flash the reason. Returns None on success, else the refusal's status."""
+    from flask import flash
+
+    from app.core.db import commit
+    from app.core.errors import DomainError
+
+    try:
+        action()
+        commit()
+    except DomainError as exc:
+        return refuse(exc)
+    flash(success, "success")
+    return None
+
+
 def send_upload(record, path, public):
     """An uploaded file (proposal or matter attachment): images shown inline, anything else
     downloaded, never content-sniffed; only a public record's file may sit in shared caches."""

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.core.db import commit
-from app.core.web import refuse
+from app.core.web import attempt, refuse
 from app.core.errors import DomainError, NotFound
 from app.core.permissions import load_community
 from app.core.timeutil import from_local
@@ -90,13 +90,9 @@ def add_item(meeting_id):
     form = AddItemForm()
     if not form.validate_on_submit():
         return show(meeting_id, item_form=form, status=422)
-    try:
-        operations.add_item(current_user, meeting, title=form.title.data, description=form.description.data,
-                            proposal_id=form.proposal_id.data)
-        commit()
-        flash("议题已加入议程。", "success")
-    except DomainError as exc:
-        refuse(exc)
+    attempt(lambda: operations.add_item(current_user, meeting, title=form.title.data,
+                                        description=form.description.data, proposal_id=form.proposal_id.data),
+            "议题已加入议程。")
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -104,12 +100,7 @@ def add_item(meeting_id):
 @login_required
 def remove_item(meeting_id, item_id):
     meeting = _load(meeting_id)
-    try:
-        operations.remove_item(current_user, meeting, item_id)
-        commit()
-        flash("议题已移出议程。", "success")
-    except DomainError as exc:
-        refuse(exc)
+    attempt(lambda: operations.remove_item(current_user, meeting, item_id), "议题已移出议程。")
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -118,14 +109,11 @@ def remove_item(meeting_id, item_id):
 def announce(meeting_id):
     meeting = _load(meeting_id)
     form = AnnounceForm()
-    try:
-        notice = form.notice_text.data if form.validate_on_submit() else None
-        operations.announce(current_user, meeting, notice_text=notice)
-        commit()
-        flash("会议通知已发出，成员已收到通知。", "success")
-    except DomainError as exc:
-        refuse(exc)
-        return show(meeting_id, status=exc.status)
+    notice = form.notice_text.data if form.validate_on_submit() else None
+    status = attempt(lambda: operations.announce(current_user, meeting, notice_text=notice),
+                     "会议通知已发出，成员已收到通知。")
+    if status:
+        return show(meeting_id, status=status)
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -134,12 +122,8 @@ def announce(meeting_id):
 def cancel(meeting_id):
     meeting = _load(meeting_id)
     form = CancelMeetingForm()
-    try:
-        operations.cancel(current_user, meeting, form.reason.data if form.validate_on_submit() else "")
-        commit()
-        flash("会议已取消。", "success")
-    except DomainError as exc:
-        refuse(exc)
+    reason = form.reason.data if form.validate_on_submit() else ""
+    attempt(lambda: operations.cancel(current_user, meeting, reason), "会议已取消。")
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -238,12 +222,7 @@ def minutes(meeting_id):
 @login_required
 def sign(meeting_id):
     meeting = _load(meeting_id)
-    try:
-        operations.sign_minutes(current_user, meeting)
-        commit()
-        flash("您已签署会议纪要。", "success")
-    except DomainError as exc:
-        refuse(exc)
+    if attempt(lambda: operations.sign_minutes(current_user, meeting), "您已签署会议纪要。"):
         return redirect(url_for(".minutes", meeting_id=meeting.id)), 303
     return redirect(url_for(".minutes", meeting_id=meeting.id))
 
@@ -298,10 +277,5 @@ def convene_join(community_id, request_id):
     req = db.session.get(ConveneRequest, request_id)
     if req is None or req.community_id != community.id:
         raise NotFound("找不到该提议。")
-    try:
-        operations.join_convene(current_user, req)
-        commit()
-        flash("您已联署。", "success")
-    except DomainError as exc:
-        refuse(exc)
+    attempt(lambda: operations.join_convene(current_user, req), "您已联署。")
     return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))

@@ -41,8 +41,12 @@ def test_create_agenda_announce(client, setup):
     assert response.status_code == 201 and response.get_json()["kind"] == "proposal"
     agenda = client.get(url + "/agenda", headers=headers).get_json()
     assert [(i["position"], i["title"]) for i in agenda] == [(0, "预算"), (1, "绿化")]
+    refused = client.post(url + "/announce", headers=auth(client, member), json={"notice_text": "改掉"})
+    assert refused.status_code == 404   # a draft is the organisers' alone
+    assert client.get(url, headers=headers).get_json()["notice_text"] is None
     response = client.post(url + "/announce", headers=headers, json={"notice_text": "请准时"})
     assert response.status_code == 200 and response.get_json()["state"] == "announced"
+    assert response.get_json()["notice_text"] == "请准时"
     response = client.post(url + "/announce", headers=headers, json={})
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "wrong_state"
     response = client.post(url + "/agenda", headers=auth(client, member), json={"title": "x"})
