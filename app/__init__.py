@@ -54,8 +54,9 @@ def normalise_database_url(url):
 
 
 def _init_extensions(app):
-    from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate, socketio
+    from app.extensions import JsonPacket, api, babel, csrf, db, limiter, login_manager, migrate, socketio
 
+    _size_pool(app)
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(app, db, render_as_batch=True, directory=str(_migrations_dir()))
@@ -74,17 +75,30 @@ def _init_extensions(app):
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         manage_session=False,  # handlers never write the session; Flask's cookie stays the truth
+        serializer=JsonPacket,
     )
 
     from app.auth.models import User
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user and user.is_active else None
+    # The session (and any remember-me cookie) holds "<id>:<epoch>": a stale copy loads no user.
+    login_manager.user_loader(User.from_session_id)
 
     # Import every model so that metadata (and so Alembic) sees all tables.
     from app import models  # noqa: F401
+
+
+def _size_pool(app):
+    """A database server's connection pool, sized from the configuration. Under gevent every
+    request and live command holds a connection while it waits on the database, so a join storm
+    needs more than SQLAlchemy's default of 5 + 10; a command that still finds none within
+    DATABASE_POOL_TIMEOUT seconds is told the service is busy (503), never a 500."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
+    options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
+    options.setdefault("pool_timeout", app.config["DATABASE_POOL_TIMEOUT"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _migrations_dir():

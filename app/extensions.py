@@ -8,6 +8,7 @@ from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from socketio.packet import Packet
 from sqlalchemy import MetaData
 
 from app.core.errors import ErrorSchema
@@ -30,6 +31,14 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 socketio = SocketIO()
+
+
+class JsonPacket(Packet):
+    """The /live namespace carries JSON only, never binary attachments. Saying so spares
+    python-socketio a walk over every value of every payload looking for bytes: for a join into a
+    room of 4,000 members that walk cost more (about 50 ms) than reading the room's state."""
+
+    uses_binary_events = False
 
 
 class YishiApi(Api):

@@ -1,31 +1,72 @@
-"""`make bench`: run every bench script in turn and collect their markdown into one file."""
+"""`make bench`: run every bench script, then write one summary table.
+
+    .venv/bin/python -m bench [--only room,votes] [--no-readme]
+
+Each script runs in its own process with its defaults (PostgreSQL and Redis from
+TEST_DATABASE_URL / TEST_REDIS_URL where a script uses them; those scripts say so and skip
+without them). bench/results/latest.md gets the summary table followed by every script's own
+tables; the README's benchmark table (between its bench markers) is replaced by the summary, so
+the README's figures are the ones this run printed.
+"""
+import argparse
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 RESULTS = HERE / "results"
+sys.path.insert(0, str(ROOT))
+
+from bench import _report  # noqa: E402
+
+# Cheapest first, so that a broken set-up shows itself early.
+ORDER = ["proposals", "notice", "votes", "room", "scale"]
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated script names (default: all)")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
+    args = parser.parse_args(argv)
+    found = {p.stem for p in HERE.glob("*.py") if not p.name.startswith("_")}
+    scripts = [s for s in ORDER if s in found] + sorted(found - set(ORDER))
+    if args.only:
+        scripts = [s for s in scripts if s in args.only.split(",")]
     RESULTS.mkdir(exist_ok=True)
-    scripts = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_"))
-    sections = [f"# Benchmarks ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-                f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores)\n"]
-    failed = False
-    for script in scripts:
-        print(f"== {script.name}", flush=True)
+    summary = RESULTS / "summary.jsonl"
+    summary.unlink(missing_ok=True)
+    env = dict(os.environ, **{_report.SUMMARY_ENV: str(summary)})
+
+    started_all = time.time()
+    details, failed = [], []
+    for name in scripts:
+        print(f"== bench/{name}.py", flush=True)
         started = time.time()
-        proc = subprocess.run([sys.executable, "-m", f"bench.{script.stem}"], cwd=HERE.parent,
+        proc = subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=ROOT, env=env,
                               capture_output=True, text=True)
         print(proc.stdout, flush=True)
         if proc.returncode:
-            failed = True
-            print(proc.stderr[-3000:], file=sys.stderr)
-        sections.append(f"## {script.stem} ({time.time() - started:.0f} s)\n\n{proc.stdout.strip()}\n")
-    (RESULTS / "latest.md").write_text("\n".join(sections), encoding="utf-8")
+            failed.append(name)
+            print(proc.stderr[-3000:], file=sys.stderr, flush=True)
+        details.append(f"## bench/{name}.py ({time.time() - started:.0f} s)\n\n{proc.stdout.strip()}\n")
+
+    cores = os.cpu_count()
+    heading = (f"Measured by `make bench` on {time.strftime('%Y-%m-%d', time.gmtime())}: {cores} cores, "
+               f"every server and its load generator on the same machine, "
+               f"{(time.time() - started_all) / 60:.0f} min in all.")
+    if failed:
+        heading += f" Failed: {', '.join(failed)} (see its section in bench/results/latest.md)."
+    block = f"{heading}\n\n{_report.table(_report.load(summary))}\n"
+    (RESULTS / "latest.md").write_text(f"# Benchmarks\n\n{block}\n" + "\n".join(details), encoding="utf-8")
+    print(block)
     print(f"written {RESULTS / 'latest.md'}")
+    if not args.no_readme and not args.only:
+        readme = ROOT / "README.md"
+        readme.write_text(_report.splice(readme.read_text(encoding="utf-8"), block), encoding="utf-8")
+        print("README.md: benchmark table replaced")
     return 1 if failed else 0
 
 

@@ -1,10 +1,11 @@
 """The baseline for bench/room.py: a bare Flask-SocketIO gevent server that only relays.
 
-    python -m bench._bare_server PORT
+    python -m bench._bare_server PORT [REDIS_URL]
 
 `join` puts the socket in the room and acknowledges; `next_item` broadcasts `item_changed` to the
 room; `cast` acknowledges with a made-up receipt. No database, no authentication: what
-Flask-SocketIO itself costs on this machine.
+Flask-SocketIO itself costs on this machine. With REDIS_URL, the processes started with it share
+rooms through Redis as Yishi's do (the baseline of bench/scale.py).
 """
 from gevent import monkey
 
@@ -16,7 +17,7 @@ from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode="gevent")
+socketio = SocketIO(app, async_mode="gevent", message_queue=sys.argv[2] if len(sys.argv) > 2 else None)
 state = {"index": 0}
 
 

@@ -14,7 +14,6 @@ request unless --keep-alive) and prints requests per second and latency percenti
 import argparse
 import http.client
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.room import free_port, pct, wait_up  # noqa: E402
+from bench._report import record  # noqa: E402
+from bench.room import free_port, launch, pct, stop  # noqa: E402
 
 GOAL_RPS, GOAL_P95_MS = 300, 100
 
@@ -218,18 +218,12 @@ def start_app(database_url, tmp, **extra_env):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1",
                SECRET_KEY="bench", RATELIMIT_ENABLED="0", YISHI_INSTANCE=tmp, **extra_env)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_up(f"http://127.0.0.1:{port}", proc)
-    return port, proc
+    return port, launch([sys.executable, str(ROOT / "wsgi.py")], port, env)[1]
 
 
 def start_bare():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench._bare_server", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_up(f"http://127.0.0.1:{port}", proc)
-    return port, proc
+    return port, launch([sys.executable, "-m", "bench._bare_server", str(port)], port)[1]
 
 
 # Pages measured a second time with the board's render cache off (NOTICE_CACHE_TTL=0): what
@@ -268,9 +262,7 @@ def main():
             print(f"  {label}: {n / elapsed:.0f} req/s, p95 {pct(latencies, 95):.1f} ms, errors {errors}",
                   file=sys.stderr, flush=True)
     finally:
-        for _, proc in servers.values():
-            proc.terminate()
-            proc.wait(timeout=10)
+        stop(*(proc for _, proc in servers.values()))
     kind = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
     print(f"{os.cpu_count()} cores; {kind}; {total:,} published items on the board "
           f"({', '.join(f'{k} {v:,}' for k, v in counts.items())}); seeded in {seeded:.1f} s, "
@@ -284,10 +276,26 @@ def main():
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, path, rps, p50, p95, p99, errors in rows:
         print(f"| {name} | `{path}` | {rps:.0f} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {errors} |")
+    summarise(rows, kind, args)
     board = [r for r in rows if r[0] in ("board index, page 1", "item: proposal with its trail")]
     met = all(r[2] >= GOAL_RPS and r[4] <= GOAL_P95_MS and r[6] == 0 for r in board)
     print(f"\nGoal (index and item page ≥ {GOAL_RPS} req/s, p95 ≤ {GOAL_P95_MS} ms): "
           f"{'met' if met else 'NOT met'}.")
+
+
+def summarise(rows, kind, args):
+    by_name = {r[0]: r for r in rows}
+    bare = next(r for r in rows if r[1] == "/healthz")
+    baseline = f"{bare[2]:.0f} req/s, p95 {bare[4]:.1f} ms (bare Flask page)"
+    for name in ("board index, page 1", "item: proposal with its trail", "board index, page 1 — cache off"):
+        if name not in by_name:
+            continue
+        _, _, rps, _, p95, _, errors = by_name[name]
+        record(f"notice board: {name}", f"{args.items:,} items, {kind}, one process, "
+               f"{args.connections} clients", f"{rps:.0f} req/s, p95 {p95:.1f} ms"
+               + (f", **{errors} errors**" if errors else ""), baseline,
+               f"≥ {GOAL_RPS} req/s, p95 ≤ {GOAL_P95_MS} ms",
+               rps >= GOAL_RPS and p95 <= GOAL_P95_MS and not errors)
 
 
 if __name__ == "__main__":

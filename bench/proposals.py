@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import postgres_url, record  # noqa: E402
+
 PASSWORD = "bench-password"
 PLACES = ["1号楼", "2号楼", "3号楼", "东门", "西门", "南侧广场", "地下车库", "幼儿园旁", "菜市场", "健身角"]
 TOPICS = [
@@ -140,6 +142,10 @@ def measure(url, n, repeat):
     return seed_s, {name: timed(client, u, repeat) for name, u in pages.items()}
 
 
+# The pages the summary table carries (every page is in the script's own table).
+SUMMARY_PAGES = ("list, page 1", "search 停车, page 25", "search 3号楼 加装电梯")
+
+
 def report(label, n, base_n, small, large):
     print(f"\n### {label}: {base_n:,} vs {n:,} proposals (median ms)\n")
     print(f"| page | {base_n:,} | {n:,} | ratio |")
@@ -153,7 +159,9 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--base", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--postgres", help="a PostgreSQL URL to bench as well (it is emptied)")
+    parser.add_argument("--postgres", default=postgres_url(),
+                        help="a PostgreSQL URL to bench as well, emptied first (default: "
+                             "BENCH_DATABASE_URL or TEST_DATABASE_URL)")
     args = parser.parse_args(argv)
     os.environ.setdefault("YISHI_INSTANCE", tempfile.mkdtemp())
     targets = []
@@ -168,6 +176,11 @@ def main(argv=None):
         seed_s, large = measure(url_for("large"), args.n, args.repeat)
         print(f"\n{label}: seeded {args.n:,} proposals in {seed_s:.1f} s")
         report(label, args.n, args.base, small, large)
+        for name in SUMMARY_PAGES:
+            ratio = large[name] / small[name]
+            record(f"proposal {name}", f"{args.n:,} proposals in one community, {label}",
+                   f"{large[name]:.1f} ms ({ratio:.2f}×)", f"{small[name]:.1f} ms at {args.base:,} proposals",
+                   "under 2× the small community", ratio < 2)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ clients, and p50/p99/max delivery latency over all rounds and clients.
 import argparse
 import asyncio
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -41,11 +42,37 @@ def free_port():
         return s.getsockname()[1]
 
 
+def launch(argv, port, env=None):
+    """Start a server and wait for it: (url, proc). Its log goes to a file: a pipe that nobody
+    reads fills up after 64 KiB of warnings and then stalls the whole server."""
+    log = tempfile.NamedTemporaryFile(prefix="yishi-bench-", suffix=".log", delete=False)
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    proc.log_path = log.name
+    url = f"http://127.0.0.1:{port}"
+    wait_up(url, proc)
+    return url, proc
+
+
+def stop(*procs):
+    """Stop servers started by `launch`, saying on stderr how many warnings each logged."""
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=15)
+        with open(proc.log_path, encoding="utf-8", errors="replace") as f:
+            lines = [line for line in f if " WARNING " in line or " ERROR " in line]
+        if lines:
+            print(f"  server {proc.pid} logged {len(lines)} warnings/errors ({proc.log_path}), "
+                  f"the last: {lines[-1].strip()[:200]}", file=sys.stderr, flush=True)
+        else:
+            os.unlink(proc.log_path)
+
+
 def wait_up(url, proc, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server died: {proc.stderr.read().decode()[-2000:]}")
+            with open(proc.log_path, encoding="utf-8", errors="replace") as f:
+                raise RuntimeError(f"server died: {f.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1):
                 return
@@ -72,9 +99,11 @@ def seed(database_url, n):
         return meeting.id, tokens[0], tokens[1:]
 
 
-async def run_room(url, meeting_id, chair_token, tokens, rounds):
+async def run_room(url, meeting_id, chair_token, tokens, rounds, concurrency=200):
     """`url` is one server, or a list: clients are spread over them in turn (sticky: a client
-    stays on its server), the chair on the first."""
+    stays on its server), the chair on the first. At most `concurrency` clients are connecting
+    at a time. A client told the server is busy (`unavailable`) tries again after a pause, as
+    room.js does; `busy` counts those retries."""
     import socketio
 
     urls = url if isinstance(url, (list, tuple)) else [url]
@@ -83,25 +112,44 @@ async def run_room(url, meeting_id, chair_token, tokens, rounds):
     received = {}       # round -> list of perf_counter times
     current = {"round": None}
     clients = []
-    sem = asyncio.Semaphore(200)
+    busy, dropped, joined = [0], [0], [0]
+    sem = asyncio.Semaphore(concurrency)
+    started = time.perf_counter()
 
     async def open_client(token, listen=True):
-        sio = socketio.AsyncClient(reconnection=False)
         target = urls[next(spread) % len(urls)] if listen else urls[0]
-        if listen:
-            @sio.on("item_changed", namespace="/live")
-            async def item_changed(data):
-                received.setdefault(current["round"], []).append(time.perf_counter())
+        for _ in range(20):
+            sio = socketio.AsyncClient(reconnection=False)
+            if listen:
+                @sio.on("item_changed", namespace="/live")
+                async def item_changed(data):
+                    received.setdefault(current["round"], []).append(time.perf_counter())
 
-        async with sem:
-            await sio.connect(target, namespaces=["/live"], transports=["websocket"],
-                              auth={"token": token} if token else None, wait_timeout=60)
-            ack = await sio.call("join", {"meeting_id": meeting_id}, namespace="/live", timeout=120)
-        if not ack.get("ok"):
-            raise RuntimeError(f"join refused: {ack}")
-        return sio
+                @sio.on("disconnect", namespace="/live")
+                async def gone(*args):
+                    dropped[0] += 1
 
-    started = time.perf_counter()
+            async with sem:
+                try:
+                    await sio.connect(target, namespaces=["/live"], transports=["websocket"],
+                                      auth={"token": token} if token else None, wait_timeout=60)
+                    ack = await sio.call("join", {"meeting_id": meeting_id}, namespace="/live",
+                                         timeout=120)
+                except socketio.exceptions.ConnectionError:
+                    ack = {"ok": False, "error": {"code": "unavailable"}}   # refused while busy
+            if ack.get("ok"):
+                joined[0] += 1
+                if joined[0] % 500 == 0:
+                    print(f"  {joined[0]} joined after {time.perf_counter() - started:.0f} s "
+                          f"({busy[0]} busy retries, {dropped[0]} dropped)", file=sys.stderr, flush=True)
+                return sio
+            if ack["error"]["code"] != "unavailable":
+                raise RuntimeError(f"join refused: {ack}")
+            busy[0] += 1
+            await sio.disconnect()
+            await asyncio.sleep(2 + 4 * random.random())
+        raise RuntimeError("join: the server stayed busy")
+
     clients = await asyncio.gather(*(open_client(t) for t in tokens))
     connect_s = time.perf_counter() - started
     chair = await open_client(chair_token, listen=False)
@@ -124,6 +172,9 @@ async def run_room(url, meeting_id, chair_token, tokens, rounds):
         round_p99.append(pct(these, 99))
         print(f"  round {r}: p50 {pct(these, 50):.0f} ms, p99 {pct(these, 99):.0f} ms", file=sys.stderr, flush=True)
         await asyncio.sleep(0.5)
+    if busy[0] or dropped[0]:
+        print(f"  {busy[0]} joins were told the server was busy and tried again; "
+              f"{dropped[0]} connections dropped", file=sys.stderr, flush=True)
     await asyncio.gather(*(c.disconnect() for c in clients + [chair]), return_exceptions=True)
     return connect_s, latencies, lost, statistics.median(round_p99)
 
@@ -156,30 +207,22 @@ def main():
         port_app, port_bare = free_port(), free_port()
         env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port_app), HOST="127.0.0.1",
                    SECRET_KEY="bench", RATELIMIT_ENABLED="0", YISHI_INSTANCE=tmp)
-        servers = [
-            ("Yishi /live (wsgi.py, gevent)", port_app,
-             subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)),
-            ("bare Flask-SocketIO (gevent)", port_bare,
-             subprocess.Popen([sys.executable, "-m", "bench._bare_server", str(port_bare)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)),
-        ]
-        try:
-            for name, port, proc in servers:
-                url = f"http://127.0.0.1:{port}"
-                wait_up(url, proc)
+        for name, argv, port, env in (
+                ("Yishi /live (wsgi.py, gevent)", [sys.executable, str(ROOT / "wsgi.py")], port_app, env),
+                ("bare Flask-SocketIO (gevent)", [sys.executable, "-m", "bench._bare_server", str(port_bare)],
+                 port_bare, None)):
+            url, proc = launch(argv, port, env)
+            try:
                 bare = "bare" in name
                 connect_s, lat, lost, typical = asyncio.run(run_room(
                     url, meeting_id, None if bare else chair_token, [None] * n if bare else tokens,
                     args.rounds))
-                rows.append((n, name, connect_s, pct(lat, 50), pct(lat, 99), typical,
-                             max(lat or [float("nan")]), lost))
-                print(f"n={n} {name}: connect {connect_s:.1f} s, p50 {pct(lat, 50):.0f} ms, "
-                      f"p99 {pct(lat, 99):.0f} ms, lost {lost}", file=sys.stderr, flush=True)
-        finally:
-            for _, _, proc in servers:
-                proc.terminate()
-                proc.wait(timeout=10)
+            finally:
+                stop(proc)
+            rows.append((n, name, connect_s, pct(lat, 50), pct(lat, 99), typical,
+                         max(lat or [float("nan")]), lost))
+            print(f"n={n} {name}: connect {connect_s:.1f} s, p50 {pct(lat, 50):.0f} ms, "
+                  f"p99 {pct(lat, 99):.0f} ms, lost {lost}", file=sys.stderr, flush=True)
     print(f"{os.cpu_count()} cores; {args.rounds} `item_changed` rounds per run; latency = chair's emit "
           "to receipt at each client, all clients in one asyncio process.\n")
     print("| clients | server | connect + join all | p50 | p99 | median of round p99 | max | lost |")
@@ -187,6 +230,29 @@ def main():
     for n, name, connect_s, p50, p99, typical, worst, lost in rows:
         print(f"| {n} | {name} | {connect_s:.1f} s | {p50:.0f} ms | {p99:.0f} ms | {typical:.0f} ms "
               f"| {worst:.0f} ms | {lost} |")
+    kind = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    summarise(rows, f"one process, {kind}")
+
+
+def summarise(rows, setting):
+    """Summary rows: Yishi beside the bare server for each room size (rows as printed above)."""
+    from bench._report import record
+
+    def figure(row):
+        _, _, connect_s, p50, p99, _, _, lost = row
+        return f"p50 {p50:.0f} ms, p99 {p99:.0f} ms; all joined in {connect_s:.0f} s" + (
+            f"; **{lost} lost**" if lost else "")
+
+    for n in sorted({r[0] for r in rows}):
+        yishi = [r for r in rows if r[0] == n and "bare" not in r[1]]
+        bare = [r for r in rows if r[0] == n and "bare" in r[1]]
+        for row in yishi:
+            goal, met = "", None
+            if n >= 2000:
+                goal, met = "p99 ≤ 250 ms, 0 lost", row[4] <= 250 and not row[7]
+            record("live room: `item_changed` delivery", f"{n:,} clients, {setting}"
+                   + (f" ({row[1]})" if len(yishi) > 1 else ""),
+                   figure(row), figure(bare[0]) if bare else "—", goal, met)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     created_dt = db.Column(db.DateTime, nullable=False, default=utcnow)
     verified_dt = db.Column(db.DateTime, nullable=True)
     last_login_dt = db.Column(db.DateTime, nullable=True)
+    # Part of every login session's id (get_id): raising it ends every session issued before.
+    session_epoch = db.Column(db.Integer, nullable=False, default=0, server_default=db.text("0"))
 
     community = db.relationship("Community", foreign_keys=[community_id])
     household = db.relationship("Household", back_populates="residents")
@@ -65,6 +67,33 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.name}>"
+
+    # -- login sessions --------------------------------------------------
+    def get_id(self):
+        """What Flask-Login keeps in the session and a remember-me cookie: "<id>:<epoch>".
+
+        Flask-Login's "alternative token": a session only loads its user while the epoch in it
+        is the user's current one (`from_session_id`), so raising the epoch signs out every
+        copy of every session cookie issued before, on every device.
+        """
+        return f"{self.id}:{self.session_epoch}"
+
+    @classmethod
+    def from_session_id(cls, value):
+        """The user a session id from `get_id` names, or None when it is stale or malformed."""
+        user_id, colon, epoch = (value or "").partition(":")
+        if not (colon and user_id.isdigit() and epoch.isdigit()):
+            return None
+        user = db.session.get(cls, int(user_id))
+        if user is None or not user.is_active or user.session_epoch != int(epoch):
+            return None
+        return user
+
+    def end_sessions(self):
+        """Every session issued so far stops loading. The database does the increment, so two
+        bumps at the same moment (logout on two devices) are never merged into one."""
+        self.session_epoch = User.session_epoch + 1
+        db.session.flush()  # the attribute is read back (expired) before anyone builds a new id
 
     # -- passwords -------------------------------------------------------
     def set_password(self, password):

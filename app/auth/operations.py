@@ -67,6 +67,7 @@ def reject(actor, user, reason):
     previous = user.state
     user.state = UserState.REJECTED
     user.rejection_reason = reason
+    user.end_sessions()  # they log in again and see why on their profile
     audit.record("user.rejected", actor=actor, community_id=community.id, obj=user,
                  from_state=previous, to_state=user.state, reason=reason)
     notify([user], f"您的居民身份审核未通过：{reason}。如有疑问请联系居委会。",
@@ -84,10 +85,17 @@ def authenticate(phone, password):
     return user
 
 
+def log_out(user):
+    """Logging out ends every session of the user: copies of the cookie and other devices too."""
+    user.end_sessions()
+
+
 def change_password(user, old_password, new_password):
+    """Every other session ends; the caller logs the current one in again with the new epoch."""
     if not user.check_password(old_password):
         raise Invalid("当前密码不正确。", code="bad_password")
     user.set_password(new_password)
+    user.end_sessions()
     audit.record("user.password_changed", actor=user, obj=user)
 
 

@@ -75,9 +75,14 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    message = "您已退出登录。"
+    if current_user.is_authenticated:
+        operations.log_out(current_user._get_current_object())
+        commit()
+        message = "已退出登录，所有设备上的登录都已失效。"
     logout_user()
     session.clear()
-    flash("您已退出登录。", "success")
+    flash(message, "success")
     return redirect(url_for("core.home"))
 
 
@@ -104,12 +109,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            operations.change_password(current_user, form.old_password.data, form.password.data)
+            user = current_user._get_current_object()
+            operations.change_password(user, form.old_password.data, form.password.data)
             commit()
         except DomainError as exc:
             flash(exc.message, "error")
             return render_template("auth/password.html", form=form), exc.status
-        flash("密码已修改。", "success")
+        _start_session(user)  # a new session with the new epoch: this device stays logged in
+        flash("密码已修改，其他设备上的登录都已失效。", "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
 

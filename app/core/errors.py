@@ -3,9 +3,14 @@ import logging
 
 import marshmallow as ma
 from flask import current_app, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# The database is away (a lost connection) or busy (no pooled connection free in time): either
+# way the answer is 503 and "try again", never a 500.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
 class DomainError(Exception):
@@ -137,9 +142,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc):
-        from sqlalchemy.exc import OperationalError, InterfaceError
-
-        if isinstance(exc, (OperationalError, InterfaceError)):
+        if isinstance(exc, DATABASE_UNAVAILABLE):
             log.warning("database unavailable: %s", exc)
             _render_without_database()
             body, status = error_response(503, "unavailable", HTTP_MESSAGES[503])

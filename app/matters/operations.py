@@ -1,6 +1,11 @@
 """Every change to a major matter: load → check → rule → change → audit → flush; the
 `matter_changed` signal and notifications of the areas above go out after the commit.
 
+Every operation that changes what a matter's public record says (a stage, a publication, a vote
+on its trail, a report, an objection and its answer, acceptance or review) moves
+`Matter.updated_dt` and sends `matter_changed` (app/matters/signals.py), so the notice board
+re-indexes the posting (its "updated" time, summary and search words) at once.
+
 Views, API endpoints and the signal subscribers call these and nothing lower; the caller commits.
 A stage moves only in `on_vote_closed` (a vote of the right body, inside the vote's own
 transaction) and in `start_implementation` (after the objection window): nothing else writes
@@ -586,14 +591,15 @@ def _apply_move(matter, move, *, actor=None, meeting=None, vote=None, result=Non
         _answer_proposal(matter, "B", actor)
     if move.publish_result:
         _answer_proposal(matter, "A", actor)
-    if move.changed:
-        if move.publish_resolution:
-            action = "resolution_published"
-        elif move.publish_result:
-            action = "result_published"
-        else:
-            action = _ACTIONS.get(move.outcome, "advanced")
-        send_changed(matter.id, action, move.from_stage.value, move.to_stage.value)
+    if move.publish_resolution:
+        action = "resolution_published"
+    elif move.publish_result:
+        action = "result_published"
+    elif move.changed:
+        action = _ACTIONS.get(move.outcome, "advanced")
+    else:   # a vote that moved nothing is still on the trail (and may have reviewed objections)
+        action = move.outcome.value
+    send_changed(matter.id, action, move.from_stage.value, move.to_stage.value)
 
 
 def _answer_proposal(matter, category, actor):
@@ -635,9 +641,16 @@ def add_reasons(actor, matter, step_id, text):
         raise Invalid("请写明理由（不超过 3000 字）。", code="reasons")
     addition = f"补充理由（{actor.name}，{format_local(utcnow())}）：{text}"
     step.reasons = f"{step.reasons}\n{addition}" if step.reasons else addition
+    _touched(matter, "reasons_added")
     audit.record("matter.reasons_added", actor=actor, obj=matter, step_id=step.id, reason=text)
     db.session.flush()
     return step
+
+
+def _touched(matter, action, now=None):
+    """The matter's public record changed without a stage change: note when, tell the board."""
+    matter.updated_dt = now or utcnow()
+    send_changed(matter.id, action, matter.stage.value, matter.stage.value)
 
 
 # -- stage 5: objections ---------------------------------------------------------------------
@@ -660,6 +673,7 @@ def raise_objection(actor, matter, text, now=None):
     db.session.add(objection)
     db.session.flush()
     _follow(matter, actor)
+    _touched(matter, "objection_raised", now)
     audit.record("matter.objection", actor=actor, obj=matter, objection_id=objection.id)
     notify(_staff_of(matter.community),
            f"事项「{matter.title}」收到一条异议，请在 {workflow.ANSWER_DAYS} 天内答复"
@@ -684,6 +698,7 @@ def answer_objection(actor, objection, text, now=None):
         raise Invalid("请写出答复（5 到 3000 字）。", code="text")
     late = workflow.is_overdue(objection.created_dt, now, now)
     objection.answer, objection.answered_dt, objection.answered_by_id = text, now, actor.id
+    _touched(matter, "objection_answered", now)
     audit.record("matter.objection_answered", actor=actor, obj=matter, objection_id=objection.id,
                  is_late=late)
     notify([objection.author], f"您对事项「{matter.title}」的异议已有答复；如果接受答复，请在页面上确认。",
@@ -698,6 +713,7 @@ def accept_answer(actor, objection, now=None):
         raise Forbidden("只有提出异议的居民可以接受答复。")
     _apply(workflow.check_accept, objection.answered_dt, objection.accepted_dt is not None)
     objection.accepted_dt = now or utcnow()
+    _touched(objection.matter, "objection_accepted", objection.accepted_dt)
     audit.record("matter.objection_accepted", actor=actor, obj=objection.matter,
                  objection_id=objection.id)
     db.session.flush()
@@ -746,7 +762,7 @@ def add_report(actor, matter, *, text, percent_done, spent_fen, files=(), now=No
     db.session.flush()
     for filename, data in files:
         add_attachment(actor, matter, filename, data, report=report)
-    matter.updated_dt = now
+    _touched(matter, "report_published", now)
     audit.record("matter.report", actor=actor, obj=matter, report_id=report.id,
                  percent_done=percent_done, spent_fen=spent_fen)
     _tell(matter, f"发布了实施进度：完成 {percent_done}%，已用资金 {report.spent_text}。", actor)

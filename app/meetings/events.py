@@ -10,10 +10,10 @@ from collections import defaultdict
 from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
-from app.core.errors import DomainError, Invalid
+from app.core.errors import DATABASE_UNAVAILABLE, DomainError, Invalid
 from app.extensions import db
 from app.meetings import operations, room
 
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 # sid -> user id, per process: a socket lives in exactly one process.
 _connected = {}
+# sid -> the session epoch a cookie-authenticated socket connected with: once the user logs out
+# (which raises the epoch) the socket's commands are refused. Token sockets are not listed.
+_epochs = {}
 # sid -> meeting ids it joined, and (meeting id, user id) -> sockets here: a member who closes
 # one of two tabs is still present. Bookkeeping of this process's sockets only; the database
 # stays the truth about the room.
@@ -31,7 +34,11 @@ _sockets = defaultdict(set)
 def socket_user():
     """The user behind the current socket event, or None."""
     user_id = _connected.get(request.sid)
-    return db.session.get(User, user_id) if user_id else None
+    user = db.session.get(User, user_id) if user_id else None
+    epoch = _epochs.get(request.sid)
+    if user is not None and epoch is not None and user.session_epoch != epoch:
+        return None   # logged out (everywhere) since this socket connected
+    return user
 
 
 def _ok(**data):
@@ -52,8 +59,8 @@ def _int(data, key, required=True):
 
 
 def _failure(exc, what):
-    """The answer to an unexpected failure: the database being away is said as such."""
-    if isinstance(exc, OperationalError):
+    """The answer to an unexpected failure: the database being away or busy is said as such."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
         log.warning("database unavailable during %s: %s", what, exc)
         return _error(DomainError("服务暂时不可用，请稍后再试。", code="unavailable", status=503))
     log.exception("live command %s failed", what)
@@ -89,10 +96,16 @@ class LiveNamespace(Namespace):
     def on_connect(self, auth=None):
         user = None
         token = auth.get("token") if isinstance(auth, dict) else None
-        if token:
-            user = ApiToken.find_user(token)
-        elif current_user.is_authenticated:
-            user = current_user._get_current_object()
+        try:
+            if token:
+                user = ApiToken.find_user(token)
+            elif current_user.is_authenticated:
+                user = current_user._get_current_object()
+                _epochs[request.sid] = user.session_epoch
+        except DATABASE_UNAVAILABLE as exc:
+            db.session.remove()
+            log.warning("database unavailable during connect: %s", exc)
+            raise ConnectionRefusedError("unavailable") from None
         if user is None:
             db.session.remove()
             # Refusing here means an anonymous client never reaches a handler.
@@ -103,6 +116,7 @@ class LiveNamespace(Namespace):
     def on_disconnect(self, reason=None):
         sid = request.sid
         user_id = _connected.pop(sid, None)
+        _epochs.pop(sid, None)
         for meeting_id in _joined.pop(sid, set()):
             sockets = _sockets[(meeting_id, user_id)]
             sockets.discard(sid)

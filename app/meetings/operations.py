@@ -371,9 +371,10 @@ def _send_presence(app, meeting_id):
                     return
                 finally:
                     db.session.remove()
-            # Everyone in the room hears each message: a big assembly hears about arrivals
-            # about once a second or two, however fast they come.
-            socketio.sleep(min(2.0, data["quorum"]["members"] / 1000))
+            # Everyone in the room hears each message: an assembly of n members hears about
+            # arrivals every n/1000 seconds (at most 5), however fast they come, so the messages
+            # a process sends stay about one per member every few seconds at any size.
+            socketio.sleep(min(5.0, data["quorum"]["members"] / 1000))
             if not _presence_pending.get(meeting_id):
                 return
     finally:

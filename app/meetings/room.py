@@ -4,7 +4,7 @@ from app.core.sanitize import render_markdown
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.meetings import operations
-from app.meetings.models import ChatMessage, MeetingMember
+from app.meetings.models import Attendance, ChatMessage, MeetingMember
 from app.meetings.workflow import MeetingState, quorum_meter
 
 CHAT_HISTORY = 100
@@ -64,6 +64,25 @@ def _presence(meeting, members):
             "quorum": quorum_meter(meeting.body.rule, len(voting), here).as_dict()}
 
 
+# Above this many members an ordinary member's or observer's screen gets the counts and their own
+# entry, not the whole roster and presence map: a phone has no use for 4,000 names, and sending
+# them with every join made each join of a big room cost in proportion to its size (the room in
+# all, to the square). The officers (chair, secretary, staff) always get everything.
+FULL_ROSTER_UP_TO = operations.FULL_PRESENCE_UP_TO
+
+
+def _own_entry(members, user_id):
+    return [m for m in members if m["user_id"] == user_id]
+
+
+def _own_presence(meeting, user):
+    """The quorum meter from two counts, and whether the caller is present: no per-member rows."""
+    mode = db.session.scalar(db.select(Attendance.mode).where(
+        Attendance.meeting_id == meeting.id, Attendance.user_id == user.id, Attendance.left_dt.is_(None)))
+    return {"meeting_id": meeting.id, "present": {str(user.id): mode.value} if mode else {},
+            "quorum": operations.quorum(meeting)}
+
+
 def chat_history(meeting):
     messages = (ChatMessage.query.filter_by(meeting_id=meeting.id)
                 .order_by(ChatMessage.id.desc()).limit(CHAT_HISTORY).all())
@@ -87,6 +106,9 @@ def state(meeting, user):
     """Everything a screen needs; later areas add their keys (votes) to the same dict."""
     role = meeting.role_of(user)
     is_member = role in ("chair", "secretary", "member")
+    can_record = meeting.can_record(user)
+    members = members_snapshot(meeting)
+    complete = can_record or len(members) <= FULL_ROSTER_UP_TO
     data = {
         "meeting": {
             "id": meeting.id, "title": meeting.title, "state": meeting.state.value,
@@ -97,18 +119,22 @@ def state(meeting, user):
         },
         "agenda": agenda(meeting),
         "current_item": meeting.current_item,
-        "members": members_snapshot(meeting),
+        # `members_total` and `roster_complete` say whether `members` (and `present`) are everyone
+        # or, in a big room, the caller alone.
+        "members": members if complete else _own_entry(members, user.id),
+        "members_total": len(members),
+        "roster_complete": complete,
         "speakers": operations.speakers_view(meeting),
         "chat": chat_history(meeting),
         "votes": [],   # filled by the votes area
         "me": {
             "user_id": user.id, "name": user.name, "role": role,
-            "can_chair": role == "chair", "can_record": meeting.can_record(user),
+            "can_chair": role == "chair", "can_record": can_record,
             "can_chat": is_member or role == "staff", "can_speak": is_member,
         },
         "server_time": operations._iso(utcnow()),
     }
-    data.update(_presence(meeting, data["members"]))
+    data.update(_presence(meeting, members) if complete else _own_presence(meeting, user))
     for part in _state_parts:
         part(meeting, user, data)
     return data

@@ -3,13 +3,18 @@
 They join the meeting commands of `app.meetings.events.LiveNamespace` in `Live`, the namespace the
 app registers. Every command loads what the caller may see, calls one operation, commits, then
 acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
+
+`join` also puts the sockets of those who may record (chair, secretary, staff) in the meeting's
+officers' room (`operations.officers_room`), where `hall_entered` goes; `leave` takes them out.
 """
 from flask import request
+from flask_socketio import join_room, leave_room
 
 from app.core.errors import DomainError, Invalid
 from app.extensions import db
 from app.meetings.events import LiveNamespace, _connected, _error, _failure, _int, _ok, command
 from app.votes import operations
+
 
 def _vote_of(user, meeting, data):
     vote = operations.load_vote(user, _int(data, "vote_id"))
@@ -19,6 +24,19 @@ def _vote_of(user, meeting, data):
 
 
 class VoteCommands:
+    def on_join(self, data=None):
+        ack = super().on_join(data)
+        state = ack.get("state") if ack.get("ok") else None
+        if state and state["me"]["can_record"]:
+            join_room(operations.officers_room(state["meeting"]["id"]))
+        return ack
+
+    def on_leave(self, data=None):
+        ack = super().on_leave(data)
+        if ack.get("ok"):
+            leave_room(operations.officers_room(data["meeting_id"]))
+        return ack
+
     @command
     def on_open_vote(self, user, meeting, data):
         labels = data.get("labels")

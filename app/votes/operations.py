@@ -179,7 +179,8 @@ def answer_of(user, consultation):
 # open_vote → cast / enter_hall_votes → close_vote. Each changes and flushes; the caller commits
 # and only then acknowledges (`cast_committed` does both for a cast, retrying a lost race).
 # Facts reach the room after the commit: `vote_opened`, `vote_progress` (at most a few a second,
-# counts only), `vote_closed`.
+# counts only), `vote_closed`. In a named vote the hall's entries also go, as `hall_entered`, to
+# the officers' room alone (`officers_room`): who of the hall has been entered, never a choice.
 
 PROGRESS_INTERVAL = 0.3
 TITLE_MAX = 200
@@ -332,6 +333,12 @@ def _emit(meeting_id, event, data):
     socketio.emit(event, data, namespace=NAMESPACE, to=f"meeting:{meeting_id}")
 
 
+def officers_room(meeting_id):
+    """The room of the sockets that may record (chair, secretary, staff): `join` puts them in it
+    besides `meeting:<id>` (app/votes/events.py)."""
+    return f"meeting:{meeting_id}:officers"
+
+
 def _still_open(vote):
     """The vote's state, read under a share lock on PostgreSQL: a close waits for casts in flight,
     and a cast that starts after the close sees it closed (SQLite serialises writers anyway)."""
@@ -380,10 +387,17 @@ def cast(user, vote, choice, nonce, *, locked=False, first_try=False):
     named = vote.kind == VoteKind.NAMED.value
     household = snapshot.households[user.id] if snapshot.is_household_base else None
     # Two plain inserts: a cast storm is the hottest path of the whole application.
-    db.session.execute(insert(VoteParticipation.__table__).values(
+    participation = insert(VoteParticipation.__table__).values(
         vote_id=vote.id, user_id=user.id, household_id=household, mode="online",
-        choice=canonical if named else None, receipt=receipt if named else None))
-    db.session.execute(insert(Ballot.__table__).values(vote_id=vote.id, receipt=receipt, choice=canonical))
+        choice=canonical if named else None, receipt=receipt if named else None)
+    ballot = insert(Ballot.__table__).values(vote_id=vote.id, receipt=receipt, choice=canonical)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement, one round trip: PostgreSQL runs a data-modifying WITH even though the
+        # outer INSERT does not read it, and a duplicate still fails the whole statement.
+        db.session.execute(ballot.add_cte(participation.cte("participation")))
+    else:
+        db.session.execute(participation)
+        db.session.execute(ballot)
     schedule_progress(vote)
     return receipt
 
@@ -473,6 +487,11 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
         db.session.flush()
         audit.record("vote.hall_entered", actor=actor, obj=meeting, vote_id=vote.id,
                      entries={str(u): c for u, c in rows})
+        # Every officer's screen ticks off whom the hall list still waits for: the whole list,
+        # so a message missed or overtaken is made good by the next one.
+        entered = {"vote_id": vote.id, "meeting_id": meeting.id, "hall_entered": hall_entered(vote)}
+        after_commit(lambda: socketio.emit("hall_entered", entered, namespace=NAMESPACE,
+                                           to=officers_room(entered["meeting_id"])))
     else:
         parsed = _rule(check_hall_totals, snapshot, totals)
         vote.hall_totals_json = json.dumps(parsed.to_dict(snapshot.options))
@@ -494,6 +513,12 @@ def counts(vote):
 
 def json_totals_ballots(vote, snapshot):
     return HallTotals.parse(snapshot.options, json.loads(vote.hall_totals_json)).ballots
+
+
+def hall_entered(vote):
+    """The ids of the hall members entered so far in a named vote (for the officers only)."""
+    return sorted(db.session.scalars(db.select(VoteParticipation.user_id).where(
+        VoteParticipation.vote_id == vote.id, VoteParticipation.mode == "hall")))
 
 
 def progress_view(vote):

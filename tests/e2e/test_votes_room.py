@@ -23,6 +23,9 @@ def test_named_and_secret_votes_in_a_hybrid_meeting(browser, live_server, make, 
     try:
         chair, member, secretary = (log_in(c, u) for c, u in
                                     zip(contexts, (room.chair, room.members[1], room.secretary)))
+        joins = []   # the secretary's screen asking for the whole room again
+        secretary.on("websocket", lambda ws: ws.on(
+            "framesent", lambda frame: joins.append(frame) if '["join"' in str(frame) else None))
         for page in (chair, member, secretary):
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.on("dialog", lambda dialog: dialog.accept())
@@ -35,6 +38,7 @@ def test_named_and_secret_votes_in_a_hybrid_meeting(browser, live_server, make, 
 
         # A named vote: the member votes on the phone, the secretary enters the hall's hand.
         assert member.locator("#open-vote-form").is_hidden()
+        joined = len(joins)
         chair.get_by_role("button", name="开始表决").click()
         member.get_by_role("button", name="赞成").click()
         expect(member.locator("#my-receipt")).to_contain_text(re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}"))
@@ -42,7 +46,9 @@ def test_named_and_secret_votes_in_a_hybrid_meeting(browser, live_server, make, 
         expect(member.locator("#vote-current")).to_contain_text("您已投票")
         secretary.locator(f"#hall-entry [data-hall-user='{room.members[0].id}'][data-choice='yes']").click()
         expect(secretary.locator("#hall-entry")).to_contain_text("已录入")
+        expect(chair.locator("#hall-entry")).to_contain_text("已录入")       # every officer's screen
         expect(chair.locator("#vote-current")).to_contain_text("已投 2 / 实到 4 人")
+        assert joined >= 1 and len(joins) == joined   # ticked off in place, no re-read of the room
         chair.locator("#close-vote").click()
         expect(projector.locator("#vote-results")).to_contain_text("预算（记名）：未通过")
         expect(projector.locator("#vote-results")).to_contain_text("赞成 2 票")

@@ -230,6 +230,33 @@ def test_a_database_that_cannot_be_opened_gives_the_503_page_to_a_logged_in_user
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "unavailable"
 
 
+def test_no_free_database_connection_is_a_503_busy_not_a_500(app, db, make, database_url):
+    """Every pooled connection taken (a join storm): the API and /live say "busy, try again"."""
+    from app import create_app
+    from app.auth.models import ApiToken
+    from app.extensions import db as ext_db, socketio
+
+    user = make.user(make.community())
+    _, raw = ApiToken.issue(user, 1)
+    db.session.commit()
+    starved = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                          "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0,
+                                                        "pool_timeout": 0.2}})
+    with starved.app_context():
+        held = ext_db.engine.connect()   # the only connection, busy elsewhere
+        try:
+            response = starved.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+            assert response.status_code == 503
+            assert response.get_json()["error"]["code"] == "unavailable"
+            live = socketio.test_client(starved, namespace="/live", auth={"token": raw})
+            assert not live.is_connected("/live")    # refused as "unavailable": room.js retries
+        finally:
+            held.close()
+        response = starved.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+        assert response.status_code == 200
+        ext_db.engine.dispose()
+
+
 # -- Redis restarts during a meeting -----------------------------------------------------------
 
 class PrivateRedis:

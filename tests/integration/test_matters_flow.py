@@ -205,7 +205,7 @@ def test_the_whole_journey_from_draft_to_published_result(world, db, changes):
 
     assert [c[1] for c in changes] == ["created", "advanced", "advanced", "advanced",
                                        "resolution_published", "implementation_started",
-                                       "result_published"]
+                                       "report_published", "report_published", "result_published"]
     assert all(c[0] == matter.id for c in changes)
 
     from app.matters.trail import trail

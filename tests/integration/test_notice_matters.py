@@ -1,6 +1,6 @@
 """Matters (四议两公开) on the board: nothing before the resolution is public; then the resolution
 notice with its objection window and trail, the progress, and the result notice."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -171,3 +171,59 @@ def test_reindex_keeps_matters_and_their_stages(client, world, db, app):
     assert NoticePosting.query.filter_by(source_id=early.id, kind="resolution").count() == 0
     # The meetings that decided it are on the board as meetings, with their outcomes.
     assert ("meeting", "居民代表会议会议") in on_board(client, "meeting")
+
+
+def test_reports_and_objections_on_a_public_matter_move_its_posting_on(client, world, make, db):
+    """What the matter's record says after each step is what the board lists: the feed's and the
+    API's "updated" time, a new ETag for a reader holding the old feed, the search words."""
+    from app.notice.feed import rfc3339
+
+    w = world
+    matter = to_resolution_public(w, w.matter(title="北门道路修缮"))
+    resident = make.user(w.c, name="赵居民", building="9", room="901", password=None)
+    published = matter.resolution_published_dt
+
+    def listed():
+        """The board's feed (with the ETag a reader keeps) and the API list, as a reader sees them."""
+        response = client.get("/notice/feed.atom?kind=resolution")
+        entry = next(e for e in ET.fromstring(response.data).findall(f"{ATOM}entry")
+                     if e.find(f"{ATOM}title").text == "北门道路修缮")
+        items = client.get("/api/v1/notices", query_string={"kind": "resolution"}).get_json()["items"]
+        api = next(i for i in items if i["title"] == "北门道路修缮")
+        return response.headers["ETag"], entry.find(f"{ATOM}updated").text, api["updated_dt"]
+
+    etag, updated, _ = listed()
+    assert updated == rfc3339(published)
+    assert client.get("/notice/feed.atom?kind=resolution",
+                      headers={"If-None-Match": etag}).status_code == 304
+
+    def moved_to(when):
+        nonlocal etag
+        again = client.get("/notice/feed.atom?kind=resolution", headers={"If-None-Match": etag})
+        assert again.status_code == 200          # the reader's copy is stale: a new feed, not a 304
+        etag, updated, api_updated = listed()
+        assert updated == rfc3339(when)
+        assert datetime.fromisoformat(api_updated) == when.replace(tzinfo=timezone.utc)
+
+    objection = matters.raise_objection(resident, matter, "路面加宽会占用消防通道。",
+                                        now=published + timedelta(days=1))
+    db.session.commit()
+    moved_to(published + timedelta(days=1))
+    matters.answer_objection(w.staff, objection, "已与消防部门核实，通道宽度符合要求。",
+                             now=published + timedelta(days=2))
+    db.session.commit()
+    moved_to(published + timedelta(days=2))
+    matters.accept_answer(resident, objection, now=published + timedelta(days=3))
+    db.session.commit()
+    moved_to(published + timedelta(days=3))
+    page = text(client.get(f"/notice/resolution/{matter.id}"))
+    assert "收到异议 1 条" in page and "更新于" in page
+
+    matters.start_implementation(w.staff, matter, now=published + timedelta(days=7))
+    db.session.commit()
+    assert "北门道路修缮" not in text(client.get("/notice/?q=防滑"))
+    matters.add_report(w.staff, matter, text="坡道铺设了防滑条。", percent_done=40, spent_fen=100_000,
+                       now=published + timedelta(days=8))
+    db.session.commit()
+    moved_to(published + timedelta(days=8))
+    assert "北门道路修缮" in text(client.get("/notice/?q=防滑"))   # the report's words are searchable

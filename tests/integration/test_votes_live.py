@@ -1,4 +1,7 @@
 """Votes in the live room over /live: the events people see, on a real gevent server."""
+import queue
+import time
+
 import pytest
 
 from app.meetings import operations as meetings
@@ -19,6 +22,19 @@ def seated(make, db, clients, hall=1):
     for client in people.values():
         assert client.join(room.id)["ok"]
     return room, people
+
+
+def heard_until(client, event, timeout=5):
+    """(names of the events the client heard before `event`, that event's data)."""
+    names, deadline = [], time.time() + timeout
+    while True:
+        try:
+            name, data = client.events.get(timeout=max(deadline - time.time(), 0.01))
+        except queue.Empty:
+            raise AssertionError(f"{client.user.name} did not receive {event}; heard {names}") from None
+        if name == event:
+            return names, data
+        names.append(name)
 
 
 def test_a_hybrid_named_vote_from_open_to_result(make, db, clients):
@@ -43,12 +59,18 @@ def test_a_hybrid_named_vote_from_open_to_result(make, db, clients):
     entered = secretary.call("enter_hall_votes", meeting_id=room.id, vote_id=vote_id,
                              entries={str(room.members[0].id): "yes"})
     assert entered["ok"], entered
+    # The officers' screens tick the hall member off (ids only); nobody else hears of it.
+    for officer in (secretary, chair):
+        assert officer.wait_for("hall_entered") == {"vote_id": vote_id, "meeting_id": room.id,
+                                                    "hall_entered": [room.members[0].id]}
     closed = chair.call("close_vote", meeting_id=room.id, vote_id=vote_id)
     assert closed["ok"] and closed["result"]["passed"] is True
     for client in (people[0], people[1], secretary):
-        heard = client.wait_for("vote_closed")
+        before, heard = heard_until(client, "vote_closed")
         assert heard["result"]["text"] == closed["result"]["text"]
         assert "赞成 3 票" in heard["result"]["text"]
+        if client is not secretary:
+            assert "vote_progress" in before and "hall_entered" not in before
     state = people[1].join(room.id)["state"]
     assert state["votes"][0]["state"] == "closed"
     assert state["votes"][0]["me"]["receipt"] == receipts[0]["receipt"]

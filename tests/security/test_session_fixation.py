@@ -41,7 +41,7 @@ def test_login_issues_a_new_session_and_drops_what_was_planted(app, make):
     assert after and after != before
     data = decoded(app, after)
     assert "planted_by_attacker" not in data
-    assert data["_user_id"] == str(user.id)
+    assert data["_user_id"] == user.get_id()   # "<id>:<session epoch>"
 
 
 def test_the_cookie_from_before_login_stays_anonymous(app, make):
@@ -68,7 +68,7 @@ def test_switching_accounts_leaves_nothing_of_the_first(app, make):
     browser.post("/auth/logout")
     browser.post("/auth/login", data={"phone": second.phone, "password": PASSWORD})
     data = decoded(app, session_cookie(browser, app))
-    assert data["_user_id"] == str(second.id) and "left_by_first" not in data
+    assert data["_user_id"] == second.get_id() and "left_by_first" not in data
 
 
 def test_session_cookie_flags(app, make):

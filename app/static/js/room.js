@@ -130,6 +130,13 @@
     var present = $("present"), absent = $("absent");
     if (!present) { return; }
     clear(present); clear(absent);
+    if (!state.roster_complete) {
+      // A big meeting: a member's phone shows the counts; the names are on the officers' screens.
+      var total = $("present-count");
+      if (total) { total.textContent = "（" + q.present + " / " + q.members + "）"; }
+      present.appendChild(el("li", "本次会议人数较多，完整名单只显示在主持人和记录员的屏幕上。", "hint"));
+      return;
+    }
     var canRecord = state.me && state.me.can_record && ["announced", "live"].indexOf(state.meeting.state) >= 0;
     var count = 0;
     state.members.forEach(function (m) {
@@ -414,6 +421,11 @@
     return wrap;
   }
 
+  function markEntered(row) {
+    while (row.childNodes.length > 1) { row.removeChild(row.lastChild); }   // keep the name
+    row.appendChild(el("span", "已录入", "badge ok"));
+  }
+
   function renderHallEntry(vote) {
     var box = $("hall-entry");
     if (!box) { return; }
@@ -431,9 +443,10 @@
       if (!hall.length) { box.appendChild(el("p", "会场没有签到的表决成员。", "hint")); }
       hall.forEach(function (m) {
         var row = el("div", null, "hall-row");
+        row.setAttribute("data-hall-row", m.user_id);
         row.appendChild(el("span", m.name, "name"));
         if (entered[m.user_id]) {
-          row.appendChild(el("span", "已录入", "badge ok"));
+          markEntered(row);
         } else if (vote.options.type === "motion") {
           vote.options.choices.forEach(function (c) {
             var b = el("button", c.label, "secondary");
@@ -569,7 +582,15 @@
   // -- connection and facts -----------------------------------------------------------
   function join() {
     socket.emit("join", { meeting_id: meetingId }, function (ack) {
+      if (ack && !ack.ok && ack.error.code === "unavailable") {
+        // The server is busy (say, a whole room reconnecting at once): try again shortly, each
+        // phone after its own pause so that they do not all come back together.
+        status("服务器繁忙，正在重试…");
+        setTimeout(function () { if (socket.connected) { join(); } }, 2000 + Math.random() * 4000);
+        return;
+      }
       if (!ack || !ack.ok) { error(ack ? ack.error.message : "无法进入会议室"); return; }
+      status("已连接");
       state = ack.state;
       clockOffset = Date.parse(state.server_time) - Date.now();
       render();
@@ -586,7 +607,14 @@
     if (!document.hidden && socket.connected) { join(); }
   });
   socket.on("disconnect", function () { status("连接已断开，正在重连…"); });
-  socket.on("connect_error", function () { status("无法连接，正在重试…"); });
+  socket.on("connect_error", function (err) {
+    status("无法连接，正在重试…");
+    // Socket.IO retries a lost connection by itself, but not one the server refused: a refusal
+    // because the database was busy or away is worth another try.
+    if (!socket.active && err && err.message === "unavailable") {
+      setTimeout(function () { socket.connect(); }, 2000 + Math.random() * 4000);
+    }
+  });
 
   socket.on("state", function (data) {
     if (!state) { return; }
@@ -647,11 +675,23 @@
     var meter = count && count.previousSibling;
     if (count) { count.textContent = progressText(vote); }
     if (meter && meter.tagName === "PROGRESS") { meter.max = Math.max(data.eligible, 1); meter.value = data.cast; }
-    if (state.me && state.me.can_record && vote.kind === "named") {
-      socket.emit("join", { meeting_id: meetingId }, function (ack) {
-        if (ack && ack.ok) { state = ack.state; renderVotes(); }
-      });
-    }
+  });
+  // Officers only, in a named vote: who of the hall has been entered (by this screen or another).
+  // Entries are never taken back while the vote is open, so the list only grows: rows are ticked
+  // off in place, and what is being ticked on the other rows stays as it is.
+  socket.on("hall_entered", function (data) {
+    if (!state) { return; }
+    var vote = voteById(data.vote_id);
+    if (!vote || vote.state !== "open") { return; }
+    var known = {};
+    (vote.hall_entered || []).forEach(function (id) { known[id] = true; });
+    data.hall_entered.forEach(function (id) {
+      if (known[id]) { return; }
+      known[id] = true;
+      var row = root.querySelector("#hall-entry [data-hall-row='" + id + "']");
+      if (row) { markEntered(row); }
+    });
+    vote.hall_entered = Object.keys(known).map(function (id) { return parseInt(id, 10); });
   });
   socket.on("vote_closed", function (data) {
     if (!state) { return; }
