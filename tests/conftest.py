@@ -4,6 +4,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +18,16 @@ def pytest_report_header(config):
     return f"database: {database_kind()}"
 
 
+def pytest_collection_modifyitems(items):
+    """Chromium tests first, then those with live servers, then the rest (each group in its usual
+    order). Under `pytest -n 2 --dist loadfile --no-loadscope-reorder` (make test) the long files
+    start early and the many short ones even out the end; without workers nothing else changes."""
+    def group(item):
+        return 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("live") else 2
+
+    items.sort(key=group)
+
+
 def database_kind():
     return "postgres" if os.environ.get("YISHI_TEST_DB") == "postgres" else "sqlite"
 
@@ -27,10 +38,59 @@ def database_url(tmp_path_factory):
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             pytest.skip("YISHI_TEST_DB=postgres needs TEST_DATABASE_URL")
-        # Tests commit after every factory call: do not wait for the disk on each (a killed
-        # client still loses nothing committed; only a crash of PostgreSQL itself could).
-        return url + ("&" if "?" in url else "?") + "options=-csynchronous_commit%3Doff"
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:   # pytest -n: each worker empties its tables after every test, so each has its own
+            own = _worker_database(url, worker)
+            yield _without_waiting_for_the_disk(own)
+            _drop_worker_database(url, own)
+            return
+        yield _without_waiting_for_the_disk(url)
+        return
+    yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _without_waiting_for_the_disk(url):
+    # Tests commit after every factory call: do not wait for the disk on each (a killed
+    # client still loses nothing committed; only a crash of PostgreSQL itself could).
+    return url + ("&" if "?" in url else "?") + "options=-csynchronous_commit%3Doff"
+
+
+def _admin_engine(url):
+    from sqlalchemy import create_engine
+
+    from app import normalise_database_url
+
+    return create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+
+
+def _worker_database(url, worker):
+    """TEST_DATABASE_URL's database name with the worker's id (test_gw0...), created when missing
+    on the same server, with the same account (which may create databases)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = _admin_engine(url)
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(url, own):
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = _admin_engine(url)
+    try:
+        with admin.connect() as conn:   # FORCE: the app's pooled connections are still open
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(own).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def reset_schema(app):
@@ -83,13 +143,34 @@ def db(app):
 def _empty_tables(database):
     from sqlalchemy import text
 
+    tables = [t.name for t in reversed(database.metadata.sorted_tables)]
+    if database.engine.dialect.name == "postgresql":
+        _empty_postgres_tables(database.engine, tables)
+        return
     with database.engine.begin() as conn:
-        tables = [t.name for t in reversed(database.metadata.sorted_tables)]
-        if database.engine.dialect.name == "postgresql":
+        for name in tables:
+            conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+def _empty_postgres_tables(engine, tables):
+    """What `TRUNCATE <all> RESTART IDENTITY CASCADE` does, at a fraction of its cost: TRUNCATE
+    makes new files for each of the ~50 tables (0.2-0.8 s a test); a test fills only a few, and
+    DELETE of a few small tables plus a reset of every sequence takes milliseconds."""
+    from sqlalchemy import exc, text
+
+    probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    try:
+        with engine.begin() as conn:
+            filled = {row[0] for row in conn.execute(text(probe))}
+            for name in tables:   # children first: no foreign key is left pointing at a deleted row
+                if name in filled:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+            # Every sequence back to 1, as RESTART IDENTITY would (ids start at 1 in every test).
+            conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                              "FROM pg_sequences WHERE schemaname = current_schema()"))
+    except exc.IntegrityError:   # rows referring to each other across tables: the sure way
+        with engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
 
 
 @pytest.fixture()
@@ -189,6 +270,27 @@ def api_token(client, user, password=PASSWORD):
 
 # -- a real server on a loopback port ----------------------------------------
 
+def _close_websockets_without_waiting():
+    """websocket-client (python-socketio's WebSocket transport) sends its close frame, then waits
+    up to 3 s for the server's echo, which the gevent server often never sends: 3 s for every
+    client that disconnects or is refused. The server learns of the close from the frame or the
+    closed socket alike, so the tests' clients wait 0.1 s at most."""
+    import websocket
+
+    close = websocket.WebSocket.close
+    if getattr(close, "quick", False):
+        return
+
+    def quick_close(self, status=websocket.STATUS_NORMAL, reason=b"", timeout=3):
+        return close(self, status, reason, timeout=0.1 if timeout is None else min(timeout, 0.1))
+
+    quick_close.quick = True
+    websocket.WebSocket.close = quick_close
+
+
+_close_websockets_without_waiting()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -201,20 +303,33 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
         self.extra_env = extra_env or {}
-        self.proc = None
+        self.proc = self.log = None
 
-    def start(self):
+    def start(self, attempts=1):
         env = dict(os.environ, DATABASE_URL=self.database_url, PORT=str(self.port),
                    HOST="127.0.0.1", SECRET_KEY="live-test-secret", RATELIMIT_ENABLED="0",
                    YISHI_INSTANCE=str(ROOT / "instance"), **self.extra_env)
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], env=env, cwd=ROOT,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its log goes to a file, not a pipe: nobody reads a pipe while the server runs, and a
+        # server that lives through the session would block once the pipe's buffer is full.
+        if self.log:   # a restart: the log of the killed process goes
+            Path(self.log).unlink(missing_ok=True)
+        fd, self.log = tempfile.mkstemp(prefix="yishi-live-", suffix=".log")
+        os.close(fd)
+        with open(self.log, "ab") as log:   # appends: the reads below never move its writes
+            self.proc = subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], env=env, cwd=ROOT,
+                                         stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.time() + 30
         import urllib.request
 
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("live server died: " + self.proc.stderr.read().decode()[-2000:])
+                if "Address already in use" in self.log_tail() and attempts < 3:
+                    # The free port was taken before the server bound it (pytest -n runs
+                    # several sessions side by side): another one.
+                    self.port = free_port()
+                    self.url = f"http://127.0.0.1:{self.port}"
+                    return self.start(attempts + 1)
+                raise RuntimeError("live server died: " + self.log_tail())
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
                     if r.status == 200:
@@ -223,6 +338,14 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("live server did not start in 30 s")
+
+    def log_size(self):
+        return os.path.getsize(self.log)
+
+    def log_tail(self, size=4000, start=0):
+        with open(self.log, "rb") as log:
+            log.seek(start)
+            return log.read().decode(errors="replace")[-size:]
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -236,13 +359,40 @@ class LiveServer:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.log:
+            Path(self.log).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def shared_live_server(app, database_url):
+    """One server for the whole session (it starts in ~3 s): what it keeps in memory is either
+    keyed so that an emptied and refilled database cannot meet stale entries, or checked against
+    the database on every request. Tests that need a server of their own (other settings, a kill)
+    start a LiveServer themselves."""
+    server = LiveServer(database_url, extra_env={"UPLOAD_DIR": app.config["UPLOAD_DIR"]}).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture()
-def live_server(app, db, database_url):
-    server = LiveServer(database_url).start()
-    yield server
-    server.stop()
+def live_server(shared_live_server, db, request):
+    """The session's server, in front of the test's (emptied afterwards) database."""
+    if shared_live_server.proc.poll() is not None:   # a test killed it: the next one gets a new one
+        shared_live_server.start()
+    request.node.live_log = (shared_live_server, shared_live_server.log_size())
+    return shared_live_server
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the shared server shows what the server logged meanwhile."""
+    outcome = yield
+    report = outcome.get_result()
+    live_log = getattr(item, "live_log", None)
+    if live_log and report.failed:
+        server, start = live_log
+        if server.log and os.path.exists(server.log):
+            report.sections.append(("live server log", server.log_tail(start=start)))
 
 
 # -- Chromium through Playwright ----------------------------------------------

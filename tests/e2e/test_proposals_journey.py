@@ -49,6 +49,7 @@ def test_a_proposal_goes_round_the_whole_loop(page, make, db):
     log_in(page, author)
     page.get_by_role("link", name="提案", exact=True).click()
     page.get_by_role("link", name="我要提案").click()
+    page.wait_for_load_state()   # the form is there before its script listens to the title
     page.get_by_label("标题").press_sequentially("3号楼停车位不够")
     page.locator("#similar a", has_text="小区停车难，车位不足").wait_for()
     page.get_by_label("标题").fill("3号楼楼下乱停车，堵住消防通道")

@@ -1,16 +1,13 @@
-"""Fixtures of the live-room tests: one real server per test module, and recording clients."""
+"""Fixtures of the live-room tests: the session's real server, and recording clients."""
 import pytest
 
-from tests.conftest import LiveServer
 from tests.integration.live_helpers import Clients
 
 
-@pytest.fixture(scope="module")
-def server(app, database_url):
-    """`python wsgi.py` (gevent) on a loopback port, shared by the tests of one module."""
-    live = LiveServer(database_url).start()
-    yield live
-    live.stop()
+@pytest.fixture()
+def server(live_server):
+    """`python wsgi.py` (gevent) on a loopback port: the session's live server."""
+    return live_server
 
 
 @pytest.fixture()

@@ -88,13 +88,8 @@ class Client:
             self.events.get_nowait()
 
     def close(self):
+        # tests/conftest.py keeps websocket-client from waiting 3 s for the server's close frame.
         if self.sio.connected:
-            # websocket-client waits up to 3 s for the server's close frame; the server learns of
-            # the close from the frame and the closed socket alike, so do not wait for its echo.
-            ws = getattr(self.sio.eio, "ws", None)
-            if ws is not None:
-                close = ws.close
-                ws.close = lambda *args, **kwargs: close(timeout=0.1)
             self.sio.disconnect()
 
 
@@ -110,7 +105,7 @@ class Clients:
         return client
 
     def close(self):
-        # A websocket close waits up to 3 s for the server's close frame: close them side by side.
+        # Side by side: each close still waits a moment for the server's close frame.
         threads = [threading.Thread(target=client.close) for client in self.open]
         for thread in threads:
             thread.start()

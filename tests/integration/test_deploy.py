@@ -72,13 +72,22 @@ def wait_for(url, proc, seconds=30):
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
+BACKEND_ENV = {"TRUSTED_PROXIES": "1", "LOGIN_RATE_LIMIT": "3 per minute", "RATELIMIT_ENABLED": "1"}
+
+
 @pytest.fixture(scope="module")
-def backends(app, database_url):
-    env = {"TRUSTED_PROXIES": "1", "LOGIN_RATE_LIMIT": "3 per minute", "RATELIMIT_ENABLED": "1"}
-    servers = [Gunicorn(database_url, **env).start(), Gunicorn(database_url, **env).start()]
-    yield servers
-    for server in servers:
-        server.stop(graceful=False)
+def backend(app, database_url):
+    server = Gunicorn(database_url, **BACKEND_ENV).start()
+    yield server
+    server.stop(graceful=False)
+
+
+@pytest.fixture(scope="module")
+def backends(backend, database_url):
+    """Two processes behind nginx (the second one started only where nginx runs)."""
+    second = Gunicorn(database_url, **BACKEND_ENV).start()
+    yield [backend, second]
+    second.stop(graceful=False)
 
 
 def socket_call(url, raw_token, transport):
@@ -92,8 +101,8 @@ def socket_call(url, raw_token, transport):
         client.disconnect()
 
 
-def test_gunicorn_serves_pages_and_websockets(backends, make, db):
-    server = backends[0]
+def test_gunicorn_serves_pages_and_websockets(backend, make, db):
+    server = backend
     assert requests.get(server.url + "/", timeout=10).status_code == 200
     raw = token(db, make.user(make.community()))
     # The command reached a handler with a database behind it: a refusal names the meeting.
@@ -145,10 +154,16 @@ http {{
 
 
 @pytest.fixture(scope="module")
-def nginx(backends, tmp_path_factory):
+def nginx_binary():
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if not binary:
         pytest.skip("nginx is not installed (apt-get install nginx): the proxy config is not exercised")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def nginx(nginx_binary, backends, tmp_path_factory):
+    binary = nginx_binary
     tmp = tmp_path_factory.mktemp("nginx")
     port = free_port()
     conf = tmp / "nginx.conf"

@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 
 from app.votes.models import Ballot, VoteParticipation
 from bench._storm import run, seed_vote, storm
-from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.live
 STORM = 300
@@ -33,41 +32,35 @@ def test_three_hundred_casts_at_once_are_each_committed_exactly_once(live_server
     assert stored(db, vote_id) == (in_db, STORM)
 
 
-def test_kill_9_during_a_storm_loses_no_acknowledged_ballot(app, db, database_url):
-    server = LiveServer(database_url).start()
-    restarted = None
+def test_kill_9_during_a_storm_loses_no_acknowledged_ballot(live_server, db):
+    server = live_server   # the session's server: killed here, started again on its port below
+    vote_id, tokens = seed_vote(STORM, kind="secret")
+    answered = []
+
+    def on_ack(ack):
+        answered.append(ack)
+        if len(answered) == STORM // 3:
+            server.kill()   # SIGKILL: no clean shutdown, no flush
+
+    acks, _ = run(storm(server.url, vote_id, tokens, on_ack=on_ack, timeout=8))
+    acked = {a.receipt: a for a in acks if a.ok}
+    assert len(acked) >= STORM // 3
+    assert server.proc.returncode == -9
+    restarted = server.start()
+    in_db, voters = stored(db, vote_id)
+    assert set(acked) <= in_db, "an acknowledged ballot was lost"
+    assert voters == len(in_db), "participation and ballots disagree"
+    # The restarted server answers a retry of an acknowledged cast with the same receipt.
+    first = next(iter(acked.values()))
+    index = next(i for i, a in enumerate(acks) if a is first)
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    client.connect(restarted.url, namespaces=["/live"], transports=["websocket"],
+                   auth={"token": tokens[index]}, wait_timeout=10)
     try:
-        vote_id, tokens = seed_vote(STORM, kind="secret")
-        answered = []
-
-        def on_ack(ack):
-            answered.append(ack)
-            if len(answered) == STORM // 3:
-                server.kill()   # SIGKILL: no clean shutdown, no flush
-
-        acks, _ = run(storm(server.url, vote_id, tokens, on_ack=on_ack, timeout=8))
-        acked = {a.receipt: a for a in acks if a.ok}
-        assert len(acked) >= STORM // 3
-        assert server.proc.returncode == -9
-        restarted = LiveServer(database_url).start()
-        in_db, voters = stored(db, vote_id)
-        assert set(acked) <= in_db, "an acknowledged ballot was lost"
-        assert voters == len(in_db), "participation and ballots disagree"
-        # The restarted server answers a retry of an acknowledged cast with the same receipt.
-        first = next(iter(acked.values()))
-        index = next(i for i, a in enumerate(acks) if a is first)
-        import socketio
-
-        client = socketio.Client(reconnection=False)
-        client.connect(restarted.url, namespaces=["/live"], transports=["websocket"],
-                       auth={"token": tokens[index]}, wait_timeout=10)
-        try:
-            retry = client.call("cast", {"vote_id": vote_id, "choice": "yes", "nonce": first.nonce},
-                                namespace="/live", timeout=10)
-        finally:
-            client.disconnect()
-        assert retry == {"ok": True, "receipt": first.receipt, "vote_id": vote_id}
+        retry = client.call("cast", {"vote_id": vote_id, "choice": "yes", "nonce": first.nonce},
+                            namespace="/live", timeout=10)
     finally:
-        server.stop()
-        if restarted:
-            restarted.stop()
+        client.disconnect()
+    assert retry == {"ok": True, "receipt": first.receipt, "vote_id": vote_id}

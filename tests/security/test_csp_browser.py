@@ -9,9 +9,8 @@ or a street admin (the street), each once, on a live meeting with an open vote.
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import PASSWORD
 from tests.security import permission_matrix as pm
-from tests.security.site import pages
+from tests.security.site import log_in, pages
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +20,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
                 ' at ' + e.sourceFile + ':' + e.lineNumber);
 });
 """
-
-
-def log_in(context, user):
-    page = context.new_page()
-    page.goto("/auth/login")
-    page.get_by_label("手机号").fill(user.phone)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/auth/login" not in page.url, f"{user.name} could not log in"
-    return page
 
 
 def detector_hears_an_injected_script(page, violations):
@@ -60,6 +48,7 @@ def test_pages_satisfy_the_csp_in_chromium(browser, live_server, app, people, li
             page.on("console", lambda msg, role=role, page=page: violations.append(f"{role} {page.url}: {msg.text}")
                     if "CSP-VIOLATION" in msg.text or "Content Security Policy" in msg.text else None)
             if not visited:
+                page.goto("/")
                 detector_hears_an_injected_script(page, violations)
             for endpoint, path in pages(app, people, live_room):
                 if (endpoint in done or endpoint not in pm.ROUTES
