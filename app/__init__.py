@@ -76,6 +76,8 @@ def _init_extensions(app):
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         manage_session=False,  # handlers never write the session; Flask's cookie stays the truth
         serializer=JsonPacket,
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
 
     from app.auth.models import User

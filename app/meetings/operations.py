@@ -216,16 +216,23 @@ def _present_rows(meeting_id):
     ).all()
 
 
+def _voting(meeting_id):
+    return db.select(MeetingMember.user_id).where(MeetingMember.meeting_id == meeting_id,
+                                                  MeetingMember.is_voting.is_(True))
+
+
+def present_voting(meeting_id):
+    """How many voting members are present now (in the hall or online)."""
+    return db.session.scalar(
+        db.select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting_id,
+                                                   Attendance.left_dt.is_(None),
+                                                   Attendance.user_id.in_(_voting(meeting_id))))
+
+
 def quorum(meeting):
     """The meter, from two counts in the database."""
-    voting = db.select(MeetingMember.user_id).where(MeetingMember.meeting_id == meeting.id,
-                                                    MeetingMember.is_voting.is_(True))
-    members = db.session.scalar(db.select(func.count()).select_from(voting.subquery()))
-    present = db.session.scalar(
-        db.select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting.id,
-                                                   Attendance.left_dt.is_(None),
-                                                   Attendance.user_id.in_(voting)))
-    return workflow.quorum_meter(meeting.body.rule, members, present).as_dict()
+    members = db.session.scalar(db.select(func.count()).select_from(_voting(meeting.id).subquery()))
+    return workflow.quorum_meter(meeting.body.rule, members, present_voting(meeting.id)).as_dict()
 
 
 def presence(meeting):

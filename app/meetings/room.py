@@ -1,11 +1,13 @@
 """The full state of a live room, as `join` acknowledges it (reconnecting restores it at once)."""
+import time
+
 from app.auth.models import User
 from app.core.sanitize import render_markdown
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.meetings import operations
 from app.meetings.models import Attendance, ChatMessage, MeetingMember
-from app.meetings.workflow import MeetingState, quorum_meter
+from app.meetings.workflow import EDITABLE, MeetingState, quorum_meter
 
 CHAT_HISTORY = 100
 
@@ -47,11 +49,25 @@ def _html(text):
     return html
 
 
+_agendas = {}
+
+
 def agenda(meeting):
-    return [{"index": i, "id": item.id, "title": item.title, "kind": item.kind,
-             "description_html": _html(item.description),
-             "proposal_id": item.proposal_id, "matter_id": item.matter_id}
-            for i, item in enumerate(meeting.items)]
+    """The agenda as screens show it. Once the meeting has started it can no longer change, so
+    each process keeps it: a join into a room of thousands then loads no agenda rows."""
+    frozen = meeting.state not in EDITABLE
+    key = (meeting.id, meeting.started_dt)
+    if frozen and key in _agendas:
+        return _agendas[key]
+    items = [{"index": i, "id": item.id, "title": item.title, "kind": item.kind,
+              "description_html": _html(item.description),
+              "proposal_id": item.proposal_id, "matter_id": item.matter_id}
+             for i, item in enumerate(meeting.items)]
+    if frozen:
+        if len(_agendas) > 500:
+            _agendas.clear()
+        _agendas[key] = items
+    return items
 
 
 def _presence(meeting, members):
@@ -75,12 +91,31 @@ def _own_entry(members, user_id):
     return [m for m in members if m["user_id"] == user_id]
 
 
-def _own_presence(meeting, user):
-    """The quorum meter from two counts, and whether the caller is present: no per-member rows."""
+# In a big room the count of those present, as a join shows it, is read at most once a second
+# per process: thousands of joins would otherwise each count thousands of rows. The meter on a
+# screen is then at most a second behind until the next `presence_changed`, which is exact.
+PRESENT_COUNT_SECONDS = 1.0
+_present_counts = {}   # (meeting id, announced) -> (monotonic time read, count)
+
+
+def _present_voting(meeting):
+    key, now = (meeting.id, meeting.announced_dt), time.monotonic()
+    read = _present_counts.get(key)
+    if read is None or now - read[0] > PRESENT_COUNT_SECONDS:
+        if len(_present_counts) > 500:
+            _present_counts.clear()
+        read = _present_counts[key] = (now, operations.present_voting(meeting.id))
+    return read[1]
+
+
+def _own_presence(meeting, user, members):
+    """The quorum meter from the snapshot and a recent count, and whether the caller is present:
+    no per-member rows."""
     mode = db.session.scalar(db.select(Attendance.mode).where(
         Attendance.meeting_id == meeting.id, Attendance.user_id == user.id, Attendance.left_dt.is_(None)))
+    voting = sum(1 for m in members if m["is_voting"])
     return {"meeting_id": meeting.id, "present": {str(user.id): mode.value} if mode else {},
-            "quorum": operations.quorum(meeting)}
+            "quorum": quorum_meter(meeting.body.rule, voting, _present_voting(meeting)).as_dict()}
 
 
 def chat_history(meeting):
@@ -134,7 +169,7 @@ def state(meeting, user):
         },
         "server_time": operations._iso(utcnow()),
     }
-    data.update(_presence(meeting, members) if complete else _own_presence(meeting, user))
+    data.update(_presence(meeting, members) if complete else _own_presence(meeting, user, members))
     for part in _state_parts:
         part(meeting, user, data)
     return data

@@ -53,3 +53,34 @@ def test_a_small_room_gives_everyone_the_roster(app, make, db):
     meeting.start(db)
     _, state = joined(app, db, meeting.members[1], meeting.id)
     assert state["roster_complete"] is True and len(state["members"]) == 5
+
+
+def test_the_agenda_a_join_sends_follows_edits_until_the_meeting_starts(app, make, db):
+    from app.auth.models import User
+    from app.meetings import operations
+    from app.meetings.models import Meeting as MeetingRow
+
+    meeting = Meeting(make, db)
+    chair, members = meeting.chair.id, [m.id for m in meeting.members]
+
+    def titles(user_id):
+        _, state = joined(app, db, db.session.get(User, user_id), meeting.id)
+        return [i["title"] for i in state["agenda"]], state["agenda"]
+
+    assert titles(members[0])[0] == ["预算", "绿化", "停车"]
+    operations.add_item(db.session.get(User, chair), db.session.get(MeetingRow, meeting.id), title="加装电梯")
+    db.session.commit()
+    assert titles(members[1])[0][-1] == "加装电梯"     # announced: still editable, so never kept
+    operations.start(db.session.get(User, chair), db.session.get(MeetingRow, meeting.id))
+    db.session.commit()
+    for member in members:
+        names, agenda = titles(member)
+        assert names == ["预算", "绿化", "停车", "加装电梯"]
+        assert agenda[0]["description_html"].count("<strong>预算</strong>") == 1
+
+
+def test_the_heartbeat_is_configurable(make):
+    from app import create_app
+
+    create_app({"TESTING": True, "SOCKETIO_PING_INTERVAL": 10, "SOCKETIO_PING_TIMEOUT": 40})
+    assert (socketio.server.eio.ping_interval, socketio.server.eio.ping_timeout) == (10, 40)
