@@ -291,11 +291,13 @@ def summarise(rows, kind, args):
         if name not in by_name:
             continue
         _, _, rps, _, p95, _, errors = by_name[name]
+        # "cache off" shows what the cache buys; the goal is the board as it is served.
+        diagnostic = name.endswith("cache off")
         record(f"notice board: {name}", f"{args.items:,} items, {kind}, one process, "
                f"{args.connections} clients", f"{rps:.0f} req/s, p95 {p95:.1f} ms"
                + (f", **{errors} errors**" if errors else ""), baseline,
-               f"≥ {GOAL_RPS} req/s, p95 ≤ {GOAL_P95_MS} ms",
-               rps >= GOAL_RPS and p95 <= GOAL_P95_MS and not errors)
+               "" if diagnostic else f"≥ {GOAL_RPS} req/s, p95 ≤ {GOAL_P95_MS} ms",
+               None if diagnostic else rps >= GOAL_RPS and p95 <= GOAL_P95_MS and not errors)
 
 
 if __name__ == "__main__":

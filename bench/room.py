@@ -234,8 +234,14 @@ def main():
     summarise(rows, f"one process, {kind}")
 
 
-def summarise(rows, setting):
-    """Summary rows: Yishi beside the bare server for each room size (rows as printed above)."""
+# Scale-out (issue 8): "the same latencies" as the bare servers in the same run, none lost.
+SCALE_P99_OF_BARE = 1.25
+
+
+def summarise(rows, setting, scale_out=False):
+    """Summary rows: Yishi beside the bare server for each room size (rows as printed above).
+    One process has the room goal (2,000 clients, p99 ≤ 250 ms); a scale-out run is held to its
+    bare servers' p99 (at most SCALE_P99_OF_BARE times it) with nothing lost."""
     from bench._report import record
 
     def figure(row):
@@ -248,7 +254,10 @@ def summarise(rows, setting):
         bare = [r for r in rows if r[0] == n and "bare" in r[1]]
         for row in yishi:
             goal, met = "", None
-            if n >= 2000:
+            if scale_out and bare:
+                goal = f"p99 ≤ {SCALE_P99_OF_BARE:g}× the bare servers', 0 lost"
+                met = row[4] <= SCALE_P99_OF_BARE * bare[0][4] and not row[7]
+            elif n >= 2000:
                 goal, met = "p99 ≤ 250 ms, 0 lost", row[4] <= 250 and not row[7]
             record("live room: `item_changed` delivery", f"{n:,} clients, {setting}"
                    + (f" ({row[1]})" if len(yishi) > 1 else ""),

@@ -90,7 +90,7 @@ def main():
     for n, label, connect_s, p50, p99, typical, worst, lost in rows:
         print(f"| {n} | 2 × {label} + Redis | {connect_s:.1f} s | {p50:.0f} ms | {p99:.0f} ms | {typical:.0f} ms "
               f"| {worst:.0f} ms | {lost} |")
-    summarise(rows, "two processes + Redis + PostgreSQL")
+    summarise(rows, "two processes + Redis + PostgreSQL", scale_out=True)
 
 
 if __name__ == "__main__":

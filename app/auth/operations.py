@@ -88,6 +88,7 @@ def authenticate(phone, password):
 def log_out(user):
     """Logging out ends every session of the user: copies of the cookie and other devices too."""
     user.end_sessions()
+    audit.record("user.logged_out", actor=user, obj=user, sessions="all")
 
 
 def change_password(user, old_password, new_password):

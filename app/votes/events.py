@@ -7,12 +7,11 @@ acknowledges; `cast` acknowledges with the receipt only after its ballot is comm
 `join` also puts the sockets of those who may record (chair, secretary, staff) in the meeting's
 officers' room (`operations.officers_room`), where `hall_entered` goes; `leave` takes them out.
 """
-from flask import request
 from flask_socketio import join_room, leave_room
 
 from app.core.errors import DomainError, Invalid
 from app.extensions import db
-from app.meetings.events import LiveNamespace, _connected, _error, _failure, _int, _ok, command
+from app.meetings.events import LiveNamespace, _error, _failure, _int, _ok, command, socket_user_id
 from app.votes import operations
 
 
@@ -63,7 +62,7 @@ class VoteCommands:
     def on_cast(self, data=None):
         """`{vote_id, choice, nonce}` → `{ok, receipt}` once the ballot is committed."""
         try:
-            user_id = _connected.get(request.sid)
+            user_id = socket_user_id()
             if user_id is None:
                 raise DomainError("请先登录。", code="unauthorized", status=401)
             receipt = operations.cast_committed(operations.Voter(user_id), _int(data, "vote_id"),

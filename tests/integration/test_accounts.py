@@ -40,7 +40,7 @@ def test_sign_up_verify_login(client, make, db):
     assert response.status_code == 302
     assert "已认证" in client.get("/auth/me").get_data(as_text=True)
     actions = [e.action for e in AuditEvent.query.order_by(AuditEvent.id)]
-    assert actions == ["user.registered", "user.verified"]
+    assert actions == ["user.registered", "user.logged_out", "user.verified", "user.logged_out"]
 
 
 def test_reject_needs_a_reason_and_tells_the_resident(client, make, db):

@@ -123,6 +123,37 @@ def test_a_retry_gets_the_same_receipt_and_a_different_cast_is_refused(make, db)
         db.session.commit()
 
 
+def test_a_cast_after_the_close_is_refused_and_stores_nothing(make, db):
+    """On PostgreSQL the casts after a process's first go out as one statement that also checks
+    the vote is open; the close must still shut them out."""
+    from sqlalchemy import event
+
+    room = live_room(make, db)
+    seat(room, db, online=[room.chair, *room.members])
+    vote = votes.open_vote(room.chair, room.meeting, kind="secret")
+    db.session.commit()
+    vote_id = vote.id
+    votes.cast_committed(room.members[0], vote_id, "yes", nonce(1))
+    voter = votes.Voter(room.members[1].id)   # as the live room casts: by id, no account loaded
+    statements = []
+    listen = lambda *args: statements.append(args[2])   # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        votes.cast_committed(voter, vote_id, "no", nonce(2))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    if db.engine.dialect.name == "postgresql":
+        assert len(statements) == 1 and "FOR SHARE" in statements[0]   # one round trip
+    votes.close_vote(room.chair, db.session.get(Vote, vote_id))
+    db.session.commit()
+    with pytest.raises(Conflict) as closed:
+        votes.cast_committed(room.members[2], vote_id, "yes", nonce(3))
+    assert closed.value.code == "vote_closed"
+    db.session.rollback()
+    assert Ballot.query.filter_by(vote_id=vote_id).count() == 2
+    assert VoteParticipation.query.filter_by(vote_id=vote_id).count() == 2
+
+
 def test_absent_members_and_late_arrivals_cannot_vote(make, db):
     room = live_room(make, db)
     seat(room, db, online=[room.chair, room.members[0], room.members[1]])

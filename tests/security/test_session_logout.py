@@ -137,7 +137,24 @@ def test_an_open_socket_is_refused_once_its_user_has_logged_out(app, make):
     ack = socket.emit("join", {"meeting_id": 999999}, namespace="/live", callback=True)
     assert ack["error"]["code"] == "not_found"   # signed in: the meeting just does not exist
 
+    cast = {"vote_id": 999999, "choice": "yes", "nonce": "n-1"}
+    ack = socket.emit("cast", cast, namespace="/live", callback=True)
+    assert ack["error"]["code"] == "not_found"
+
     other = browser(app, session_cookie(phone, app))
     other.post("/auth/logout")                   # "log out" on another device ends every session
     ack = socket.emit("join", {"meeting_id": 999999}, namespace="/live", callback=True)
     assert ack["error"]["code"] == "unauthorized"
+    ack = socket.emit("cast", cast, namespace="/live", callback=True)   # the vote's fast path too
+    assert ack["error"]["code"] == "unauthorized"
+
+
+def test_logout_is_in_the_audit_log(app, make, db):
+    from app.core.audit import AuditEvent
+
+    user = make.user(make.community())
+    phone = browser(app)
+    login(phone, user)
+    phone.post("/auth/logout")
+    event = AuditEvent.query.filter_by(action="user.logged_out").one()
+    assert (event.actor_id, event.object_id) == (user.id, user.id)
