@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app "app:create_app()"
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup vendor db chromium bench clean
+.PHONY: run test setup vendor db chromium nginx bench clean
 
 run: setup db
 	$(BIN)/python wsgi.py
@@ -15,7 +15,7 @@ run: setup db
 # files in the order tests/conftest.py gives (the longest first). Bytecode is cached even where
 # PYTHONDONTWRITEBYTECODE is set: each worker would otherwise redo pytest's assertion rewriting
 # of ~300 plugin modules (5 s).
-test: setup chromium
+test: setup chromium nginx
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same tests on PostgreSQL ($$TEST_DATABASE_URL) =="; \
@@ -54,6 +54,20 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "No $(CHROMIUM) and no root: browser tests will be skipped."; \
+	  fi; \
+	fi
+
+# The deployment tests put deploy/nginx's configuration in front of two processes; nginx-light is
+# enough (the daemon is never started as a service: the tests run their own on a free port).
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's nginx-light for the deployment tests..."; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
+	      { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }; \
+	  else \
+	    echo "No nginx and no root: the nginx tests will be skipped."; \
 	  fi; \
 	fi
 
