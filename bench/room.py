@@ -1,6 +1,6 @@
 """How one live room scales: N clients in one meeting, against a bare Flask-SocketIO server.
 
-    .venv/bin/python -m bench.room [--n 500,2000] [--rounds 5] [--database-url URL]
+    .venv/bin/python -m bench.room [--n 500,2000] [--rounds 10] [--database-url URL]
 
 Starts the real server (`python wsgi.py`, gevent) on a scratch SQLite database (or the one given,
 which must be empty) with a meeting of a body of N members, and beside it the bare relay in
@@ -153,7 +153,10 @@ async def run_room(url, meeting_id, chair_token, tokens, rounds, concurrency=200
     clients = await asyncio.gather(*(open_client(t) for t in tokens))
     connect_s = time.perf_counter() - started
     chair = await open_client(chair_token, listen=False)
-    await asyncio.sleep(4.0)     # let the (rate-limited) presence broadcasts of the last joins go out
+    # Let the presence broadcasts of the last joins (the chair's included) go out first: a room of
+    # n members hears of arrivals at most every 0.25 + min(5, n/1000) s (app/meetings/operations.py),
+    # and a broadcast to thousands landing inside a round would measure the presence, not the agenda.
+    await asyncio.sleep(1.5 + max(2.5, min(5.0, len(tokens) / 1000)))
     latencies, round_p99 = [], []
     lost = 0
     for r in range(rounds):
@@ -189,7 +192,7 @@ def pct(values, p):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", default="500,2000", help="clients per room, comma-separated")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     try:

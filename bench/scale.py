@@ -1,6 +1,6 @@
 """Scale out: one room of N clients served by two processes sharing Redis and PostgreSQL.
 
-    .venv/bin/python -m bench.scale [--n 4000] [--rounds 5] [--postgres URL] [--redis URL]
+    .venv/bin/python -m bench.scale [--n 4000] [--rounds 10] [--postgres URL] [--redis URL]
 
 Two `python wsgi.py` processes (gevent) on PostgreSQL with Redis as the Socket.IO message queue;
 the clients are spread over them, each staying on its process (what nginx's ip_hash does in
@@ -51,7 +51,7 @@ def start_bare(redis):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=4000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=100, help="clients connecting at a time")
     parser.add_argument("--postgres", default=postgres_url())
     parser.add_argument("--redis", default=redis_url())
