@@ -824,22 +824,28 @@ def list_proposals(community, user, *, state=None, category=None, mine=False, ov
                 ProposalTerm.community_id == community.id, ProposalTerm.term == driver))
             order = ProposalTerm.proposal_id.desc()
     base = base.where(*clauses)
+    page = max(1, page)
+    start = (page - 1) * per_page
+    ids = None
     if searching:
-        # Counting every match of a common word in a large community costs more than it tells.
-        total = db.session.scalar(select(func.count()).select_from(
-            base.limit(SEARCH_COUNT_CAP + 1).subquery()))
+        # Counting every match of a common word in a large community costs more than it tells:
+        # the first SEARCH_COUNT_CAP + 1 ids, in order, give both the count and (unless the page
+        # lies beyond them) the page, in one pass over the index.
+        head = db.session.scalars(base.order_by(order).limit(SEARCH_COUNT_CAP + 1)).all()
+        total = len(head)
         if total > SEARCH_COUNT_CAP:
             total, capped = SEARCH_COUNT_CAP, True
+        if start + per_page <= len(head) or not capped:
+            ids = head[start:start + per_page]
     else:
         key = (str(db.engine.url), community.id, state, category,
                user.id if mine and getattr(user, "is_authenticated", False) else None, overdue)
         total = _cached_total(key, lambda: db.session.scalar(
             select(func.count()).select_from(base.subquery())))
-    page = max(1, page)
     # Ids first, from the index alone, then only the rows of this page: a deep page does not
     # read the rows it skips.
-    ids = db.session.scalars(base.order_by(order)
-                             .offset((page - 1) * per_page).limit(per_page)).all()
+    if ids is None:
+        ids = db.session.scalars(base.order_by(order).offset(start).limit(per_page)).all()
     found = {p.id: p for p in Proposal.query.filter(Proposal.id.in_(ids))
              .options(selectinload(Proposal.author))} if ids else {}
     items = [found[i] for i in ids]
