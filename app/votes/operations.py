@@ -1,4 +1,5 @@
 """Vote operations: consultations (民意征集) and votes in a meeting (open, cast, hall, close)."""
+import functools
 import hashlib
 import json
 import logging
@@ -443,6 +444,7 @@ def _remember_open(vote):
         _open_votes[vote.id] = (vote.opened_dt, frozen(vote)[0], vote.kind)
 
 
+@functools.cache
 def _one_statement_cast():
     """INSERT the participation and the ballot only if the vote is still open (read under the
     same share lock as `_still_open`) and is still the vote this process knows (its opening time):
@@ -464,9 +466,6 @@ def _one_statement_cast():
                   db.cast(bindparam("choice"), db.String)))
 
 
-_CAST_STATEMENT = []
-
-
 def _cast_in_one_statement(user, vote_id, choice, nonce):
     """The common cast on PostgreSQL, as a first try: an online voter of an open vote this process
     has seen. Returns the receipt, or None when the full path must decide (any refusal, a vote not
@@ -484,9 +483,7 @@ def _cast_in_one_statement(user, vote_id, choice, nonce):
         return None
     receipt = chain.derive_receipt(_receipt_key(), vote_id, nonce)
     named = kind == VoteKind.NAMED.value
-    if not _CAST_STATEMENT:
-        _CAST_STATEMENT.append(_one_statement_cast())
-    inserted = db.session.execute(_CAST_STATEMENT[0], {
+    inserted = db.session.execute(_one_statement_cast(), {
         "vote_id": vote_id, "opened_dt": opened_dt, "user_id": user.id, "household_id": None,
         "p_choice": canonical if named else None, "p_receipt": receipt if named else None,
         "receipt": receipt, "choice": canonical}).rowcount
