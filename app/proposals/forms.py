@@ -43,7 +43,7 @@ class ActionForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("评论（支持 Markdown）", validators=[
+    body = TextAreaField("评论", validators=[
         DataRequired(message="评论不能为空。"), Length(max=3000, message="评论不超过 3000 字。")])
 
 
