@@ -38,6 +38,7 @@ def test_named_and_secret_votes_in_a_hybrid_meeting(browser, live_server, make, 
 
         # A named vote: the member votes on the phone, the secretary enters the hall's hand.
         assert member.locator("#open-vote-form").is_hidden()
+        expect(member.locator("#vote-results-h")).to_be_hidden()   # no empty "closed votes" heading
         joined = len(joins)
         chair.get_by_role("button", name="开始表决").click()
         member.get_by_role("button", name="赞成").click()
@@ -53,6 +54,7 @@ def test_named_and_secret_votes_in_a_hybrid_meeting(browser, live_server, make, 
         expect(projector.locator("#vote-results")).to_contain_text("预算（记名）：未通过")
         expect(projector.locator("#vote-results")).to_contain_text("赞成 2 票")
         expect(member.locator("#vote-results")).to_contain_text("应到 5 人，实到 4 人")
+        expect(member.get_by_role("heading", name="已结束的表决")).to_be_visible()
 
         # The member checks the receipt on the public list.
         member.get_by_role("link", name="回执码公示与核对").click()

@@ -555,6 +555,8 @@
     var closed = state.votes.filter(function (v) { return v.state === "closed"; });
     if (view === "projector") { closed = closed.slice(-1); }
     closed.reverse().forEach(function (v) { list.appendChild(resultItem(v)); });
+    var heading = $("vote-results-h");
+    if (heading) { heading.hidden = !closed.length; }
   }
 
   var openForm = $("open-vote-form");
