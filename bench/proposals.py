@@ -3,10 +3,12 @@
     .venv/bin/python -m bench.proposals [--n 100000] [--base 1000] [--repeat 31]
                                          [--postgres postgresql://user@host/db]
 
-Seeds a scratch SQLite database (and the PostgreSQL one given, which it empties first) with bulk
-inserts, then times the pages through Flask's test client: the median of --repeat requests each,
-page 1 and a deep page, and prints a markdown table. A search's page 25 is compared with the
-small community's last page of that search, since it has no page 25.
+Seeds a scratch SQLite database (and the PostgreSQL one given, which it empties first) with one
+street of two communities, 1,000 and 100,000 proposals, by bulk inserts, then times each page
+through Flask's test client in both communities, their requests taking turns so that the
+machine's drift falls on both alike: the median of --repeat requests each, after warm-ups, and
+prints a markdown table. A search's page 25 is compared with the small community's last page of
+that search, since it has no page 25.
 """
 import argparse
 import gc
@@ -59,7 +61,9 @@ def rows(community_id, author_id, n, now):
         }
 
 
-def seed(app, n):
+def seed(app, sizes):
+    """One street with a community per size, each with its own resident and that many proposals;
+    returns [(community id, resident's phone)] and the seconds the seeding took."""
     from sqlalchemy import insert, text
 
     from app.auth.models import User, UserState
@@ -72,11 +76,14 @@ def seed(app, n):
         db.drop_all()
         db.create_all()
         street = Street(name="基准街道")
-        community = Community(street=street, name="基准社区")
-        user = User(phone="13900000000", name="基准居民", community=community,
-                    state=UserState.VERIFIED)
-        user.set_password(PASSWORD)
-        db.session.add_all([street, community, user])
+        people = []
+        for k, n in enumerate(sizes):
+            community = Community(street=street, name=f"基准社区（{n:,} 项）")
+            user = User(phone=f"1390000000{k}", name=f"基准居民{k}", community=community,
+                        state=UserState.VERIFIED)
+            user.set_password(PASSWORD)
+            people.append((community, user))
+        db.session.add_all([street, *(x for pair in people for x in pair)])
         db.session.commit()
         now = utcnow()
         started = time.perf_counter()
@@ -89,15 +96,16 @@ def seed(app, n):
             batch.clear()
             terms.clear()
 
-        for row in rows(community.id, user.id, n, now):
-            # Explicit ids, so the search index rows can name them without a round trip.
-            row["id"] = next_id
-            batch.append(row)
-            terms.extend({"community_id": community.id, "term": t, "proposal_id": next_id}
-                         for t in ProposalTerm.terms_of(row["title"], row["problem"]))
-            next_id += 1
-            if len(batch) == 5000:
-                flush()
+        for (community, user), n in zip(people, sizes):
+            for row in rows(community.id, user.id, n, now):
+                # Explicit ids, so the search index rows can name them without a round trip.
+                row["id"] = next_id
+                batch.append(row)
+                terms.extend({"community_id": community.id, "term": t, "proposal_id": next_id}
+                             for t in ProposalTerm.terms_of(row["title"], row["problem"]))
+                next_id += 1
+                if len(batch) == 5000:
+                    flush()
         if batch:
             flush()
         db.session.commit()
@@ -107,19 +115,23 @@ def seed(app, n):
             conn.execute(text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql"
                               else "ANALYZE"))
         seconds = time.perf_counter() - started
-        return community.id, user.phone, seconds
+        return [(c.id, u.phone) for c, u in people], seconds
 
 
-def timed(client, url, repeat):
+def get(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return time.perf_counter() - started
+
+
+def timed_pair(small, large, repeat):
+    """Median ms of each (client, url), their requests taking turns, so that the machine's drift
+    during the run falls on both alike."""
     for _ in range(WARMUP):
-        client.get(url)
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times) * 1000
+        get(*small), get(*large)
+    times = [(get(*small), get(*large)) for _ in range(repeat)]
+    return tuple(statistics.median(t[k] for t in times) * 1000 for k in (0, 1))
 
 
 def search_pages(app, community_id, q):
@@ -135,35 +147,49 @@ def search_pages(app, community_id, q):
         return operations.list_proposals(community, user, q=q).pages
 
 
-def measure(url, n, repeat):
-    from app import create_app
-
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "UPLOAD_DIR": tempfile.mkdtemp(), "PROPAGATE_EXCEPTIONS": True})
-    community_id, phone, seed_s = seed(app, n)
-    # What the seeding left in this process is not a server's heap: it is collected and frozen,
-    # so that the collector's passes over it do not land in the timings.
-    gc.collect()
-    gc.freeze()
-    client = app.test_client()
-    response = client.post("/auth/login", data={"phone": phone, "password": PASSWORD})
-    assert response.status_code == 302
+def pages_of(app, community_id, n):
     base = f"/c/{community_id}/proposals/"
-    deep = max(1, (n // 20) // 2)
     # Page 25 of a search when it has one; a small community's search has fewer pages, and
     # its last page (not an empty page 25) is what it is compared with.
     search_deep = min(DEEP_SEARCH_PAGE, search_pages(app, community_id, "停车"))
-    pages = {
+    return search_deep, {
         "list, page 1": base,
-        "list, deep page (middle)": f"{base}?page={deep}",
+        "list, deep page (middle)": f"{base}?page={max(1, (n // 20) // 2)}",
         "list, filter 征集附议中": f"{base}?state=collecting",
         "search 停车, page 1": f"{base}?q=停车",
         DEEP_SEARCH: f"{base}?q=停车&page={search_deep}",
         "search 3号楼 加装电梯": f"{base}?q=3号楼加装电梯",
     }
-    result = {name: timed(client, u, repeat) for name, u in pages.items()}
+
+
+def measure(url, base_n, n, repeat):
+    """Both communities in one database, each page timed in both by turns: (seeding seconds,
+    the small community's deep search page, its medians, the large community's medians)."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "UPLOAD_DIR": tempfile.mkdtemp(), "PROPAGATE_EXCEPTIONS": True})
+    people, seed_s = seed(app, [base_n, n])
+    (small_id, small_phone), (large_id, large_phone) = people
+    # What the seeding left in this process is not a server's heap: it is collected and frozen,
+    # so that the collector's passes over it do not land in the timings.
+    gc.collect()
+    gc.freeze()
+    clients = []
+    for phone in (small_phone, large_phone):
+        client = app.test_client()
+        response = client.post("/auth/login", data={"phone": phone, "password": PASSWORD})
+        assert response.status_code == 302
+        clients.append(client)
+    small_deep, small_pages = pages_of(app, small_id, base_n)
+    large_deep, large_pages = pages_of(app, large_id, n)
+    assert large_deep == DEEP_SEARCH_PAGE, "the large community's search has a page 25"
+    small, large = {}, {}
+    for name in small_pages:
+        small[name], large[name] = timed_pair((clients[0], small_pages[name]),
+                                              (clients[1], large_pages[name]), repeat)
     gc.unfreeze()
-    return seed_s, search_deep, result
+    return seed_s, small_deep, small, large
 
 
 DEEP_SEARCH_PAGE = 25
@@ -202,16 +228,14 @@ def main(argv=None):
     os.environ.setdefault("YISHI_INSTANCE", tempfile.mkdtemp())
     targets = []
     scratch = Path(tempfile.mkdtemp())
-    targets.append(("SQLite", lambda tag: f"sqlite:///{scratch / f'bench-{tag}.sqlite3'}"))
+    targets.append(("SQLite", lambda: f"sqlite:///{scratch / 'bench.sqlite3'}"))
     if args.postgres:
         from app import normalise_database_url
 
-        targets.append(("PostgreSQL", lambda tag: normalise_database_url(args.postgres)))
+        targets.append(("PostgreSQL", lambda: normalise_database_url(args.postgres)))
     for label, url_for in targets:
-        _, small_deep, small = measure(url_for("small"), args.base, args.repeat)
-        seed_s, large_deep, large = measure(url_for("large"), args.n, args.repeat)
-        assert large_deep == DEEP_SEARCH_PAGE, "the large community's search has a page 25"
-        print(f"\n{label}: seeded {args.n:,} proposals in {seed_s:.1f} s")
+        seed_s, small_deep, small, large = measure(url_for(), args.base, args.n, args.repeat)
+        print(f"\n{label}: seeded {args.base + args.n:,} proposals in {seed_s:.1f} s")
         report(label, args.n, args.base, small, large, small_deep)
         for name in SUMMARY_PAGES:
             ratio = large[name] / small[name]

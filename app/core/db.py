@@ -2,7 +2,7 @@
 import logging
 import os
 
-from sqlalchemy import event
+from sqlalchemy import DDL, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,21 @@ log = logging.getLogger(__name__)
 # last commits. FULL closes that too, at about 5 ms per commit; PostgreSQL is the choice for
 # production either way.
 SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+
+# A search index's word column is very skewed: a few words are in nearly every row, most in a
+# handful. At PostgreSQL's default statistics target (100) the planner misjudged a word's rows by
+# 10× and joined a multi-word search in the wrong order (3号楼加装电梯 among 100,000 proposals:
+# 13.3 ms in the database at the default, 8.6 ms at 1000).
+WORD_STATISTICS_TARGET = 1000
+
+
+def keep_fine_statistics(column, target=WORD_STATISTICS_TARGET):
+    """Have PostgreSQL sample `column` finely. This covers tables made by create_all; the
+    migration 5b1e0c2a9d47 sets it on databases that already exist."""
+    table = column.table
+    event.listen(table, "after_create", DDL(
+        f"ALTER TABLE {table.name} ALTER COLUMN {column.name} SET STATISTICS {int(target)}")
+        .execute_if(dialect="postgresql"))
 
 
 def after_commit(callback):

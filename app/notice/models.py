@@ -5,6 +5,7 @@ there for an item's page. `NoticePosting` is only an index of what is public: on
 rewritten from its source whenever the source changes (see app/notice/index.py), so that listing,
 filtering, searching and paging read one small table. `flask notice reindex` rebuilds it.
 """
+from app.core.db import keep_fine_statistics
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.notice.rules import GENERAL_CATEGORIES, PostingKind
@@ -112,6 +113,9 @@ class NoticeTerm(db.Model):
                            primary_key=True, index=True)
 
     MAX_TERMS = 600
+
+
+keep_fine_statistics(NoticeTerm.__table__.c.term)
 
 
 class NoticeIndexState(db.Model):

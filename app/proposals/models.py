@@ -1,6 +1,7 @@
 """Residents' proposals as stored: the proposal, its co-signs, followers, comments, replies, files."""
 from datetime import timedelta
 
+from app.core.db import keep_fine_statistics
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import workflow
@@ -186,6 +187,9 @@ class ProposalTerm(db.Model):
         from app.proposals.similar import tokens
 
         return sorted({t[:32] for t in tokens(f"{title}\n{problem}")})[:ProposalTerm.MAX_TERMS]
+
+
+keep_fine_statistics(ProposalTerm.__table__.c.term)
 
 
 class ProposalCosign(db.Model):
