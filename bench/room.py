@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._storm import heap_frozen  # noqa: E402
+
 
 def raise_fd_limit(need):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -159,22 +161,23 @@ async def run_room(url, meeting_id, chair_token, tokens, rounds, concurrency=200
     await asyncio.sleep(1.5 + max(2.5, min(5.0, len(tokens) / 1000)))
     latencies, round_p99 = [], []
     lost = 0
-    for r in range(rounds):
-        current["round"] = r
-        t0 = time.perf_counter()
-        ack = await chair.call("next_item", {"meeting_id": meeting_id}, namespace="/live", timeout=60)
-        if not ack.get("ok"):
-            raise RuntimeError(f"next_item refused: {ack}")
-        deadline = time.perf_counter() + 30
-        while len(received.get(r, [])) < len(tokens) and time.perf_counter() < deadline:
-            await asyncio.sleep(0.01)
-        got = received.get(r, [])
-        lost += len(tokens) - len(got)
-        these = [(t - t0) * 1000 for t in got]
-        latencies += these
-        round_p99.append(pct(these, 99))
-        print(f"  round {r}: p50 {pct(these, 50):.0f} ms, p99 {pct(these, 99):.0f} ms", file=sys.stderr, flush=True)
-        await asyncio.sleep(0.5)
+    with heap_frozen():
+        for r in range(rounds):
+            current["round"] = r
+            t0 = time.perf_counter()
+            ack = await chair.call("next_item", {"meeting_id": meeting_id}, namespace="/live", timeout=60)
+            if not ack.get("ok"):
+                raise RuntimeError(f"next_item refused: {ack}")
+            deadline = time.perf_counter() + 30
+            while len(received.get(r, [])) < len(tokens) and time.perf_counter() < deadline:
+                await asyncio.sleep(0.01)
+            got = received.get(r, [])
+            lost += len(tokens) - len(got)
+            these = [(t - t0) * 1000 for t in got]
+            latencies += these
+            round_p99.append(pct(these, 99))
+            print(f"  round {r}: p50 {pct(these, 50):.0f} ms, p99 {pct(these, 99):.0f} ms", file=sys.stderr, flush=True)
+            await asyncio.sleep(0.5)
     if busy[0] or dropped[0]:
         print(f"  {busy[0]} joins were told the server was busy and tried again; "
               f"{dropped[0]} connections dropped", file=sys.stderr, flush=True)

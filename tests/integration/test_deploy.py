@@ -232,3 +232,12 @@ def test_systemd_units_verify(tmp_path):
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "yishi" in line and "Unit is bound to inactive unit" not in line]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
+
+
+def test_a_server_process_keeps_what_start_up_made_out_of_the_collectors_full_passes(database_url):
+    # wsgi.py is what both `python wsgi.py` and gunicorn's worker import.
+    env = dict(os.environ, DATABASE_URL=database_url, YISHI_INSTANCE=str(ROOT / "instance"))
+    result = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.split()[-1]) > 100_000
