@@ -1,13 +1,14 @@
 """Demo activity on top of the demo street: proposals in every stage, a meeting, a consultation.
 
-It goes through the real operations, so every trail, notification and audit event is genuine.
-It sits at the top (beside cli.py) because it uses every area.
+It goes through the real operations, so every trail, notification and audit event is genuine;
+what happened in the past week is done under `clock_at`, so that its trail and its records carry
+the same times. It sits at the top (beside cli.py) because it uses every area.
 """
 from datetime import timedelta
 
 from app.auth.models import User, UserState
 from app.community.models import Community, HandlerOrg
-from app.core.timeutil import utcnow
+from app.core.timeutil import clock_at, utcnow
 from app.extensions import db
 
 
@@ -26,13 +27,18 @@ def seed_activity():
     org = HandlerOrg.query.filter_by(community_id=community.id, name="阳光物业服务有限公司").one()
     start = utcnow() - timedelta(days=6)
 
+    def day(days, hours=0):
+        return clock_at(start + timedelta(days=days, hours=hours))
+
     def proposal(title, category, problem, suggestion, place, cosigns):
-        item = proposals.create_draft(resident, community, title=title, category=category,
-                                      problem=problem, suggestion=suggestion, place=place)
-        db.session.flush()
-        proposals.publish(resident, item, now=start)
-        for neighbour in neighbours[:cosigns]:
-            proposals.cosign(neighbour, item, now=start + timedelta(hours=2))
+        with day(0):
+            item = proposals.create_draft(resident, community, title=title, category=category,
+                                          problem=problem, suggestion=suggestion, place=place)
+            db.session.flush()
+            proposals.publish(resident, item)
+        with day(0, hours=2):
+            for neighbour in neighbours[:cosigns]:
+                proposals.cosign(neighbour, item)
         return item
 
     proposal("3号楼加装电梯", "设施维修",
@@ -41,17 +47,21 @@ def seed_activity():
     parking = proposal("小区停车难，晚上车辆乱停堵住消防通道", "停车交通",
                        "晚上东门附近车辆乱停，消防通道经常被堵。",
                        "划定夜间临时停车位，消防通道画黄线并安排巡查。", "东门", cosigns=5)
-    proposals.accept(staff, parking, now=start + timedelta(days=1))
-    proposals.assign(staff, parking, org.id, now=start + timedelta(days=1))
-    proposals.answer(handler, parking, "B",
-                     "已在东门增划 12 个夜间停车位，消防通道已画黄线，每晚 21 点巡查一次。",
-                     now=start + timedelta(days=4))
-    proposals.rate(resident, parking, "satisfied", now=start + timedelta(days=5))
+    with day(1):
+        proposals.accept(staff, parking)
+        proposals.assign(staff, parking, org.id)
+    with day(4):
+        proposals.answer(handler, parking, "B",
+                         "已在东门增划 12 个夜间停车位，消防通道已画黄线，每晚 21 点巡查一次。")
+    with day(5):
+        proposals.rate(resident, parking, "satisfied")
     gym = proposal("健身器材损坏，存在安全隐患", "安全",
                    "中心花园的两台健身器材螺丝松动，有孩子差点摔伤。",
                    "尽快维修，并在器材旁贴上使用须知。", "中心花园", cosigns=5)
-    proposals.accept(staff, gym, now=start + timedelta(days=1))
-    proposals.assign(staff, gym, org.id, now=start + timedelta(days=2))
+    with day(1):
+        proposals.accept(staff, gym)
+    with day(2):
+        proposals.assign(staff, gym, org.id)
     proposal("楼道堆放杂物清理", "环境卫生", "2 号楼楼道堆满纸箱和旧家具，一旦失火很危险。",
              "组织一次集中清理，之后定期检查。", "2号楼", cosigns=5)
 
@@ -73,12 +83,13 @@ def seed_activity():
     from app.notice import operations as notice_board
 
     admin = by_phone["13900000002"]
-    notice_board.create(
-        admin, community, title="2026 年第三季度社区公共收益收支公开", category="财务公开",
-        body="| 项目 | 金额（元） |\n| --- | ---: |\n| 停车位租金收入 | 36,400.00 |\n"
-             "| 广告位收入 | 8,000.00 |\n| 绿化养护支出 | 12,600.00 |\n| 楼道照明维修支出 | 3,150.00 |\n\n"
-             "结余 28,650.00 元，计入公共收益账户。如有疑问，请在公示期内向居务监督委员会反映。",
-        publish_now=True, now=start)
+    with day(0):
+        notice_board.create(
+            admin, community, title="2026 年第三季度社区公共收益收支公开", category="财务公开",
+            body="| 项目 | 金额（元） |\n| --- | ---: |\n| 停车位租金收入 | 36,400.00 |\n"
+                 "| 广告位收入 | 8,000.00 |\n| 绿化养护支出 | 12,600.00 |\n| 楼道照明维修支出 | 3,150.00 |\n\n"
+                 "结余 28,650.00 元，计入公共收益账户。如有疑问，请在公示期内向居务监督委员会反映。",
+            publish_now=True)
     notice_board.create(
         admin, community, title="关于开展冬季消防安全检查的通知", category="服务公开",
         body="社区将于下周六上午 9 点至 12 点对各楼道进行消防安全检查，请居民清理楼道堆放的杂物，"

@@ -1,12 +1,29 @@
 """Time helpers: everything is stored as naive UTC and shown in Asia/Shanghai."""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
+_set_clock = ContextVar("yishi_clock", default=None)
+
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    fixed = _set_clock.get()
+    return fixed if fixed is not None else datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_at(moment):
+    """Inside, utcnow() is `moment` (naive UTC): every record and audit event made there is
+    dated then. For writing the demo street's past through the real operations; never used while
+    serving."""
+    token = _set_clock.set(moment)
+    try:
+        yield
+    finally:
+        _set_clock.reset(token)
 
 
 def to_local(dt):

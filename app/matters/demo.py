@@ -7,7 +7,7 @@ each meeting, as the room does, so the areas listening to meetings hear of each 
 from datetime import timedelta
 
 from app.community.models import MemberRole
-from app.core.timeutil import utcnow
+from app.core.timeutil import clock_at, utcnow
 from app.extensions import db
 from app.matters import operations, workflow
 from app.matters.models import Matter
@@ -39,25 +39,34 @@ def seed_demo_matter(community, staff, now=None):
     if found is not None:
         return found
     now = now or utcnow()
-    matter = operations.create(staff, community, title=TITLE, kind="工程建设与修缮", plan=PLAN,
-                               budget_fen=8_600_000, now=now - timedelta(days=40))
+    # Each step is done on its own day (clock_at), so that the matter's history, the meetings,
+    # the votes and their audit trail all carry the same times; the last meeting was two days ago,
+    # so the resolution is still open to objections.
+    with clock_at(now - timedelta(days=33)):
+        matter = operations.create(staff, community, title=TITLE, kind="工程建设与修缮", plan=PLAN,
+                                   budget_fen=8_600_000)
     for index, preset in enumerate(STAGES):
         body = community.body_by_preset(preset)
         voters = [m.user for m in body.memberships if m.is_voting]
         chair = next(m.user for m in body.memberships if m.role is MemberRole.CHAIR)
-        start = now - timedelta(days=30 - 7 * index)
-        meeting = meetings.create_meeting(staff, body, title=f"{body.name}会议（{TITLE}）",
-                                          start_dt=start, place="社区活动中心二楼")
-        operations.schedule(staff, matter, meeting)
-        meetings.announce(staff, meeting, now=start - timedelta(days=body.rule.notice_days + 1))
-        meetings.start(chair, meeting, now=start)
-        for user in voters:
-            meetings.check_in(chair, meeting, user.id, now=start)
-        vote = votes.open_vote(chair, meeting, now=start + timedelta(minutes=20))
-        # Everyone present in the hall raises a hand; one in ten votes against.
-        entries = {u.id: ("no" if i % 10 == 9 else "yes") for i, u in enumerate(voters)}
-        votes.enter_hall_votes(chair, vote, entries=entries)
-        votes.close_vote(chair, vote, now=start + timedelta(minutes=30))
-        meetings.end_meeting(chair, meeting, now=start + timedelta(hours=1))
-        db.session.commit()
+        start = now - timedelta(days=23 - 7 * index)
+        with clock_at(start - timedelta(days=body.rule.notice_days + 1)):
+            meeting = meetings.create_meeting(staff, body, title=f"{body.name}会议（{TITLE}）",
+                                              start_dt=start, place="社区活动中心二楼")
+            operations.schedule(staff, matter, meeting)
+            meetings.announce(staff, meeting)
+        with clock_at(start):
+            meetings.start(chair, meeting)
+            for user in voters:
+                meetings.check_in(chair, meeting, user.id)
+        with clock_at(start + timedelta(minutes=20)):
+            vote = votes.open_vote(chair, meeting)
+            # Everyone present in the hall raises a hand; one in ten votes against.
+            entries = {u.id: ("no" if i % 10 == 9 else "yes") for i, u in enumerate(voters)}
+            votes.enter_hall_votes(chair, vote, entries=entries)
+        with clock_at(start + timedelta(minutes=30)):
+            votes.close_vote(chair, vote)
+        with clock_at(start + timedelta(hours=1)):
+            meetings.end_meeting(chair, meeting)
+            db.session.commit()
     return matter

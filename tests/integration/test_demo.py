@@ -1,5 +1,6 @@
 """The demo street: loaded once on an empty database, and every README login works."""
 import re
+from datetime import timedelta
 
 from app.auth.models import User
 from app.community.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -38,6 +39,23 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
     assert Vote.query.filter_by(state="closed", passed=True).count() == 4
     assert client.get(f"/notice/resolution/{matter.id}").status_code == 200
     assert Consultation.query.count() == 1
+    # The street's past carries one set of times: each trail says what the record says.
+    from app.core.audit import AuditEvent
+    from app.core.timeutil import utcnow
+
+    def audited(action, obj):
+        return AuditEvent.query.filter_by(action=action, object_type=obj.__tablename__,
+                                          object_id=obj.id).one().created_dt
+
+    published = Proposal.query.filter(Proposal.published_dt.isnot(None)).all()
+    assert published and all(audited("proposal.publish", p) == p.published_dt for p in published)
+    for meeting in Meeting.query.filter(Meeting.ended_dt.isnot(None)):
+        assert audited("meeting.started", meeting) == meeting.started_dt == meeting.start_dt
+        assert audited("meeting.ended", meeting) == meeting.ended_dt
+    last_vote = Vote.query.order_by(Vote.closed_dt.desc()).first()
+    assert matter.resolution_published_dt >= last_vote.closed_dt
+    assert utcnow() - matter.resolution_published_dt < timedelta(days=3)   # still open to objections
+    assert AuditEvent.query.filter(AuditEvent.created_dt > utcnow()).count() == 0
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output
     assert Community.query.count() == 2
