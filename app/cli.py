@@ -1,8 +1,12 @@
 """Command-line commands: `flask seed-demo` and friends."""
+from datetime import timedelta
+
 import click
 from flask import current_app
 
 from app.extensions import db
+
+DEMO_STREET_AGE_DAYS = 45
 
 
 def register(app):
@@ -22,10 +26,13 @@ def register(app):
                 click.echo("Database already has data; demo not loaded.")
                 return
             raise click.ClickException("the database is not empty")
+        from app.core.timeutil import clock_at, utcnow
         from app.demo_activity import seed_activity
 
-        demo.seed(residents_per_community=residents)
-        db.session.flush()
+        # The street, its people and bodies were set up before the month of activity that follows.
+        with clock_at(utcnow() - timedelta(days=DEMO_STREET_AGE_DAYS)):
+            demo.seed(residents_per_community=residents)
+            db.session.flush()
         seed_activity()
         db.session.commit()
         click.echo(f"Demo street loaded; every demo login uses the password {demo.DEMO_PASSWORD}.")

@@ -25,6 +25,12 @@ def seed_activity():
                                     User.state == UserState.VERIFIED, User.phone.like("137%"))
                   .order_by(User.id).limit(12).all())
     org = HandlerOrg.query.filter_by(community_id=community.id, name="阳光物业服务有限公司").one()
+    # First the older story: a 四议两公开 matter carried through four real meetings and votes over
+    # the past month, its resolution published two days ago.
+    from app.matters.demo import seed_demo_matter
+
+    seed_demo_matter(community, staff)
+
     start = utcnow() - timedelta(days=6)
 
     def day(days, hours=0):
@@ -96,7 +102,3 @@ def seed_activity():
              "电动自行车不要在楼道内充电。",
         publish_now=True)
 
-    # A 四议两公开 matter carried through four real meetings and votes, its resolution published.
-    from app.matters.demo import seed_demo_matter
-
-    seed_demo_matter(community, staff)

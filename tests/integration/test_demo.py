@@ -56,6 +56,10 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
     assert matter.resolution_published_dt >= last_vote.closed_dt
     assert utcnow() - matter.resolution_published_dt < timedelta(days=3)   # still open to objections
     assert AuditEvent.query.filter(AuditEvent.created_dt > utcnow()).count() == 0
+    # Its people were registered before any of that happened.
+    first_act = min(e.created_dt for e in AuditEvent.query.filter(AuditEvent.object_type.in_(
+        ["proposals", "matters", "meetings"])))
+    assert max(u.created_dt for u in User.query) < first_act
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output
     assert Community.query.count() == 2
