@@ -175,3 +175,11 @@ def test_request_to_convene_becomes_due_and_is_answered(client, make, db):
     db.session.commit()
     db.session.expire_all()
     assert not request.is_due and request.meeting_id == meeting.id
+
+
+def test_a_resident_with_no_meeting_to_attend_is_told_where_decisions_are_published(client, people, make, db):
+    community = people[0]
+    login(client, make.user(community))
+    page = client.get(f"/c/{community.id}/meetings").get_data(as_text=True)
+    assert "暂无您可以参加或旁听的会议" in page
+    assert f'href="/notice/?community={community.id}"' in page
