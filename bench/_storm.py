@@ -8,28 +8,12 @@ members, all present online in a live meeting, opens a vote and returns (vote_id
 every client emit `cast` at the same moment, and returns one `Ack` per client.
 """
 import asyncio
-import contextlib
-import gc
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-
-@contextlib.contextmanager
-def heap_frozen():
-    """While measuring, the load generator's collector does not walk its thousands of clients.
-
-    A full collection over them took about 300 ms at 500 clients, during which no client reads
-    anything: it landed in a round now and then and was counted as the server's latency. What is
-    there when measuring starts is collected once and frozen; what comes later is still collected.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+from bench._heap import heap_frozen
 
 
 def seed_people(n, preset):

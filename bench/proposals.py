@@ -11,7 +11,6 @@ prints a markdown table. A search's page 25 is compared with the small community
 that search, since it has no page 25.
 """
 import argparse
-import gc
 import os
 import random
 import statistics
@@ -24,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._heap import heap_frozen  # noqa: E402
 from bench._report import postgres_url, record  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -171,10 +171,6 @@ def measure(url, base_n, n, repeat):
                       "UPLOAD_DIR": tempfile.mkdtemp(), "PROPAGATE_EXCEPTIONS": True})
     people, seed_s = seed(app, [base_n, n])
     (small_id, small_phone), (large_id, large_phone) = people
-    # What the seeding left in this process is not a server's heap: it is collected and frozen,
-    # so that the collector's passes over it do not land in the timings.
-    gc.collect()
-    gc.freeze()
     clients = []
     for phone in (small_phone, large_phone):
         client = app.test_client()
@@ -185,10 +181,11 @@ def measure(url, base_n, n, repeat):
     large_deep, large_pages = pages_of(app, large_id, n)
     assert large_deep == DEEP_SEARCH_PAGE, "the large community's search has a page 25"
     small, large = {}, {}
-    for name in small_pages:
-        small[name], large[name] = timed_pair((clients[0], small_pages[name]),
-                                              (clients[1], large_pages[name]), repeat)
-    gc.unfreeze()
+    # What the seeding left in this process is not a server's heap: frozen while timing.
+    with heap_frozen():
+        for name in small_pages:
+            small[name], large[name] = timed_pair((clients[0], small_pages[name]),
+                                                  (clients[1], large_pages[name]), repeat)
     return seed_s, small_deep, small, large
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._storm import heap_frozen  # noqa: E402
+from bench._heap import heap_frozen  # noqa: E402
 
 
 def raise_fd_limit(need):
