@@ -9,7 +9,7 @@ from app.api.security import BEARER, api_user, token_required
 from app.core.db import commit
 from app.core.errors import Invalid
 from app.meetings import operations
-from app.meetings.workflow import MeetingMode
+from app.meetings.workflow import MeetingMode, MeetingState
 
 blp = Blueprint("api_meetings", __name__, url_prefix="/meetings", description="会议")
 
@@ -54,6 +54,11 @@ class MeetingSchema(ma.Schema):
     announced_dt = UtcDateTime(allow_none=True)
     items = ma.fields.List(ma.fields.Nested(ItemSchema))
     room_url = ma.fields.Function(lambda m: f"/meetings/{m.id}/room")
+    quorum = ma.fields.Function(
+        lambda m: None if m.state is MeetingState.DRAFT else operations.quorum(m),
+        metadata={"description": "出席与法定人数（通知发出后）：members、present、minimum、met、text，"
+                                 "unit（人 或 户）、base（persons 或 households：居民会议按户计时为户数，"
+                                 "与表决所用的数字相同），persons（其中的人数）"})
 
 
 class CreateMeeting(ma.Schema):

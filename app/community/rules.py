@@ -184,14 +184,15 @@ def _share_words(threshold):
     return f"{threshold.fraction.numerator}/{threshold.fraction.denominator}"
 
 
-def quorum_text(rule, members, present):
+def quorum_text(rule, members, present, unit="人"):
+    """The quorum in words; `unit` is 户 where the body counts households (居民会议, 每户一名代表)."""
     minimum = rule.quorum.minimum(members)
     met = rule.quorum.met(present, members)
     if minimum is None:
-        return f"应到 {members} 人，实到 {present} 人（无应到成员，不符合法定人数）"
+        return f"应到 {members} {unit}，实到 {present} {unit}（无应到成员，不符合法定人数）"
     return (
-        f"应到 {members} 人，实到 {present} 人（{rule.quorum.symbol()} "
-        f"{rule.quorum.fraction} 即 {minimum} 人，{'符合' if met else '不符合'}法定人数）"
+        f"应到 {members} {unit}，实到 {present} {unit}（{rule.quorum.symbol()} "
+        f"{rule.quorum.fraction} 即 {minimum} {unit}，{'符合' if met else '不符合'}法定人数）"
     )
 
 

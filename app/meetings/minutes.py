@@ -3,7 +3,8 @@ from app.auth.models import User
 from app.core.timeutil import format_local
 from app.extensions import db
 from app.meetings.models import Attendance, Speaker
-from app.meetings.workflow import SpeakerState, quorum_meter
+from app.meetings.operations import households_of
+from app.meetings.workflow import HOUSEHOLDS, SpeakerState, counting_base, quorum_meter_of
 
 
 # Areas above (votes) write their sections: fn(meeting) -> Markdown lines for "## 表决".
@@ -25,14 +26,18 @@ def draft(meeting):
     hall = [names.get(m.user_id, "") for m in meeting.members if m.user_id in rows and rows[m.user_id].mode.value == "hall"]
     online = [names.get(m.user_id, "") for m in meeting.members if m.user_id in rows and rows[m.user_id].mode.value == "online"]
     absent = [names.get(m.user_id, "") for m in meeting.members if m.user_id not in rows]
-    present_voting = sum(1 for m in voting if m.user_id in rows)
-    meter = quorum_meter(body.rule, len(voting), present_voting)
+    voting_ids = [m.user_id for m in voting]
+    households = households_of(voting_ids) if counting_base(body.rule) == HOUSEHOLDS else None
+    meter = quorum_meter_of(body.rule, voting_ids, rows.keys(), households)
+    attendance = meter.text
+    if meter.base == HOUSEHOLDS:
+        attendance += f"；按户计，出席成员 {meter.persons_present} 人（共 {meter.persons_members} 人）"
     lines = [
         f"# {body.name}会议纪要：{meeting.title}",
         "",
         f"- 时间：{format_local(meeting.started_dt or meeting.start_dt)} 至 {format_local(meeting.ended_dt)}",
         f"- 地点：{meeting.place or '线上'}（{meeting.mode.label}）",
-        f"- 出席：{meter.text}",
+        f"- 出席：{attendance}",
         f"- 现场出席：{'、'.join(hall) or '无'}",
         f"- 线上出席：{'、'.join(online) or '无'}",
         f"- 缺席：{'、'.join(absent) or '无'}",

@@ -229,10 +229,28 @@ def present_voting(meeting_id):
                                                    Attendance.user_id.in_(_voting(meeting_id))))
 
 
+def households_of(user_ids):
+    """Each of these people's household, as the household base counts them: someone outside the
+    register is a household of their own (negative, so it never clashes with a household id).
+    The meter and a vote's snapshot both count with this, so they cannot disagree."""
+    user_ids = set(user_ids)
+    rows = dict(db.session.execute(
+        db.select(User.id, User.household_id).where(User.id.in_(user_ids or {0}))).all())
+    return {u: rows.get(u) or -u for u in user_ids}
+
+
 def quorum(meeting):
-    """The meter, from two counts in the database."""
+    """The meter in the body's unit: two counts in the database, or on the household base the
+    voting members' households and which of them have someone present."""
+    rule = meeting.body.rule
+    if workflow.counting_base(rule) == workflow.HOUSEHOLDS:
+        voting = set(db.session.scalars(_voting(meeting.id)))
+        present = db.session.scalars(db.select(Attendance.user_id).where(
+            Attendance.meeting_id == meeting.id, Attendance.left_dt.is_(None),
+            Attendance.user_id.in_(_voting(meeting.id))))
+        return workflow.quorum_meter_of(rule, voting, present, households_of(voting)).as_dict()
     members = db.session.scalar(db.select(func.count()).select_from(_voting(meeting.id).subquery()))
-    return workflow.quorum_meter(meeting.body.rule, members, present_voting(meeting.id)).as_dict()
+    return workflow.quorum_meter(rule, members, present_voting(meeting.id)).as_dict()
 
 
 def presence(meeting):
@@ -249,7 +267,7 @@ def presence_update(meeting, user_ids):
     """What `presence_changed` carries: the whole list in a small room; in a big one only the
     people who changed (`changes`: user id -> mode, or None for gone), read now from the database."""
     data = {"meeting_id": meeting.id, "quorum": quorum(meeting)}
-    if data["quorum"]["members"] <= FULL_PRESENCE_UP_TO:
+    if data["quorum"]["persons"]["members"] <= FULL_PRESENCE_UP_TO:
         data["present"] = {str(user_id): mode.value for user_id, mode in _present_rows(meeting.id)}
         return data
     rows = dict(db.session.execute(
@@ -381,7 +399,7 @@ def _send_presence(app, meeting_id):
             # Everyone in the room hears each message: an assembly of n members hears about
             # arrivals every n/1000 seconds (at most 5), however fast they come, so the messages
             # a process sends stay about one per member every few seconds at any size.
-            socketio.sleep(min(5.0, data["quorum"]["members"] / 1000))
+            socketio.sleep(min(5.0, data["quorum"]["persons"]["members"] / 1000))
             if not _presence_pending.get(meeting_id):
                 return
     finally:

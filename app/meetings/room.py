@@ -7,7 +7,9 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.meetings import operations
 from app.meetings.models import Attendance, ChatMessage, MeetingMember
-from app.meetings.workflow import EDITABLE, MeetingState, quorum_meter
+from app.meetings.workflow import (
+    EDITABLE, HOUSEHOLDS, PERSONS, MeetingState, counting_base, quorum_meter, quorum_meter_of,
+)
 
 CHAT_HISTORY = 100
 
@@ -74,10 +76,13 @@ def _presence(meeting, members):
     """Who is present and the quorum meter, counted against the (cached) member snapshot: one
     query instead of three (`operations.presence` gives the same from the database alone)."""
     present = {str(user_id): mode.value for user_id, mode in operations._present_rows(meeting.id)}
-    voting = [m for m in members if m["is_voting"]]
-    here = sum(1 for m in voting if str(m["user_id"]) in present)
+    voting = [m["user_id"] for m in members if m["is_voting"]]
+    here = [u for u in voting if str(u) in present]
+    rule = meeting.body.rule
+    # On the household base the households are read now, as a vote opened now would read them.
+    households = operations.households_of(voting) if counting_base(rule) == HOUSEHOLDS else None
     return {"meeting_id": meeting.id, "present": present,
-            "quorum": quorum_meter(meeting.body.rule, len(voting), here).as_dict()}
+            "quorum": quorum_meter_of(rule, voting, here, households).as_dict()}
 
 
 # Above this many members an ordinary member's or observer's screen gets the counts and their own
@@ -95,16 +100,16 @@ def _own_entry(members, user_id):
 # per process: thousands of joins would otherwise each count thousands of rows. The meter on a
 # screen is then at most a second behind until the next `presence_changed`, which is exact.
 PRESENT_COUNT_SECONDS = 1.0
-_present_counts = {}   # (meeting id, announced) -> (monotonic time read, count)
+_present_counts = {}   # (meeting id, announced, base) -> (monotonic time read, count or meter)
 
 
-def _present_voting(meeting):
-    key, now = (meeting.id, meeting.announced_dt), time.monotonic()
+def _recently_read(meeting, base, read_now):
+    key, now = (meeting.id, meeting.announced_dt, base), time.monotonic()
     read = _present_counts.get(key)
     if read is None or now - read[0] > PRESENT_COUNT_SECONDS:
         if len(_present_counts) > 500:
             _present_counts.clear()
-        read = _present_counts[key] = (now, operations.present_voting(meeting.id))
+        read = _present_counts[key] = (now, read_now())
     return read[1]
 
 
@@ -113,9 +118,16 @@ def _own_presence(meeting, user, members):
     no per-member rows."""
     mode = db.session.scalar(db.select(Attendance.mode).where(
         Attendance.meeting_id == meeting.id, Attendance.user_id == user.id, Attendance.left_dt.is_(None)))
-    voting = sum(1 for m in members if m["is_voting"])
+    rule = meeting.body.rule
+    if counting_base(rule) == HOUSEHOLDS:
+        # Households cannot be counted from the snapshot: the whole meter is read, as recently.
+        quorum = _recently_read(meeting, HOUSEHOLDS, lambda: operations.quorum(meeting))
+    else:
+        voting = sum(1 for m in members if m["is_voting"])
+        here = _recently_read(meeting, PERSONS, lambda: operations.present_voting(meeting.id))
+        quorum = quorum_meter(rule, voting, here).as_dict()
     return {"meeting_id": meeting.id, "present": {str(user.id): mode.value} if mode else {},
-            "quorum": quorum_meter(meeting.body.rule, voting, _present_voting(meeting)).as_dict()}
+            "quorum": quorum}
 
 
 def chat_history(meeting):

@@ -156,6 +156,16 @@ def merge_attendance(existing, new):
     return AttendanceMode.HALL if AttendanceMode.HALL in (existing, new) else existing
 
 
+# What presence is counted in: people, or households for a 居民会议 on the household base, where
+# any adult may check in for the household and it counts once (DESIGN §2).
+PERSONS, HOUSEHOLDS = "persons", "households"
+UNITS = {PERSONS: "人", HOUSEHOLDS: "户"}
+
+
+def counting_base(rule):
+    return HOUSEHOLDS if rule.residents_base is rules.ResidentsBase.HOUSEHOLDS else PERSONS
+
+
 @dataclass(frozen=True)
 class QuorumMeter:
     members: int
@@ -163,23 +173,53 @@ class QuorumMeter:
     minimum: int | None
     met: bool
     text: str
+    base: str = PERSONS
+    # The people behind the counts (the same as the counts on the persons base).
+    persons_members: int | None = None
+    persons_present: int | None = None
+
+    @property
+    def unit(self):
+        return UNITS[self.base]
 
     def as_dict(self):
         return {"members": self.members, "present": self.present, "minimum": self.minimum,
-                "met": self.met, "text": self.text}
+                "met": self.met, "text": self.text, "unit": self.unit, "base": self.base,
+                "persons": {"members": self.members if self.persons_members is None else self.persons_members,
+                            "present": self.present if self.persons_present is None else self.persons_present}}
 
 
-def quorum_meter(rule, members, present):
-    """What the meter in the room shows: counts, the minimum to sit, and the rule in words."""
+def quorum_meter(rule, members, present, persons_members=None, persons_present=None):
+    """What the meter in the room shows: counts in the body's unit (households on the household
+    base: see `quorum_meter_of`), the minimum to sit, and the rule in words."""
     if present < 0 or members < 0:
         raise Refused("人数不能为负。", "invalid")
+    base = counting_base(rule)
     return QuorumMeter(
         members=members,
         present=present,
         minimum=rule.quorum.minimum(members),
         met=rule.quorum.met(present, members),
-        text=rules.quorum_text(rule, members, present),
+        text=rules.quorum_text(rule, members, present, UNITS[base]),
+        base=base,
+        persons_members=persons_members,
+        persons_present=persons_present,
     )
+
+
+def quorum_meter_of(rule, voting, present, households=None):
+    """The meter from who is who: `voting` the ids of the voting members, `present` the ids present
+    now, `households` each voting member's household (needed on the household base). There the
+    members are the households of the voting members and a household is present when any of its
+    voting members is: the same numbers a vote opened now would count (app/votes/rules.Snapshot)."""
+    voting = set(voting)
+    here = voting & set(present)
+    if counting_base(rule) == PERSONS:
+        return quorum_meter(rule, len(voting), len(here))
+    if households is None or not voting <= households.keys():
+        raise Refused("户籍信息不完整，无法按户计算法定人数。", "invalid")
+    return quorum_meter(rule, len({households[u] for u in voting}), len({households[u] for u in here}),
+                        persons_members=len(voting), persons_present=len(here))
 
 
 # -- agenda ---------------------------------------------------------------------

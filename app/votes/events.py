@@ -5,13 +5,15 @@ app registers. Every command loads what the caller may see, calls one operation,
 acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
 
 `join` also puts the sockets of those who may record (chair, secretary, staff) in the meeting's
-officers' room (`operations.officers_room`), where `hall_entered` goes; `leave` takes them out.
+officers' room (`operations.officers_room`), where `hall_entered` goes, and every socket in its
+member's own room (`operations.member_room`), where `household_voted` goes; `leave` takes them out.
 """
+from flask import request
 from flask_socketio import join_room, leave_room
 
 from app.core.errors import DomainError, Invalid
 from app.extensions import db
-from app.meetings.events import LiveNamespace, _error, _failure, _int, _ok, command, socket_user_id
+from app.meetings.events import LiveNamespace, _connected, _error, _failure, _int, _ok, command, socket_user_id
 from app.votes import operations
 
 
@@ -26,6 +28,8 @@ class VoteCommands:
     def on_join(self, data=None):
         ack = super().on_join(data)
         state = ack.get("state") if ack.get("ok") else None
+        if state:
+            join_room(operations.member_room(state["meeting"]["id"], state["me"]["user_id"]))
         if state and state["me"]["can_record"]:
             join_room(operations.officers_room(state["meeting"]["id"]))
         return ack
@@ -34,6 +38,9 @@ class VoteCommands:
         ack = super().on_leave(data)
         if ack.get("ok"):
             leave_room(operations.officers_room(data["meeting_id"]))
+            user_id = _connected.get(request.sid)
+            if user_id is not None:
+                leave_room(operations.member_room(data["meeting_id"], user_id))
         return ack
 
     @command

@@ -273,10 +273,8 @@ def _electorate(meeting, kind, options):
     online = {u for u, mode in present if mode is AttendanceMode.ONLINE and u in eligible}
     households = None
     if rule.residents_base is ResidentsBase.HOUSEHOLDS:
-        rows = dict(db.session.execute(
-            db.select(User.id, User.household_id).where(User.id.in_(eligible or {0}))).all())
-        # Someone outside the register is a household of their own (negative: no clash with ids).
-        households = {u: rows.get(u) or -u for u in eligible}
+        # Counted as the room's quorum meter counts them, so the meter and this check agree.
+        households = meeting_operations.households_of(eligible)
     return rule, Snapshot(kind=kind, eligible=eligible, hall=hall, online=online, options=options,
                           households=households)
 
@@ -340,6 +338,29 @@ def officers_room(meeting_id):
     return f"meeting:{meeting_id}:officers"
 
 
+def member_room(meeting_id, user_id):
+    """The sockets of one member in a meeting, for facts meant for them alone (`household_voted`):
+    `join` puts every socket in it (app/votes/events.py)."""
+    return f"meeting:{meeting_id}:user:{user_id}"
+
+
+def _tell_household(vote, snapshot, voter_id, name):
+    """Once the cast is committed, the voter's household mates in the room hear that their
+    household has voted and by whom (DESIGN §2: "the others see who did"); never the choice, and
+    nobody outside the household."""
+    household = snapshot.households[voter_id]
+    mates = [u for u, h in snapshot.households.items() if h == household and u != voter_id]
+    if not mates:
+        return
+    data = {"vote_id": vote.id, "meeting_id": vote.meeting_id, "by": name or "", "by_user_id": voter_id}
+
+    def send():
+        for mate in mates:
+            socketio.emit("household_voted", data, namespace=NAMESPACE, to=member_room(data["meeting_id"], mate))
+
+    after_commit(send)
+
+
 def _still_open(vote):
     """The vote's state, read under a share lock on PostgreSQL: a close waits for casts in flight,
     and a cast that starts after the close sees it closed (SQLite serialises writers anyway)."""
@@ -399,6 +420,9 @@ def cast(user, vote, choice, nonce, *, locked=False, first_try=False):
     else:
         db.session.execute(participation)
         db.session.execute(ballot)
+    if snapshot.is_household_base:
+        _tell_household(vote, snapshot, user.id,
+                        db.session.scalar(db.select(User.name).where(User.id == user.id)))
     schedule_progress(vote.id)
     return receipt
 
@@ -553,6 +577,9 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
         db.session.flush()
         audit.record("vote.hall_entered", actor=actor, obj=meeting, vote_id=vote.id,
                      entries={str(u): c for u, c in rows})
+        if snapshot.is_household_base:
+            for user_id, _ in rows:
+                _tell_household(vote, snapshot, user_id, names.get(user_id))
         # Every officer's screen ticks off whom the hall list still waits for: the whole list,
         # so a message missed or overtaken is made good by the next one.
         entered = {"vote_id": vote.id, "meeting_id": meeting.id, "hall_entered": hall_entered(vote)}
@@ -786,6 +813,13 @@ def vote_view(vote, user=None):
         if vote.kind == VoteKind.SECRET.value and snapshot.is_household_base:
             data["me"]["can_cast"] = data["me"]["can_cast"] and \
                 snapshot.households[user.id] not in snapshot.hall_households()
+        if snapshot.is_household_base and vote.is_open and mine is None and user.id in snapshot.eligible:
+            # Another adult of the household has cast for it: the screen says who, without a tap.
+            voted, names = _household_voted(snapshot, vote, user.id)
+            if voted:
+                by = min(voted)
+                data["me"]["household_voted"] = {"by": names.get(by, ""), "by_user_id": by}
+                data["me"]["can_cast"] = False
     return data
 
 

@@ -125,15 +125,23 @@
       meter.low = Math.max((q.minimum || 1) - 0.5, 0);
       meter.high = q.minimum || 1;
       meter.optimum = q.members;
+      meter.setAttribute("data-unit", q.unit || "人");
+      meter.setAttribute("data-present", q.present);
+      meter.setAttribute("data-members", q.members);
     }
-    $("quorum-text").textContent = q.text;
+    // On the household base the counts are households (户), as the vote counts them; the people
+    // behind them are a second, smaller fact.
+    var qt = $("quorum-text");
+    qt.textContent = q.text + (q.base === "households" && q.persons
+      ? "；每户一票，出席成员 " + q.persons.present + " 人" : "");
+    qt.setAttribute("data-base", q.base || "persons");
     var present = $("present"), absent = $("absent");
     if (!present) { return; }
     clear(present); clear(absent);
     if (!state.roster_complete) {
       // A big meeting: a member's phone shows the counts; the names are on the officers' screens.
       var total = $("present-count");
-      if (total) { total.textContent = "（" + q.present + " / " + q.members + "）"; }
+      if (total) { total.textContent = "（" + q.present + " / " + q.members + " " + (q.unit || "人") + "）"; }
       present.appendChild(el("li", "本次会议人数较多，完整名单只显示在主持人和记录员的屏幕上。", "hint"));
       return;
     }
@@ -160,7 +168,7 @@
       }
     });
     var pc = $("present-count");
-    if (pc) { pc.textContent = "（" + count + " / " + state.members.length + "）"; }
+    if (pc) { pc.textContent = "（" + count + " / " + state.members.length + " 人）"; }
     renderSpeakerChoices();
   }
 
@@ -304,6 +312,14 @@
         if (err) { error("网络不畅，投票尚未确认；恢复连接后会自动重新提交。"); return; }
         if (!ack.ok) {
           store(key, null);
+          var taken = ack.error.code === "household_already_cast" && ack.error.details;
+          if (taken) {
+            // Beaten to it by another adult of the household: say who, and take the buttons away.
+            vote.me = vote.me || {};
+            vote.me.household_voted = { by: taken.cast_by_name, by_user_id: taken.cast_by };
+            vote.me.can_cast = false;
+            renderVotes();
+          }
           error(ack.error.message);
           return;
         }
@@ -353,6 +369,10 @@
           card.appendChild(r);
           card.appendChild(el("p", "请记下回执码：表决结束后可在公示名单中核对您的选票。", "hint"));
         }
+      } else if (me.household_voted) {
+        var hv = el("p", "本户已由 " + me.household_voted.by + " 投票，每户只有一票。", "passed");
+        hv.setAttribute("data-household-voted", me.household_voted.by_user_id);
+        card.appendChild(hv);
       } else if (me.can_cast) {
         card.appendChild(castControls(vote));
       } else if (me.where === "hall") {
@@ -694,6 +714,17 @@
       if (row) { markEntered(row); }
     });
     vote.hall_entered = Object.keys(known).map(function (id) { return parseInt(id, 10); });
+  });
+  // Only this member's sockets hear it: another adult of the household has cast its one vote.
+  socket.on("household_voted", function (data) {
+    if (!state) { return; }
+    var vote = voteById(data.vote_id);
+    if (!vote || vote.state !== "open") { return; }
+    vote.me = vote.me || {};
+    vote.me.household_voted = { by: data.by, by_user_id: data.by_user_id };
+    vote.me.can_cast = false;
+    store("yishi-cast-" + vote.id, null);
+    renderVotes();
   });
   socket.on("vote_closed", function (data) {
     if (!state) { return; }
