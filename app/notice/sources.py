@@ -245,7 +245,8 @@ class MeetingSource(Source):
 
     def detail(self, meeting, now):
         from app.meetings.models import Attendance, MeetingMember
-        from app.meetings.workflow import MeetingState
+        from app.meetings.operations import households_of
+        from app.meetings.workflow import HOUSEHOLDS, MeetingState, counting_base
         from app.votes.models import Vote, VoteState
 
         held = meeting.state in (MeetingState.ENDED, MeetingState.MINUTES_SIGNED)
@@ -267,7 +268,16 @@ class MeetingSource(Source):
                 .join(MeetingMember, (MeetingMember.meeting_id == Attendance.meeting_id)
                       & (MeetingMember.user_id == Attendance.user_id))
                 .where(Attendance.meeting_id == meeting.id, MeetingMember.is_voting.is_(True)))
-            data["attendance"] = {"expected": expected, "present": present}
+            data["attendance"] = {"expected": expected, "present": present, "unit": "人"}
+            if counting_base(meeting.body.rule) == HOUSEHOLDS:
+                # 居民会议 on the household base: the households, as its meter and votes counted.
+                voting = set(db.session.scalars(select(MeetingMember.user_id).where(
+                    MeetingMember.meeting_id == meeting.id, MeetingMember.is_voting.is_(True))))
+                came = set(db.session.scalars(select(Attendance.user_id).where(
+                    Attendance.meeting_id == meeting.id))) & voting
+                households = households_of(voting)
+                data["attendance"] = {"expected": len(set(households.values())),
+                                      "present": len({households[u] for u in came}), "unit": "户"}
             votes = (Vote.query.filter_by(meeting_id=meeting.id, state=VoteState.CLOSED)
                      .order_by(Vote.id).all())
             data["votes"] = [{"id": v.id, "title": v.title, "result": (v.result or {}).get("text", ""),

@@ -152,6 +152,11 @@ def test_the_api_and_the_minutes_count_households(make, db, client):
     minutes = hall.meeting.minutes_text
     assert "出席：应到 4 户，实到 3 户（> 1/2 即 3 户，符合法定人数）" in minutes
     assert "出席成员 4 人（共 6 人）" in minutes
+    # The public notice board says the same of the meeting (居民会议 is public).
+    notice = client.get(f"/api/v1/notices/meeting/{hall.id}").get_json()
+    assert notice["detail"]["attendance"] == {"expected": 4, "present": 3, "unit": "户"}
+    page = client.get(f"/notice/meeting/{hall.id}").get_data(as_text=True)
+    assert 'data-unit="户"' in page and "应到 4 户，实到 3 户" in page
 
 
 def test_the_api_counts_people_on_the_other_bases(make, db, client):

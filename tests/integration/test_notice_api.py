@@ -44,7 +44,7 @@ def test_the_item_api_gives_the_content_of_each_kind(client, board):  # noqa: F8
     assert any(step["label"] == "交办" for step in lift["detail"]["trail"])
     assert lift["print_url"].endswith(f"/notice/proposal/{board.p_lift.id}/print")
     meeting = client.get(f"/api/v1/notices/meeting/{board.m_ended.id}").get_json()
-    assert meeting["detail"]["attendance"] == {"expected": 4, "present": 3}
+    assert meeting["detail"]["attendance"] == {"expected": 4, "present": 3, "unit": "人"}
     assert meeting["detail"]["votes"][0]["title"] == "通过夜间停车管理办法"
     assert meeting["detail"]["votes"][0]["chain_head"]
     assert "会议纪要" in meeting["detail"]["minutes"]
