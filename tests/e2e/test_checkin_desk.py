@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_live_room import log_in
-from tests.integration.test_desk import Desk
+from tests.integration.test_meetings_desk import Desk
 
 pytestmark = pytest.mark.e2e
 
@@ -88,3 +88,60 @@ def test_the_desk_checks_in_by_name_and_by_card_and_the_room_counts(browser, liv
     finally:
         for context in (tablet, phone, office):
             context.close()
+
+
+def y4m_of_qr(text, path, width=640, height=480):
+    """A short video of a card's QR code (dark on white, centred) that Chromium's fake camera
+    plays in a loop."""
+    import qrcode
+
+    qr = qrcode.QRCode(border=4)
+    qr.add_data(text)
+    matrix = qr.get_matrix()
+    size = len(matrix)
+    box = min(width, height) * 3 // 4 // size
+    left, top = (width - size * box) // 2, (height - size * box) // 2
+    luma = bytearray([235]) * (width * height)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(box):
+                    start = (top + y * box + dy) * width + left + x * box
+                    luma[start:start + box] = bytes([16]) * box
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        f.write(frame * 5)
+
+
+def test_the_desk_reads_a_card_with_the_camera(browser, live_server, make, db, tmp_path):
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    desk = Desk(make, db)
+    office = browser.new_context(locale="zh-CN", base_url=live_server.url)
+    try:
+        admin = log_in(office, desk.admin)
+        admin.goto(f"/c/{desk.community.id}/admin/residents")
+        admin.locator(f"#resident-{desk.wang.id} [data-action='print-card']").click()
+        code = admin.locator("[data-card-code]").get_attribute("data-card-code")
+    finally:
+        office.close()
+    video = tmp_path / "card.y4m"
+    y4m_of_qr(code.replace("-", ""), video)   # the printed QR holds the bare code
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        tablet = camera.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN",
+                                    base_url=live_server.url, permissions=["camera"])
+        page = log_in(tablet, desk.secretary)
+        page.goto(f"/meetings/{desk.id}/desk")
+        page.wait_for_selector("#desk[data-ready='1']")
+        page.locator("#camera-start").click()
+        expect(page.locator("#desk-result")).to_have_attribute("data-user-id", str(desk.wang.id), timeout=15000)
+        expect(page.locator("#desk-result")).to_have_attribute("data-code", "checked_in")
+        page.locator("#camera-stop").click()
+        expect(page.locator("#camera")).to_be_hidden()
+    finally:
+        camera.close()
