@@ -40,6 +40,7 @@ node_modules/.installed: package.json package-lock.json
 vendor: node_modules/.installed
 	mkdir -p app/static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js app/static/vendor/
+	cp node_modules/jsqr/dist/jsQR.js app/static/vendor/
 
 db: setup
 	mkdir -p instance

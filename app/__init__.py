@@ -128,6 +128,9 @@ def _register_blueprints(app):
 
     app.register_blueprint(proposals_bp)
     app.register_blueprint(meetings_bp)
+    from app.meetings.desk_views import bp as desk_bp
+
+    app.register_blueprint(desk_bp)
     from app.matters.views import bp as matters_bp
 
     app.register_blueprint(matters_bp)

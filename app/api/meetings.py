@@ -1,4 +1,4 @@
-"""API: meetings of a body — create, read, agenda, announce."""
+"""API: meetings of a body — create, read, agenda, announce, hall check-in (the desk)."""
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -6,9 +6,11 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
+from app.auth.models import User
 from app.core.db import commit
 from app.core.errors import Invalid
-from app.meetings import operations
+from app.extensions import db
+from app.meetings import desk, operations
 from app.meetings.workflow import MeetingMode, MeetingState
 
 blp = Blueprint("api_meetings", __name__, url_prefix="/meetings", description="会议")
@@ -152,3 +154,70 @@ class Announce(MethodView):
         operations.announce(user, meeting, notice_text=data.get("notice_text") or None)
         commit()
         return meeting
+
+
+# -- the check-in desk ------------------------------------------------------------------------
+
+class CheckInRequest(ma.Schema):
+    user_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1),
+                                metadata={"description": "成员的 user_id（按名单签到）"})
+    card_code = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=40),
+                                 metadata={"description": "签到卡号码，大小写、空格和短横线不计"})
+
+
+class QuorumSchema(ma.Schema):
+    members = ma.fields.Integer()
+    present = ma.fields.Integer()
+    minimum = ma.fields.Integer(allow_none=True)
+    met = ma.fields.Boolean()
+    text = ma.fields.String()
+    unit = ma.fields.String(metadata={"description": "计数单位：人 或 户"})
+
+
+class CheckInResponse(ma.Schema):
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    changed = ma.fields.Boolean(metadata={"description": "false：此人此前已现场签到"})
+    quorum = ma.fields.Nested(QuorumSchema)
+
+
+@blp.route("/<int:meeting_id>/check-ins")
+class CheckIns(MethodView):
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.arguments(CheckInRequest)
+    @blp.response(200, CheckInResponse)
+    @_errors
+    def post(self, data, meeting_id):
+        """Check a member in in the hall, by `user_id` or by the code of their check-in card
+        (secretary, chair, community staff). A card is refused with `unknown_card`,
+        `other_community` or `not_member`."""
+        user = api_user()
+        meeting = operations.load_meeting(user, meeting_id)
+        if (data["user_id"] is None) == (data["card_code"] is None):
+            raise Invalid("请提供 user_id 或 card_code 之一。", code="invalid",
+                          details={"user_id": ["与 card_code 二选一"]})
+        if data["card_code"] is not None:
+            member, changed = desk.check_in_card(user, meeting, data["card_code"])
+        else:
+            changed = operations.check_in(user, meeting, data["user_id"])
+            member = db.session.get(User, data["user_id"])
+        commit()
+        return {"user_id": member.id, "name": member.name, "changed": changed,
+                "quorum": operations.quorum(meeting)}
+
+
+@blp.route("/<int:meeting_id>/check-ins/<int:user_id>")
+class CheckIn(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, CheckInResponse)
+    @_errors
+    @token_required
+    def delete(self, meeting_id, user_id):
+        """Undo a hall check-in made by mistake (409 `not_checked_in` if there is none)."""
+        user = api_user()
+        meeting = operations.load_meeting(user, meeting_id)
+        member = desk.undo_check_in(user, meeting, user_id)
+        commit()
+        return {"user_id": member.id, "name": member.name, "changed": True,
+                "quorum": operations.quorum(meeting)}

@@ -52,6 +52,9 @@ class User(UserMixin, db.Model):
     household_id = db.Column(db.Integer, db.ForeignKey("households.id"), nullable=True, index=True)
     activation_code_hash = db.Column(db.String(64), nullable=True, unique=True)
     activation_expires_dt = db.Column(db.DateTime, nullable=True)
+    # The personal check-in card (app/auth/cards.py): an HMAC of its code, so a desk can find it.
+    card_code_hash = db.Column(db.String(64), nullable=True, unique=True)
+    card_issued_dt = db.Column(db.DateTime, nullable=True)
     is_large_type = db.Column(db.Boolean, nullable=False, default=False)
     is_disabled = db.Column(db.Boolean, nullable=False, default=False)
     created_dt = db.Column(db.DateTime, nullable=False, default=utcnow)

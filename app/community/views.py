@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from app.auth import operations as auth_ops
 from app.auth.forms import RejectForm
 from app.auth.models import User, UserState
-from app.community import operations, rules
+from app.community import cards, operations, rules
 from app.community.forms import (
     AddHandlerPersonForm, AddMemberForm, BodyRuleForm, CreateHandlerOrgForm, ImportRegisterForm,
     UpdateMemberForm,
@@ -202,9 +202,10 @@ def import_register(community_id):
                 db.session.rollback()
                 status = 422
             else:
+                issued = cards.issue_cards(current_user, community, [u for u, _ in created])
                 commit()
                 return render_template("community/letters.html", community=community,
-                                       pairs=created, just_imported=True)
+                                       pairs=created, just_imported=True, cards=cards.printable(issued))
     elif form.errors:
         status = 422
     return render_template("community/import.html", community=community, form=form,
@@ -217,9 +218,22 @@ def letters(community_id):
     community = load_community(current_user, community_id, admin=True)
     user_ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
     pairs = operations.reissue_activation_codes(current_user, community, user_ids or None)
+    issued = cards.issue_cards(current_user, community, [u for u, _ in pairs])
     commit()
     return render_template("community/letters.html", community=community, pairs=pairs,
-                           just_imported=False)
+                           just_imported=False, cards=cards.printable(issued))
+
+
+@bp.route("/c/<int:community_id>/admin/cards", methods=["POST"])
+@login_required
+def print_cards(community_id):
+    """New check-in cards for the chosen residents (the old ones stop working), to print now."""
+    community = load_community(current_user, community_id, admin=True)
+    user_ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
+    pairs = cards.issue_cards(current_user, community, cards.residents(community, user_ids))
+    commit()
+    return render_template("community/cards.html", community=community, pairs=pairs,
+                           cards=cards.printable(pairs))
 
 
 @bp.route("/c/<int:community_id>/admin/audit")

@@ -77,6 +77,7 @@ ROUTES = {
     "community.remove_member": ADMINS,
     "community.import_register": ADMINS,
     "community.letters": ADMINS,
+    "community.print_cards": ADMINS,
     "community.audit_log": ADMINS,
     "community.audit_csv": ADMINS,
     "community.street": STREET,
@@ -121,6 +122,10 @@ ROUTES = {
     "meetings.convene": COMMUNITY,
     "meetings.convene_request": COMMUNITY,
     "meetings.convene_join": COMMUNITY,
+    "desk.page": RECORDERS,               # the check-in desk (members see the room, not the desk)
+    "desk.roster": RECORDERS,
+    "desk.check_in": RECORDERS,
+    "desk.undo": RECORDERS,
     # -- JSON API (bearer token; LOGGED_IN means any valid token) --------------------------------
     "api-docs.openapi_json": PUBLIC,
     "api_auth.Token": PUBLIC,
@@ -150,6 +155,8 @@ ROUTES = {
     "api_meetings.MeetingResource": MEETING,
     "api_meetings.Agenda": MEETING,
     "api_meetings.Announce": ORGANISERS,
+    "api_meetings.CheckIns": RECORDERS,
+    "api_meetings.CheckIn": RECORDERS,
     # -- meeting votes ---------------------------------------------------------------------------
     "votes.receipts": PUBLIC,              # after the close; 409 while open
     "api_votes.MeetingVotes": {"GET": MEETING, "POST": CHAIR_ONLY},
