@@ -122,7 +122,12 @@ def _http_message(exc):
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain(exc):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        body, status = error_response(exc.status, exc.code, exc.message, exc.details)
+        response = current_app.make_response((body, status))
+        retry_after = getattr(exc, "retry_after", None)  # a refusal that ends by itself
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     from flask_wtf.csrf import CSRFError
 
