@@ -6,6 +6,8 @@ from flask import current_app, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from app.core.field_errors import in_chinese
+
 log = logging.getLogger(__name__)
 
 # The database is away (a lost connection) or busy (no pooled connection free in time): either
@@ -142,7 +144,7 @@ def register_error_handlers(app):
         details = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and data.get("messages"):
-            details = data["messages"]  # webargs validation errors from the API
+            details = in_chinese(data["messages"])  # webargs validation errors from the API
         return error_response(status, HTTP_CODES.get(status, "error"), _http_message(exc), details)
 
     @app.errorhandler(Exception)
