@@ -55,17 +55,17 @@ def _range(match):
 
 
 PATTERNS = [
-    (re.compile(r"Must be one of: (.*)\.$", re.S), lambda m: f"只能是以下之一：{m.group(1)}。"),
+    (re.compile(r"Must be one of: (.*)\.$", re.DOTALL), lambda m: f"只能是以下之一：{m.group(1)}。"),
     (re.compile(r"Shorter than minimum length (\d+)\.$"), lambda m: f"长度不能少于 {m.group(1)}。"),
     (re.compile(r"Longer than maximum length (\d+)\.$"), lambda m: f"长度不能超过 {m.group(1)}。"),
     (re.compile(r"Length must be between (\d+) and (\d+)\.$"),
      lambda m: f"长度应在 {m.group(1)} 到 {m.group(2)} 之间。"),
     (re.compile(r"Length must be (\d+)\.$"), lambda m: f"长度应为 {m.group(1)}。"),
     (re.compile(rf"Must be {_BOUND}(?: and {_BOUND})?\.$"), _range),
-    (re.compile(r"Must be equal to (.*)\.$", re.S), lambda m: f"应等于 {m.group(1)}。"),
-    (re.compile(r"One or more of the choices you made was not in: (.*)\.$", re.S),
+    (re.compile(r"Must be equal to (.*)\.$", re.DOTALL), lambda m: f"应等于 {m.group(1)}。"),
+    (re.compile(r"One or more of the choices you made was not in: (.*)\.$", re.DOTALL),
      lambda m: f"有选项不在允许的范围内：{m.group(1)}。"),
-    (re.compile(r"One or more of the choices you made was in: (.*)\.$", re.S),
+    (re.compile(r"One or more of the choices you made was in: (.*)\.$", re.DOTALL),
      lambda m: f"有选项不被允许：{m.group(1)}。"),
 ]
 
