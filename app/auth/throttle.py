@@ -12,7 +12,7 @@ request.remote_addr, which ProxyFix takes from X-Forwarded-For only for TRUSTED_
 import hashlib
 import time
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 from app.auth.rules import login_wait_seconds, wait_in_minutes
 from app.core.errors import DomainError
@@ -55,7 +55,8 @@ class AccountGuard:
 
     def failed(self, phone):
         """Counts a failure (for the address too); raises MustWait when it starts a wait."""
-        request.environ[_FAILED] = True
+        if has_request_context():
+            request.environ[_FAILED] = True
         storage = _storage()
         if storage is None:
             return
