@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app "app:create_app()"
 CHROMIUM := /usr/bin/chromium
+# Another apt process (unattended-upgrades, a parallel install) may hold the dpkg lock: wait for
+# it, up to ten minutes, instead of failing the build.
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
 
 .PHONY: run test setup vendor db chromium nginx bench clean
 
@@ -52,7 +55,7 @@ chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's chromium for the browser tests..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "No $(CHROMIUM) and no root: browser tests will be skipped."; \
 	  fi; \
@@ -65,8 +68,8 @@ nginx:
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's nginx-light for the deployment tests..."; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
-	      { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }; \
+	    $(APT_GET) install -y -qq nginx-light >/dev/null 2>&1 || \
+	      { $(APT_GET) update -qq && $(APT_GET) install -y -qq nginx-light >/dev/null; }; \
 	  else \
 	    echo "No nginx and no root: the nginx tests will be skipped."; \
 	  fi; \

@@ -1,15 +1,13 @@
 """API: tokens and the caller's own account."""
 import marshmallow as ma
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api import ErrorSchema
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
-from app.auth import operations
+from app.auth import operations, throttle
 from app.core.db import commit
-from app.extensions import limiter
 
 auth_blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="登录与令牌")
 me_blp = Blueprint("api_me", __name__, url_prefix="/me", description="当前用户")
@@ -58,17 +56,17 @@ class TokenResponse(ma.Schema):
     user = ma.fields.Nested(UserSchema)
 
 
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @auth_blp.route("/token")
 class Token(MethodView):
-    decorators = [limiter.limit(_login_limit)]
+    decorators = [throttle.per_address]
 
     @auth_blp.arguments(TokenRequest)
     @auth_blp.response(201, TokenResponse)
     @auth_blp.alt_response(401, schema=ErrorSchema)
+    @auth_blp.alt_response(429, schema=ErrorSchema, description=(
+        "Too many attempts: `login_wait` after too many wrong passwords for this phone number "
+        "(even the right one waits; `details.retry_after` and the Retry-After header say how "
+        "many seconds), `rate_limited` for too many from one address."))
     def post(self, data):
         """Exchange phone and password for a bearer token."""
         user, token, raw = operations.issue_token(data["phone"], data["password"])

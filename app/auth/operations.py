@@ -1,6 +1,7 @@
 """Account operations: the only code that creates users or changes their state."""
 from flask import current_app, url_for
 
+from app.auth import throttle
 from app.auth.models import ApiToken, User, UserState, hash_secret
 from app.community.models import Community, Household
 from app.core import audit
@@ -75,12 +76,19 @@ def reject(actor, user, reason):
 
 
 def authenticate(phone, password):
-    """The user for these credentials, or Unauthorized with one message for every failure."""
-    user = User.query.filter_by(phone=(phone or "").strip()).first()
+    """The user for these credentials, or Unauthorized with one message for every failure.
+
+    Refused while the account waits after too many wrong passwords (throttle.MustWait), even
+    with the right one."""
+    phone = (phone or "").strip()
+    throttle.passwords.check(phone)
+    user = User.query.filter_by(phone=phone).first()
     if user is None or not user.is_active or not user.check_password(password or ""):
         if user is not None and not user.is_activated:
             raise Unauthorized("该账号尚未激活，请用居委会发放的激活码激活。", code="not_activated")
+        throttle.passwords.failed(phone)
         raise Unauthorized("手机号或密码不正确。", code="bad_credentials")
+    throttle.passwords.succeeded(phone)
     user.last_login_dt = utcnow()
     return user
 
@@ -101,12 +109,18 @@ def change_password(user, old_password, new_password):
 
 
 def activate(phone, code, password):
-    """A resident from the register sets their password with the one-time code."""
+    """A resident from the register sets their password with the one-time code.
+
+    Wrong codes are counted per phone number like wrong passwords (throttle.MustWait)."""
+    phone = (phone or "").strip()
+    throttle.activation_codes.check(phone)
     user = User.query.filter_by(phone=phone).first()
     code_hash = hash_secret((code or "").strip().upper())
     if (user is None or user.activation_code_hash != code_hash
             or user.activation_expires_dt is None or user.activation_expires_dt < utcnow()):
+        throttle.activation_codes.failed(phone)
         raise Invalid("手机号或激活码不正确，或激活码已过期。", code="bad_code")
+    throttle.activation_codes.succeeded(phone)
     user.set_password(password)
     user.activation_code_hash = None  # one time only
     user.activation_expires_dt = None

@@ -1,28 +1,30 @@
 """Account pages: sign up, log in and out, activate, change password, profile."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from app.auth import operations
+from app.auth import operations, throttle
 from app.auth.forms import ActivateForm, ChangePasswordForm, EmailForm, LoginForm, RegisterForm
 from app.community.models import Community
 from app.core.db import commit
 from app.core.errors import DomainError
-from app.core.web import refuse
-from app.extensions import limiter
+from app.core.web import refuse, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _safe_next(default):
-    target = request.args.get("next") or request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    return safe_next(request.args.get("next") or request.form.get("next"), default)
+
+
+def _refused(template, form, exc):
+    """A login or activation form refused: the reason on the form; a waiting account also
+    learns from Retry-After when it may try again."""
+    flash(exc.message, "error")
+    response = make_response(render_template(template, form=form), exc.status)
+    if isinstance(exc, throttle.MustWait):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _start_session(user):
@@ -56,7 +58,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@throttle.per_address
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -66,8 +68,7 @@ def login():
             user = operations.authenticate(form.phone.data, form.password.data)
             commit()
         except DomainError as exc:
-            flash(exc.message, "error")
-            return render_template("auth/login.html", form=form), 401
+            return _refused("auth/login.html", form, exc)
         _start_session(user)
         return redirect(_safe_next(url_for("core.home")))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
@@ -87,7 +88,7 @@ def logout():
 
 
 @bp.route("/activate", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@throttle.per_address
 def activate():
     form = ActivateForm()
     if form.validate_on_submit():
@@ -95,8 +96,7 @@ def activate():
             user = operations.activate(form.phone.data, form.code.data, form.password.data)
             commit()
         except DomainError as exc:
-            flash(exc.message, "error")
-            return render_template("auth/activate.html", form=form), exc.status
+            return _refused("auth/activate.html", form, exc)
         _start_session(user)
         flash("账号已激活，欢迎使用议事。", "success")
         return redirect(url_for("auth.profile"))

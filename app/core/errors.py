@@ -6,6 +6,8 @@ from flask import current_app, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from app.core.field_errors import in_chinese
+
 log = logging.getLogger(__name__)
 
 # The database is away (a lost connection) or busy (no pooled connection free in time): either
@@ -122,7 +124,12 @@ def _http_message(exc):
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain(exc):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        body, status = error_response(exc.status, exc.code, exc.message, exc.details)
+        response = current_app.make_response((body, status))
+        retry_after = getattr(exc, "retry_after", None)  # a refusal that ends by itself
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     from flask_wtf.csrf import CSRFError
 
@@ -137,7 +144,7 @@ def register_error_handlers(app):
         details = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and data.get("messages"):
-            details = data["messages"]  # webargs validation errors from the API
+            details = in_chinese(data["messages"])  # webargs validation errors from the API
         return error_response(status, HTTP_CODES.get(status, "error"), _http_message(exc), details)
 
     @app.errorhandler(Exception)

@@ -1,5 +1,7 @@
 """Request-wide wiring: template helpers, security headers, large type, error pages."""
-from flask import g, request
+import re
+
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -52,6 +54,46 @@ def init_app(app):
         if getattr(g, "no_store", False):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# What a browser ignores in a URL before reading it (WHATWG URL): ASCII tabs and newlines anywhere,
+# control characters and spaces at either end.
+_DROPPED = re.compile(r"[\t\n\r]")
+_TRIMMED = "".join(chr(c) for c in range(0x21))
+
+
+def safe_next(target, default):
+    r"""`target` (a `next` parameter) when it stays on this site as a browser reads it, else
+    `default`. A browser drops tabs and newlines and takes a backslash for a slash, so
+    `/\t/evil.example` and `/\evil.example` both lead to evil.example: only a path of this site
+    passes, one slash followed by neither `/` nor `\`, returned as the browser would read it."""
+    if not target:
+        return default
+    path = _DROPPED.sub("", target).strip(_TRIMMED).replace("\\", "/")
+    if (not path.startswith("/") or path.startswith("//")
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path)):
+        return default
+    return path
+
+
+def public_url(path):
+    """The absolute address of a path of this site, for what leaves the screen (printed notices,
+    QR codes, feeds, links in mail): PUBLIC_BASE_URL when set, else the address the request came
+    to (behind TRUSTED_PROXIES ProxyFix makes it the one the client asked for). Outside a request
+    and without PUBLIC_BASE_URL there is no address to give: the path stays as it is."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        base = request.host_url
+    if not base:
+        return path
+    return base.rstrip("/") + path
+
+
+def public_url_for(endpoint, **values):
+    """url_for(endpoint, ...) as an absolute public address (see public_url)."""
+    from flask import url_for
+
+    return public_url(url_for(endpoint, **values))
 
 
 def refuse(exc):

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.core.db import commit
-from app.core.web import attempt, refuse
+from app.core.web import attempt, public_url_for, refuse
 from app.core.errors import DomainError, NotFound
 from app.core.permissions import load_community
 from app.core.timeutil import from_local
@@ -148,7 +148,7 @@ def _recorder(meeting_id):
 
 
 def qr_svg(meeting):
-    url = url_for(".checkin", meeting_id=meeting.id, t=operations.current_hall_token(meeting), _external=True)
+    url = public_url_for(".checkin", meeting_id=meeting.id, t=operations.current_hall_token(meeting))
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
     return Markup(svg.replace("<svg ", '<svg class="qr" role="img" aria-label="扫码签到" ', 1))

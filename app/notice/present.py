@@ -1,7 +1,8 @@
 """How the board presents postings outside its pages: stable addresses and plain rows for the
 feed, the CSV downloads and the JSON API."""
-from flask import current_app, url_for
+from flask import url_for
 
+from app.core.web import public_url
 from app.notice import index, stats
 
 
@@ -13,11 +14,7 @@ def item_url(kind, source_id, external=False):
     """An item's stable address: /notice/<kind>/<source id>, absolute when asked (QR, feed)."""
     kind = getattr(kind, "value", kind)
     path = url_for("notice.item", kind=kind, source_id=source_id)
-    if not external:
-        return path
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    return base.rstrip("/") + path if base else url_for("notice.item", kind=kind,
-                                                        source_id=source_id, _external=True)
+    return public_url(path) if external else path
 
 
 def entries_of(postings, now, external=True):

@@ -15,7 +15,7 @@ from app.core.db import commit
 from app.core.errors import DomainError
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
-from app.core.web import refuse
+from app.core.web import public_url_for, refuse
 from app.extensions import db
 from app.notice import caching, charts, feed, index, operations, present, rules, sources, stats
 from app.notice.forms import ConfirmForm, NoticeForm, WithdrawForm
@@ -112,8 +112,8 @@ def feed_atom():
         if filters.kind:
             title += f" · {rules.PostingKind(filters.kind).label}"
         entries, expires = _latest_entries(filters, FEED_SIZE)
-        body = feed.atom(title=title, feed_url=request.url,
-                         board_url=url_for(".board", _external=True, **filters.as_args()),
+        body = feed.atom(title=title, feed_url=public_url_for(".feed", **filters.as_args()),
+                         board_url=public_url_for(".board", **filters.as_args()),
                          entries=entries, now=utcnow())
         return caching.Rendered(body, expires_dt=expires)
 

@@ -72,7 +72,7 @@ def wait_for(url, proc, seconds=30):
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
-BACKEND_ENV = {"TRUSTED_PROXIES": "1", "LOGIN_RATE_LIMIT": "3 per minute", "RATELIMIT_ENABLED": "1"}
+BACKEND_ENV = {"TRUSTED_PROXIES": "1", "LOGIN_LIMIT_PER_ADDRESS": "3 per minute", "RATELIMIT_ENABLED": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -200,14 +200,18 @@ def test_socketio_through_nginx(nginx, make, db, transport):
 
 
 def test_login_throttle_sees_the_client_not_the_proxy_and_ignores_forged_addresses(nginx, make, db):
-    user = make.user(make.community())
+    """Wrong passwords for different accounts from one client: the failures per address
+    (LOGIN_LIMIT_PER_ADDRESS, 3 here) are counted for the client, whatever it claims."""
+    community = make.community()
+    users = iter([make.user(community) for _ in range(5)])
     session = requests.Session()
 
     def attempt(**headers):
         form = session.get(nginx + "/auth/login", timeout=10).text
         csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
         return session.post(nginx + "/auth/login", headers=headers, timeout=10, allow_redirects=False,
-                            data={"phone": user.phone, "password": "wrong-password", "csrf_token": csrf})
+                            data={"phone": next(users).phone, "password": "wrong-password",
+                                  "csrf_token": csrf})
 
     statuses = [attempt().status_code for _ in range(3)]
     assert statuses == [401, 401, 401]
