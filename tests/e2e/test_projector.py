@@ -52,6 +52,16 @@ def test_projector_shows_everything_without_scrolling(browser, live_server, make
         # The QR code is large enough to scan from the front rows.
         assert page.locator("#qr svg").bounding_box()["width"] >= 0.25 * height
         page.screenshot(path=f"/tmp/projector-{width}x{height}.png")
+        # Once closed, the result takes the running count's place, on the same screen.
+        votes.close_vote(room.chair, vote)
+        db.session.commit()
+        page.reload()
+        page.wait_for_selector("#room[data-ready='1']")
+        expect(page.locator("#vote-results")).to_contain_text("赞成 1 票")
+        for selector in ["#vote-results .vote-result-text", "#qr svg", "#quorum-count"]:
+            box = page.locator(selector).bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, (selector, box)
+        assert page.evaluate("document.scrollingElement.scrollHeight <= innerHeight")
         assert errors == []
     finally:
         context.close()
