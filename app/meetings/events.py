@@ -3,6 +3,26 @@
 Every command: validate the payload, load the meeting the caller may see (404 otherwise), call one
 operation (which checks the caller's role), commit, then acknowledge. Facts reach the room
 `meeting:<id>` only after the commit (operations queue them with `after_commit`).
+
+Room versions: how a screen knows it is not silently wrong.
+
+- Every meeting has a `room_version`. Each fact told to the room (`state`, `item_changed`,
+  `speakers_changed`, `chat_posted`, `presence_changed`, `vote_opened`, `vote_closed`,
+  `meeting_ended`) raises it by one in the transaction of the change it tells of, and carries
+  the new value as `version`. The version lives in the database, so every process agrees on it.
+- `vote_progress` and `hall_entered` change nothing a join would not show: they carry the
+  room's version as it is (`version`), without raising it.
+- The `join` ack's state carries `version`: the state is at least that new.
+- A screen keeps the highest version it has applied without a gap (`last`). A fact with
+  `version <= last` is already in its state and is dropped; `last + 1` is applied; a higher one
+  waits (facts of several processes may arrive out of order) and if the missing versions have
+  not come within a moment the screen joins again and shows the state that `join` returns. A
+  version-keeping fact above `last` waits the same way.
+- A lost broadcast may be the last one, so a screen also sends `sync` `{meeting_id}` every
+  ~15 s; the ack `{ok, version}` above `last` means it missed something: it joins again. A
+  reconnect joins again too. So a screen ends with the right state within ~15 s of any loss.
+- A refused connection says why in its data: `{"code": "not_authenticated" | "unavailable",
+  "message": ...}` (the error's message is the code too).
 """
 import logging
 from collections import defaultdict
@@ -10,6 +30,7 @@ from collections import defaultdict
 from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
@@ -103,6 +124,12 @@ def command(handler):
     return run
 
 
+def _refusal(code, message):
+    """A refused connection: the client's `err.message` is the code, `err.data` says it in words.
+    (Socket.IO's own exception: Flask-SocketIO takes the builtin one for a bare refusal.)"""
+    return ConnectionRefused(code, {"code": code, "message": message})
+
+
 class LiveNamespace(Namespace):
     def on_connect(self, auth=None):
         user = None
@@ -116,11 +143,11 @@ class LiveNamespace(Namespace):
         except DATABASE_UNAVAILABLE as exc:
             db.session.remove()
             log.warning("database unavailable during connect: %s", exc)
-            raise ConnectionRefusedError("unavailable") from None
+            raise _refusal("unavailable", "服务暂时不可用，请稍后再试。") from None
         if user is None:
             db.session.remove()
             # Refusing here means an anonymous client never reaches a handler.
-            raise ConnectionRefusedError("unauthorized")
+            raise _refusal("not_authenticated", "请先登录。")
         _connected[request.sid] = user.id
         db.session.remove()
 
@@ -159,6 +186,24 @@ class LiveNamespace(Namespace):
             meeting = operations.load_meeting(user, meeting.id)
             state = room.state(meeting, user)
         return {"state": state}
+
+    def on_sync(self, data=None):
+        """`{meeting_id}` → `{ok, version}`: the room's version, for a screen to compare with its
+        own every few seconds. Cheap, as thousands of phones send it: only a socket that joined
+        the meeting (which checked the caller) may ask, and it costs one small read."""
+        try:
+            meeting_id = _int(data, "meeting_id")
+            if socket_user_id() is None:
+                raise DomainError("请先登录。", code="unauthorized", status=401)
+            if meeting_id not in _joined.get(request.sid, ()):
+                raise Invalid("请先进入会议室。", code="not_joined")
+            return _ok(version=operations.room_version(meeting_id))
+        except DomainError as exc:
+            return _error(exc)
+        except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
+            return _failure(exc, "sync")
+        finally:
+            db.session.remove()
 
     @command
     def on_leave(self, user, meeting, data):

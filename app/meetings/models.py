@@ -40,6 +40,9 @@ class Meeting(db.Model):
     started_dt = db.Column(db.DateTime, nullable=True)
     ended_dt = db.Column(db.DateTime, nullable=True)
     signed_dt = db.Column(db.DateTime, nullable=True)
+    # Raised with every fact the live room is told (operations.emit_after_commit), in the same
+    # transaction: a screen that sees a version skipped knows it missed something.
+    room_version = db.Column(db.Integer, nullable=False, default=0, server_default=db.text("0"))
 
     community = db.relationship("Community")
     body = db.relationship("Body")

@@ -3,7 +3,9 @@ audit → flush; the facts for the live room are emitted only after the commit."
 import logging
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User, UserState
 from app.community.models import Body, Household
@@ -41,9 +43,37 @@ def _apply(rule, *args, **kwargs):
         raise _refused(exc) from None
 
 
+def bump_room_version(meeting_id):
+    """Raise the room's version in the current transaction and return it (None: no such meeting).
+
+    The UPDATE holds the meeting's row until the commit, so the facts of one room take their
+    versions in the order they commit, and whatever is read after this call sees every fact with a
+    lower version: a payload built after the bump is never older than one with a lower version."""
+    table = Meeting.__table__
+    version = db.session.execute(
+        update(table).where(table.c.id == meeting_id)
+        .values(room_version=table.c.room_version + 1).returning(table.c.room_version)).scalar()
+    loaded = db.session.identity_map.get(identity_key(Meeting, meeting_id))
+    if loaded is not None and version is not None:
+        set_committed_value(loaded, "room_version", version)
+    return version
+
+
+def room_version(meeting_id):
+    """The room's version now, for facts that change nothing a join would not also show
+    (`vote_progress`, `hall_entered`): they carry it without raising it."""
+    return db.session.scalar(db.select(Meeting.room_version).where(Meeting.id == meeting_id))
+
+
 def emit_after_commit(meeting_id, event, data):
-    """Tell the room once the change is committed, never before (and never on rollback)."""
-    after_commit(lambda: socketio.emit(event, data, namespace=NAMESPACE, to=f"meeting:{meeting_id}"))
+    """Tell the room once the change is committed, never before (and never on rollback).
+
+    Every fact raises the room's version in the change's own transaction and carries it as
+    `version` (see app/meetings/events.py for what a screen does with it). `data` may be a
+    function, called after the bump, for a payload read from the database (the speakers' list)."""
+    version = bump_room_version(meeting_id)
+    payload = {**(data() if callable(data) else data), "version": version}
+    after_commit(lambda: socketio.emit(event, payload, namespace=NAMESPACE, to=f"meeting:{meeting_id}"))
 
 
 def _changed_after_commit(meeting, action, from_state, to_state):
@@ -386,11 +416,15 @@ def _send_presence(app, meeting_id):
             changed, _presence_pending[meeting_id] = _presence_pending[meeting_id], set()
             with app.app_context():
                 try:
-                    meeting = db.session.get(Meeting, meeting_id)
+                    # One version per message, however many arrivals it tells of; raised before
+                    # the presence is read, so a later version never carries an older picture.
+                    version = bump_room_version(meeting_id)
+                    meeting = db.session.get(Meeting, meeting_id) if version is not None else None
                     if meeting is None:
                         return
-                    data = presence_update(meeting, changed)
-                    socketio.emit("presence_changed", data, namespace=NAMESPACE, to=meeting.room)
+                    data = {**presence_update(meeting, changed), "version": version}
+                    db.session.commit()
+                    socketio.emit("presence_changed", data, namespace=NAMESPACE, to=f"meeting:{meeting_id}")
                 except Exception:  # noqa: BLE001 - a background task has nobody to answer
                     log.exception("presence of meeting %s not sent", meeting_id)
                     return
@@ -444,8 +478,10 @@ def _entries(queue):
 
 def _speakers_changed(meeting):
     db.session.flush()
-    emit_after_commit(meeting.id, "speakers_changed", {"meeting_id": meeting.id,
-                                                        "speakers": speakers_view(meeting)})
+    # The list is read after the version is raised: of two hands raised at once, the later
+    # version's list has both.
+    emit_after_commit(meeting.id, "speakers_changed", lambda: {"meeting_id": meeting.id,
+                                                                "speakers": speakers_view(meeting)})
 
 
 def _live(meeting, message="会议未在进行。"):

@@ -157,6 +157,9 @@ def state(meeting, user):
     members = members_snapshot(meeting)
     complete = can_record or len(members) <= FULL_ROSTER_UP_TO
     data = {
+        # The version of the meeting row as loaded, before anything else was read: the rest of
+        # the state is at least as new, so facts above this version are applied on top of it.
+        "version": meeting.room_version,
         "meeting": {
             "id": meeting.id, "title": meeting.title, "state": meeting.state.value,
             "state_label": meeting.state.label, "body": meeting.body.name,

@@ -25,7 +25,7 @@ from app.meetings import minutes as meeting_minutes
 from app.meetings import operations as meeting_operations
 from app.meetings import room as meeting_room
 from app.meetings.models import Attendance, MeetingMember
-from app.meetings.operations import NAMESPACE, load_meeting
+from app.meetings.operations import NAMESPACE, emit_after_commit, load_meeting, room_version
 from app.meetings.workflow import AttendanceMode, MeetingState
 from app.votes import chain
 from app.votes.models import Ballot, Consultation, ConsultationResponse, Vote, VoteParticipation, VoteState
@@ -323,8 +323,8 @@ def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1,
     audit.record("vote.opened", actor=actor, obj=meeting, vote_id=vote.id, title=title,
                  kind=kind.value, quorum=text, eligible=len(snapshot.eligible),
                  hall=len(snapshot.hall), online=len(snapshot.online))
-    opened = {"vote_id": vote.id, "meeting_id": meeting.id, "vote": vote_view(vote)}
-    after_commit(lambda: _emit(opened["meeting_id"], "vote_opened", opened))
+    emit_after_commit(meeting.id, "vote_opened", {"vote_id": vote.id, "meeting_id": meeting.id,
+                                                   "vote": vote_view(vote)})
     return vote
 
 
@@ -582,7 +582,8 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
                 _tell_household(vote, snapshot, user_id, names.get(user_id))
         # Every officer's screen ticks off whom the hall list still waits for: the whole list,
         # so a message missed or overtaken is made good by the next one.
-        entered = {"vote_id": vote.id, "meeting_id": meeting.id, "hall_entered": hall_entered(vote)}
+        entered = {"vote_id": vote.id, "meeting_id": meeting.id, "hall_entered": hall_entered(vote),
+                   "version": room_version(meeting.id)}   # for the officers only: raises nothing
         after_commit(lambda: socketio.emit("hall_entered", entered, namespace=NAMESPACE,
                                            to=officers_room(entered["meeting_id"])))
     else:
@@ -648,7 +649,7 @@ def _send_progress(app, vote_id):
             if vote is None or not vote.is_open:
                 return
             data = progress_view(vote)
-            _emit(vote.meeting_id, "vote_progress", data)
+            _emit(vote.meeting_id, "vote_progress", {**data, "version": room_version(vote.meeting_id)})
             if vote.auto_close and data["complete"]:
                 close_vote(None, vote)
                 db.session.commit()
@@ -711,9 +712,7 @@ def close_vote(actor, vote, now=None):
     audit.record("vote.closed", actor=actor, obj=meeting, vote_id=vote.id, passed=result.passed,
                  text=result.text, chain_head=head, auto=actor is None)
     vote_closed.send(vote, meeting=meeting, item=vote.item, result=data, actor=actor)
-    vote_id, meeting_id = vote.id, meeting.id
-    after_commit(lambda: _emit(meeting_id, "vote_closed", {"vote_id": vote_id, "meeting_id": meeting_id,
-                                                           "result": data}))
+    emit_after_commit(meeting.id, "vote_closed", {"vote_id": vote.id, "meeting_id": meeting.id, "result": data})
     return vote
 
 

@@ -16,14 +16,26 @@ def connect(url, **kwargs):
     return client
 
 
-def test_anonymous_is_refused(live_server):
+def refusal(url, **kwargs):
+    """Connect and be refused: what the refusal said (the `err` a browser's connect_error gets)."""
+    client = socketio.Client(reconnection=False)
+    said = []
+    client.on("connect_error", lambda data=None: said.append(data), namespace="/live")
     with pytest.raises(socketio.exceptions.ConnectionError):
-        connect(live_server.url)
+        client.connect(url, namespaces=["/live"], transports=["websocket"], wait_timeout=10, **kwargs)
+    assert said, "the refusal carried nothing"
+    return said[0]
 
 
-def test_wrong_token_is_refused(live_server):
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        connect(live_server.url, auth={"token": "not-a-token"})
+def test_anonymous_is_refused_as_not_authenticated(live_server):
+    said = refusal(live_server.url)
+    # room.js reads err.data.code (and shows err.data.message with a link to the login page).
+    assert said["message"] == "not_authenticated"
+    assert said["data"]["code"] == "not_authenticated" and said["data"]["message"]
+
+
+def test_wrong_token_is_refused_as_not_authenticated(live_server):
+    assert refusal(live_server.url, auth={"token": "not-a-token"})["data"]["code"] == "not_authenticated"
 
 
 def test_token_is_admitted(live_server, make):

@@ -55,14 +55,15 @@ def test_a_hybrid_named_vote_from_open_to_result(make, db, clients):
     assert chair.call("cast", vote_id=vote_id, choice="no", nonce="chair" * 4)["ok"]
     progress = secretary.wait_for("vote_progress", lambda d: d["cast"] == 3)
     assert progress == {"vote_id": vote_id, "meeting_id": room.id, "cast": 3, "eligible": 5,
-                        "remaining": 2, "complete": False}
+                        "remaining": 2, "complete": False, "version": progress["version"]}
     entered = secretary.call("enter_hall_votes", meeting_id=room.id, vote_id=vote_id,
                              entries={str(room.members[0].id): "yes"})
     assert entered["ok"], entered
     # The officers' screens tick the hall member off (ids only); nobody else hears of it.
     for officer in (secretary, chair):
-        assert officer.wait_for("hall_entered") == {"vote_id": vote_id, "meeting_id": room.id,
-                                                    "hall_entered": [room.members[0].id]}
+        heard = officer.wait_for("hall_entered")
+        assert heard == {"vote_id": vote_id, "meeting_id": room.id, "hall_entered": [room.members[0].id],
+                         "version": heard["version"]}   # the room's version, not raised
     closed = chair.call("close_vote", meeting_id=room.id, vote_id=vote_id)
     assert closed["ok"] and closed["result"]["passed"] is True
     for client in (people[0], people[1], secretary):
@@ -81,7 +82,7 @@ def test_a_secret_vote_shows_counts_only_until_the_close(make, db, clients):
     vote_id = people["chair"].call("open_vote", meeting_id=room.id, kind="secret")["vote_id"]
     people[0].call("cast", vote_id=vote_id, choice="no", nonce="s0" * 10)
     progress = people[1].wait_for("vote_progress")
-    assert set(progress) == {"vote_id", "meeting_id", "cast", "eligible", "remaining", "complete"}
+    assert set(progress) == {"vote_id", "meeting_id", "cast", "eligible", "remaining", "complete", "version"}
     state = people[1].join(room.id)["state"]
     assert state["votes"][0]["result"] is None and "hall_totals" not in state["votes"][0]
     outsider = clients(room.stranger)

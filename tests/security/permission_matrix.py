@@ -227,6 +227,7 @@ EVENTS = {
     "disconnect": LOGGED_IN,
     "join": MEETING,
     "leave": MEETING,
+    "sync": MEETING,               # the room's version, to a socket that joined it
     "start_meeting": frozenset({CHAIR, SECRETARY}) | STAFF_UP,
     "next_item": CHAIR_ONLY,
     "give_floor": CHAIR_ONLY,

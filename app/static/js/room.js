@@ -135,6 +135,11 @@
     qt.textContent = q.text + (q.base === "households" && q.persons
       ? "；每户一票，出席成员 " + q.persons.present + " 人" : "");
     qt.setAttribute("data-base", q.base || "persons");
+    var big = $("quorum-count");   // the projector's figures, in the body's unit (户 on the household base)
+    if (big) {
+      big.textContent = q.present + " / " + q.members + " " + (q.unit || "人");
+      big.setAttribute("data-met", q.met ? "1" : "0");
+    }
     var present = $("present"), absent = $("absent");
     if (!present) { return; }
     clear(present); clear(absent);
@@ -573,7 +578,7 @@
     var list = $("vote-results");
     clear(list);
     var closed = state.votes.filter(function (v) { return v.state === "closed"; });
-    if (view === "projector") { closed = closed.slice(-1); }
+    if (view === "projector") { closed = open ? [] : closed.slice(-1); }   // one screen: the vote that matters now
     closed.reverse().forEach(function (v) { list.appendChild(resultItem(v)); });
     var heading = $("vote-results-h");
     if (heading) { heading.hidden = !closed.length; }
@@ -601,9 +606,93 @@
     root.setAttribute("data-ready", "1");
   }
 
+  // -- the connection, said on the screen ------------------------------------------------
+  // A banner at the top of the room and the projector: offline while the connection is lost,
+  // "back" for a few seconds once the state has been fetched again.
+  var banner = el("p", null, "conn-banner");
+  banner.id = "conn-banner";
+  banner.setAttribute("role", "status");
+  banner.hidden = true;
+  root.insertBefore(banner, root.firstChild);
+  var offline = false, bannerTimer = null;
+  function connection(kind, message) {
+    clearTimeout(bannerTimer);
+    clear(banner);
+    root.setAttribute("data-conn", kind);
+    banner.className = "conn-banner " + kind;
+    if (kind === "offline") {
+      offline = true;
+      banner.textContent = "网络已断开，正在重连…";
+    } else if (kind === "refused") {
+      banner.textContent = message + " ";
+      var login = el("a", "去登录");
+      login.href = "/auth/login?next=" + encodeURIComponent(location.pathname);
+      banner.appendChild(login);
+    } else if (kind === "online" && offline) {
+      offline = false;
+      banner.textContent = "已重新连接";
+      bannerTimer = setTimeout(function () { banner.hidden = true; }, 4000);
+    } else {
+      banner.hidden = true;
+      return;
+    }
+    banner.hidden = false;
+  }
+  window.addEventListener("offline", function () { connection("offline"); });
+  // Back on the network with the socket still up (it may not have noticed): fetch the state.
+  window.addEventListener("online", function () { if (socket.connected) { join(); } });
+
+  // -- room versions (the protocol is in app/meetings/events.py) ---------------------------
+  // `last`: the highest version applied with none missing before it. A fact above last + 1
+  // waits for the ones before it; if they do not come within GAP_WAIT ms the state is fetched
+  // again. Progress facts carry the version without raising it. `sync` catches a lost last fact.
+  var KEEPS_VERSION = { vote_progress: true, hall_entered: true };
+  var GAP_WAIT = 1500, SYNC_EVERY = 15000;
+  var last = null, joining = false, waiting = [], gapTimer = null;
+
+  function fact(name, apply) {
+    socket.on(name, function (data) {
+      if (!data || typeof data.version !== "number") { if (state) { apply(data); } return; }
+      var keeps = !!KEEPS_VERSION[name];
+      waiting.push({ version: data.version, keeps: keeps, run: function () { apply(data); } });
+      // Stable: at one version the fact that raised it comes before those that only carry it.
+      waiting.sort(function (a, b) { return a.version - b.version || (a.keeps ? 1 : 0) - (b.keeps ? 1 : 0); });
+      drain();
+    });
+  }
+  function drain() {
+    if (last === null || joining) { return; }   // the join's ack drains what came meanwhile
+    while (waiting.length) {
+      var f = waiting[0];
+      if (f.version > (f.keeps ? last : last + 1)) { break; }
+      waiting.shift();
+      if (!f.keeps && f.version <= last) { continue; }   // already in the state
+      if (!f.keeps) { last = f.version; }
+      f.run();
+    }
+    root.setAttribute("data-version", String(last));
+    if (waiting.length > 200) { join(); return; }
+    if (waiting.length && !gapTimer) {
+      gapTimer = setTimeout(function () {
+        gapTimer = null;
+        if (waiting.length && socket.connected) { join(); }
+      }, GAP_WAIT);
+    }
+  }
+  function sync() {
+    if (!socket.connected || last === null || joining) { return; }
+    socket.timeout(10000).emit("sync", { meeting_id: meetingId }, function (err, ack) {
+      if (err || joining) { return; }   // a lost connection says so by itself
+      if (!ack.ok || ack.version > last) { join(); }
+    });
+  }
+  setInterval(sync, SYNC_EVERY + Math.random() * 3000);   // phones spread, not all at once
+
   // -- connection and facts -----------------------------------------------------------
   function join() {
+    joining = true;
     socket.emit("join", { meeting_id: meetingId }, function (ack) {
+      joining = false;
       if (ack && !ack.ok && ack.error.code === "unavailable") {
         // The server is busy (say, a whole room reconnecting at once): try again shortly, each
         // phone after its own pause so that they do not all come back together.
@@ -613,9 +702,14 @@
       }
       if (!ack || !ack.ok) { error(ack ? ack.error.message : "无法进入会议室"); return; }
       status("已连接");
+      connection("online");
       state = ack.state;
+      last = state.version;
+      clearTimeout(gapTimer);
+      gapTimer = null;
       clockOffset = Date.parse(state.server_time) - Date.now();
       render();
+      drain();
       resendPending();
     });
   }
@@ -628,29 +722,39 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && socket.connected) { join(); }
   });
-  socket.on("disconnect", function () { status("连接已断开，正在重连…"); });
+  socket.on("disconnect", function () {
+    status("连接已断开，正在重连…");
+    connection("offline");
+  });
   socket.on("connect_error", function (err) {
+    var code = err && err.data && err.data.code;
+    if (code === "not_authenticated") {
+      status("未登录");
+      connection("refused", err.data.message);
+      return;
+    }
     status("无法连接，正在重试…");
+    if (state) { connection("offline"); }
     // Socket.IO retries a lost connection by itself, but not one the server refused: a refusal
     // because the database was busy or away is worth another try.
-    if (!socket.active && err && err.message === "unavailable") {
+    if (!socket.active && code === "unavailable") {
       setTimeout(function () { socket.connect(); }, 2000 + Math.random() * 4000);
     }
   });
 
-  socket.on("state", function (data) {
+  fact("state", function (data) {
     if (!state) { return; }
     state.meeting.state = data.state;
     renderMeeting();
     renderPresence();
     renderSpeakers();
   });
-  socket.on("item_changed", function (data) {
+  fact("item_changed", function (data) {
     if (!state) { return; }
     state.current_item = data.index;
     renderAgenda();
   });
-  socket.on("presence_changed", function (data) {
+  fact("presence_changed", function (data) {
     if (!state) { return; }
     if (data.present) {
       state.present = data.present;
@@ -663,12 +767,12 @@
     state.quorum = data.quorum;
     renderPresence();
   });
-  socket.on("speakers_changed", function (data) {
+  fact("speakers_changed", function (data) {
     if (!state) { return; }
     state.speakers = data.speakers;
     renderSpeakers();
   });
-  socket.on("chat_posted", function (data) {
+  fact("chat_posted", function (data) {
     if (!state) { return; }
     var m = data.message;
     var i;
@@ -676,7 +780,7 @@
     state.chat[i] = m;
     renderChat();
   });
-  socket.on("vote_opened", function (data) {
+  fact("vote_opened", function (data) {
     if (!state) { return; }
     // The broadcast is the same for everyone: what this member may do follows from their own
     // attendance as the vote opened (the server checks it again on every cast).
@@ -688,7 +792,7 @@
     putVote(vote);
     renderVotes();
   });
-  socket.on("vote_progress", function (data) {
+  fact("vote_progress", function (data) {
     if (!state) { return; }
     var vote = voteById(data.vote_id);
     if (!vote || vote.state !== "open") { return; }
@@ -701,7 +805,7 @@
   // Officers only, in a named vote: who of the hall has been entered (by this screen or another).
   // Entries are never taken back while the vote is open, so the list only grows: rows are ticked
   // off in place, and what is being ticked on the other rows stays as it is.
-  socket.on("hall_entered", function (data) {
+  fact("hall_entered", function (data) {
     if (!state) { return; }
     var vote = voteById(data.vote_id);
     if (!vote || vote.state !== "open") { return; }
@@ -715,7 +819,7 @@
     });
     vote.hall_entered = Object.keys(known).map(function (id) { return parseInt(id, 10); });
   });
-  // Only this member's sockets hear it: another adult of the household has cast its one vote.
+  // Only this member's sockets hear it, outside the room's versions (never a gap): another adult of the household has cast its one vote.
   socket.on("household_voted", function (data) {
     if (!state) { return; }
     var vote = voteById(data.vote_id);
@@ -726,7 +830,7 @@
     store("yishi-cast-" + vote.id, null);
     renderVotes();
   });
-  socket.on("vote_closed", function (data) {
+  fact("vote_closed", function (data) {
     if (!state) { return; }
     var vote = voteById(data.vote_id);
     if (!vote) { return; }
@@ -736,7 +840,7 @@
     store("yishi-cast-" + vote.id, null);
     renderVotes();
   });
-  socket.on("meeting_ended", function (data) {
+  fact("meeting_ended", function (data) {
     if (!state) { return; }
     state.meeting.state = data.state;
     state.speakers = [];
