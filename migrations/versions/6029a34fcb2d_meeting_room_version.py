@@ -3,7 +3,7 @@
 Existing rows get 0.
 
 Revision ID: 6029a34fcb2d
-Revises: 5b1e0c2a9d47
+Revises: b855a0fb8f98
 Create Date: 2026-12-07 14:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6029a34fcb2d'
-down_revision = '5b1e0c2a9d47'
+down_revision = 'b855a0fb8f98'
 branch_labels = None
 depends_on = None
 
