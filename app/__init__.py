@@ -57,8 +57,8 @@ def normalise_database_url(url):
 
 
 def _init_extensions(app):
-    from app.extensions import (JsonPacket, api, babel, csrf, db, limiter, login_manager, mail, migrate,
-                                socketio)
+    from app.extensions import (JsonPacket, api, babel, cache, csrf, db, limiter, login_manager, mail,
+                                migrate, socketio)
 
     _size_pool(app)
     db.init_app(app)
@@ -74,6 +74,7 @@ def _init_extensions(app):
     limiter.init_app(app)
     app.config.setdefault("MAIL_DEFAULT_SENDER", app.config.get("MAIL_SENDER"))
     mail.init_app(app)
+    cache.init_app(app, config=cache_config(app.config))
     api.init_app(app)
     socketio.init_app(
         app,
@@ -93,6 +94,15 @@ def _init_extensions(app):
 
     # Import every model so that metadata (and so Alembic) sees all tables.
     from app import models  # noqa: F401
+
+
+def cache_config(config):
+    """Flask-Caching: Redis when CACHE_REDIS_URL names one (shared by every process), otherwise
+    each process keeps its own, at most CACHE_THRESHOLD entries."""
+    common = {"CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"], "CACHE_DEFAULT_TIMEOUT": 60}
+    if config.get("CACHE_REDIS_URL"):
+        return common | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["CACHE_REDIS_URL"]}
+    return common | {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": config["CACHE_THRESHOLD"]}
 
 
 def _size_pool(app):

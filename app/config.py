@@ -42,6 +42,11 @@ class Config:
     SOCKETIO_PING_INTERVAL = float(os.environ.get("SOCKETIO_PING_INTERVAL", "25"))
     SOCKETIO_PING_TIMEOUT = float(os.environ.get("SOCKETIO_PING_TIMEOUT", "20"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # The notice board's rendered pages (Flask-Caching): in each process unless a Redis URL is
+    # given, which every process then shares. The prefix keeps two sites on one Redis apart.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "yishi:")
+    CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "1000"))  # entries, in-process cache
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")

@@ -10,9 +10,11 @@ import pytest
 
 from app import create_app
 from app.core.mail import MailConfigError, wait_until_sent
-from tests.integration.test_proposals_html import act, as_user, world, write  # noqa: F401
+from tests.integration import test_proposals_html as proposals
+from tests.integration.test_proposals_html import act, as_user, write
 
 BASE = "https://yishi.example.cn"
+world = proposals.world  # the fixture: people of one community, with a proposal to co-sign
 
 
 class SlowSmtpServer:
