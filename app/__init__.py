@@ -102,7 +102,8 @@ def cache_config(config):
     common = {"CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"], "CACHE_DEFAULT_TIMEOUT": 60}
     if config.get("CACHE_REDIS_URL"):
         return common | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["CACHE_REDIS_URL"]}
-    return common | {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": config["CACHE_THRESHOLD"]}
+    return common | {"CACHE_TYPE": "app.core.cache.InProcessCache",
+                      "CACHE_THRESHOLD": config["CACHE_THRESHOLD"]}
 
 
 def _size_pool(app):
