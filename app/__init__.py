@@ -21,6 +21,9 @@ def create_app(config=None):
     else:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    from app.core.mail import check_config
+
+    check_config(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -54,7 +57,8 @@ def normalise_database_url(url):
 
 
 def _init_extensions(app):
-    from app.extensions import JsonPacket, api, babel, csrf, db, limiter, login_manager, migrate, socketio
+    from app.extensions import (JsonPacket, api, babel, cache, csrf, db, limiter, login_manager, mail,
+                                migrate, socketio)
 
     _size_pool(app)
     db.init_app(app)
@@ -68,6 +72,9 @@ def _init_extensions(app):
     babel.init_app(app, locale_selector=lambda: "zh_Hans_CN",
                    timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
+    app.config.setdefault("MAIL_DEFAULT_SENDER", app.config.get("MAIL_SENDER"))
+    mail.init_app(app)
+    cache.init_app(app, config=cache_config(app.config))
     api.init_app(app)
     socketio.init_app(
         app,
@@ -87,6 +94,16 @@ def _init_extensions(app):
 
     # Import every model so that metadata (and so Alembic) sees all tables.
     from app import models  # noqa: F401
+
+
+def cache_config(config):
+    """Flask-Caching: Redis when CACHE_REDIS_URL names one (shared by every process), otherwise
+    each process keeps its own, at most CACHE_THRESHOLD entries."""
+    common = {"CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"], "CACHE_DEFAULT_TIMEOUT": 60}
+    if config.get("CACHE_REDIS_URL"):
+        return common | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["CACHE_REDIS_URL"]}
+    return common | {"CACHE_TYPE": "app.core.cache.InProcessCache",
+                      "CACHE_THRESHOLD": config["CACHE_THRESHOLD"]}
 
 
 def _size_pool(app):

@@ -42,6 +42,11 @@ class Config:
     SOCKETIO_PING_INTERVAL = float(os.environ.get("SOCKETIO_PING_INTERVAL", "25"))
     SOCKETIO_PING_TIMEOUT = float(os.environ.get("SOCKETIO_PING_TIMEOUT", "20"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # The notice board's rendered pages (Flask-Caching): in each process unless a Redis URL is
+    # given, which every process then shares. The prefix keeps two sites on one Redis apart.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "yishi:")
+    CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "1000"))  # entries, in-process cache
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     # Login throttle (app/auth/throttle.py). A hall on one Wi-Fi is one address: the limits per
@@ -66,9 +71,16 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     DISPLAY_TIMEZONE = "Asia/Shanghai"
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
-    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # SMTP host; mail is off without it
+    # Flask-Mailman. Mail is off without MAIL_SERVER; with it, PUBLIC_BASE_URL must be set too
+    # (mail links to pages), or create_app refuses to start.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # SMTP host
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "yishi@localhost")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)  # STARTTLS, usually port 587
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)  # SMTP over TLS, usually port 465
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds, per SMTP operation
     # flask-smorest: the OpenAPI document lives under the API prefix.
     API_TITLE = "Yishi 议事 API"
     API_VERSION = "v1"
@@ -93,6 +105,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SOCKETIO_ASYNC_MODE = "threading"
     SQLALCHEMY_ENGINE_OPTIONS = {}
+    MAIL_SERVER = None
+    MAIL_BACKEND = "locmem"  # Flask-Mailman keeps sent messages in app.extensions["mailman"].outbox
 
     def __init__(self):
         self.SECRET_KEY = "test-secret"

@@ -1,12 +1,12 @@
 """`make bench`: run every bench script, then write one summary table.
 
-    .venv/bin/python -m bench [--only room,votes] [--no-readme]
+    .venv/bin/python -m bench [--only room,votes] [--no-docs]
 
 Each script runs in its own process with its defaults (PostgreSQL and Redis from
 TEST_DATABASE_URL / TEST_REDIS_URL where a script uses them; those scripts say so and skip
 without them). bench/results/latest.md gets the summary table followed by every script's own
-tables; the README's benchmark table (between its bench markers) is replaced by the summary, so
-the README's figures are the ones this run printed.
+tables; the benchmark table of docs/benchmarks.md (between its bench markers) is replaced by the
+summary, so its figures are the ones this run printed.
 """
 import argparse
 import os
@@ -29,7 +29,8 @@ ORDER = ["proposals", "notice", "votes", "room", "scale"]
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated script names (default: all)")
-    parser.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
+    parser.add_argument("--no-docs", "--no-readme", dest="no_docs", action="store_true",
+                        help=f"leave {_report.DOC} as it is")
     args = parser.parse_args(argv)
     found = {p.stem for p in HERE.glob("*.py") if not p.name.startswith("_")}
     scripts = [s for s in ORDER if s in found] + sorted(found - set(ORDER))
@@ -63,10 +64,10 @@ def main(argv=None):
     (RESULTS / "latest.md").write_text(f"# Benchmarks\n\n{block}\n" + "\n".join(details), encoding="utf-8")
     print(block)
     print(f"written {RESULTS / 'latest.md'}")
-    if not args.no_readme and not args.only:
-        readme = ROOT / "README.md"
-        readme.write_text(_report.splice(readme.read_text(encoding="utf-8"), block), encoding="utf-8")
-        print("README.md: benchmark table replaced")
+    if not args.no_docs and not args.only:
+        doc = ROOT / _report.DOC
+        doc.write_text(_report.splice(doc.read_text(encoding="utf-8"), block), encoding="utf-8")
+        print(f"{_report.DOC}: benchmark table replaced")
     return 1 if failed else 0
 
 

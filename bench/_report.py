@@ -3,15 +3,17 @@
 Each bench script prints its own detailed markdown and, through `record()`, adds rows to the
 summary: what was measured, at what size, Yishi's figure beside the bare baseline measured in
 the same run, and the goal. `bench/__main__.py` points BENCH_SUMMARY at a file, runs every
-script, then renders the rows with `table()` into bench/results/latest.md and into the README
-between the markers below. A script run on its own (no BENCH_SUMMARY) records nothing.
+script, then renders the rows with `table()` into bench/results/latest.md and into
+docs/benchmarks.md (`DOC`) between the markers below. A script run on its own (no BENCH_SUMMARY)
+records nothing.
 """
 import json
 import os
 
 SUMMARY_ENV = "BENCH_SUMMARY"
-README_BEGIN = "<!-- bench:begin (written by `make bench`; edits here are overwritten) -->"
-README_END = "<!-- bench:end -->"
+DOC = "docs/benchmarks.md"   # relative to the repository's root
+MARK_BEGIN = "<!-- bench:begin (written by `make bench`; edits here are overwritten) -->"
+MARK_END = "<!-- bench:end -->"
 
 
 def postgres_url():
@@ -50,8 +52,8 @@ def table(rows):
 
 
 def splice(text, block):
-    """`text` with everything between the README markers replaced by `block`."""
-    start, end = text.find(README_BEGIN), text.find(README_END)
+    """`text` with everything between the bench markers replaced by `block`."""
+    start, end = text.find(MARK_BEGIN), text.find(MARK_END)
     if start < 0 or end < start:
-        raise ValueError("the README has no bench markers")
-    return text[:start + len(README_BEGIN)] + "\n" + block.strip() + "\n" + text[end:]
+        raise ValueError(f"{DOC} has no bench markers")
+    return text[:start + len(MARK_BEGIN)] + "\n" + block.strip() + "\n" + text[end:]

@@ -118,7 +118,7 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_DIR": str(upload_dir),
         "SERVER_NAME": None,
     })
-    application.extensions["yishi_outbox"] = []
+    application.extensions["mailman"].outbox = []  # Flask-Mailman's locmem backend (TestConfig)
     reset_schema(application)
     return application
 
@@ -126,6 +126,7 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture()
 def db(app):
     """The database, emptied after the test (live servers commit from other processes)."""
+    from app.core.mail import wait_until_sent
     from app.extensions import db as database
     from app.extensions import limiter
 
@@ -136,7 +137,8 @@ def db(app):
     database.session.rollback()
     database.session.remove()
     _empty_tables(database)
-    app.extensions["yishi_outbox"].clear()
+    wait_until_sent()  # a late message of this test must not land in the next one's outbox
+    app.extensions["mailman"].outbox.clear()
     ctx.pop()
 
 

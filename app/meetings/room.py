@@ -1,5 +1,8 @@
 """The full state of a live room, as `join` acknowledges it (reconnecting restores it at once)."""
-import time
+import functools
+import threading
+
+from cachetools import LRUCache, TTLCache, cached
 
 from app.auth.models import User
 from app.core.sanitize import render_markdown
@@ -13,63 +16,54 @@ from app.meetings.workflow import (
 
 CHAT_HISTORY = 100
 
-# The member snapshot never changes once a meeting is announced, so each process may keep it;
-# everything that does change is read from the database on every join.
-_snapshots = {}
+# cachetools caches are not thread-safe by themselves (the test servers use threads).
+_lock = threading.Lock()
 
 
 def members_snapshot(meeting):
     if meeting.state is MeetingState.DRAFT:
         return []
-    key = (meeting.id, meeting.announced_dt)  # ids can be reused when a test database is emptied
-    cached = _snapshots.get(key)
-    if cached is None:
-        rows = db.session.execute(
-            db.select(MeetingMember.user_id, MeetingMember.role, MeetingMember.is_voting, User.name)
-            .join(User, User.id == MeetingMember.user_id)
-            .where(MeetingMember.meeting_id == meeting.id).order_by(MeetingMember.id)).all()
-        cached = [{"user_id": r.user_id, "name": r.name, "role": r.role.value, "is_voting": r.is_voting}
-                  for r in rows]
-        if len(_snapshots) > 500:
-            _snapshots.clear()
-        _snapshots[key] = cached
-    return cached
+    return _members(meeting)
 
 
-_rendered = {}
+# The member snapshot never changes once a meeting is announced, so each process may keep it;
+# everything that does change is read from the database on every join. Ids can be reused when a
+# test database is emptied: the announcement time tells two meetings apart.
+@cached(LRUCache(maxsize=500), key=lambda meeting: (meeting.id, meeting.announced_dt), lock=_lock)
+def _members(meeting):
+    rows = db.session.execute(
+        db.select(MeetingMember.user_id, MeetingMember.role, MeetingMember.is_voting, User.name)
+        .join(User, User.id == MeetingMember.user_id)
+        .where(MeetingMember.meeting_id == meeting.id).order_by(MeetingMember.id)).all()
+    return [{"user_id": r.user_id, "name": r.name, "role": r.role.value, "is_voting": r.is_voting}
+            for r in rows]
 
 
 def _html(text):
+    return _render(text) if text else ""
+
+
+@functools.lru_cache(maxsize=2000)
+def _render(text):
     # Every join sends the agenda: render each description once per process.
-    if not text:
-        return ""
-    html = _rendered.get(text)
-    if html is None:
-        if len(_rendered) > 2000:
-            _rendered.clear()
-        html = _rendered[text] = str(render_markdown(text))
-    return html
-
-
-_agendas = {}
+    return str(render_markdown(text))
 
 
 def agenda(meeting):
     """The agenda as screens show it. Once the meeting has started it can no longer change, so
     each process keeps it: a join into a room of thousands then loads no agenda rows."""
-    frozen = meeting.state not in EDITABLE
-    key = (meeting.id, meeting.started_dt)
-    if frozen and key in _agendas:
-        return _agendas[key]
-    items = [{"index": i, "id": item.id, "title": item.title, "kind": item.kind,
-              "description_html": _html(item.description),
-              "proposal_id": item.proposal_id, "matter_id": item.matter_id}
-             for i, item in enumerate(meeting.items)]
-    if frozen:
-        if len(_agendas) > 500:
-            _agendas.clear()
-        _agendas[key] = items
-    return items
+    return _agenda_items(meeting) if meeting.state in EDITABLE else _started_agenda(meeting)
+
+
+def _agenda_items(meeting):
+    return [{"index": i, "id": item.id, "title": item.title, "kind": item.kind,
+             "description_html": _html(item.description),
+             "proposal_id": item.proposal_id, "matter_id": item.matter_id}
+            for i, item in enumerate(meeting.items)]
+
+
+_started_agenda = cached(LRUCache(maxsize=500), key=lambda meeting: (meeting.id, meeting.started_dt),
+                         lock=_lock)(_agenda_items)
 
 
 def _presence(meeting, members):
@@ -100,17 +94,18 @@ def _own_entry(members, user_id):
 # per process: thousands of joins would otherwise each count thousands of rows. The meter on a
 # screen is then at most a second behind until the next `presence_changed`, which is exact.
 PRESENT_COUNT_SECONDS = 1.0
-_present_counts = {}   # (meeting id, announced, base) -> (monotonic time read, count or meter)
+_present_counts = TTLCache(maxsize=500, ttl=PRESENT_COUNT_SECONDS)   # (meeting, announced, base) -> count
 
 
 def _recently_read(meeting, base, read_now):
-    key, now = (meeting.id, meeting.announced_dt, base), time.monotonic()
-    read = _present_counts.get(key)
-    if read is None or now - read[0] > PRESENT_COUNT_SECONDS:
-        if len(_present_counts) > 500:
-            _present_counts.clear()
-        read = _present_counts[key] = (now, read_now())
-    return read[1]
+    key = (meeting.id, meeting.announced_dt, base)
+    with _lock:
+        if key in _present_counts:
+            return _present_counts[key]
+    value = read_now()   # outside the lock: a query must not hold up other greenlets' cache reads
+    with _lock:
+        _present_counts[key] = value
+    return value
 
 
 def _own_presence(meeting, user, members):

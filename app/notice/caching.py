@@ -1,11 +1,12 @@
-"""Caching on the board: rendered content kept per process, and conditional GET for clients.
+"""Caching on the board: rendered content kept on the server, and conditional GET for clients.
 
-Server side. A page's content is kept until the data under it may have changed: the key holds
-the newest audit event (every change anywhere in Yishi is one; it is an O(1) lookup) and the
-version of the board's index (moved on by every index write), so a cached page is never served
-after a change that was committed. Content that changes with the clock alone (a status lapsing,
-a countdown) is kept only until then, and nothing longer than `TTL` seconds (names of
-communities or organisations, which are not audited, catch up within it).
+Server side. A page's content is kept (in Flask-Caching's cache: Redis when CACHE_REDIS_URL is
+set, shared by every process, otherwise in the process) until the data under it may have
+changed: the key holds the newest audit event (every change anywhere in Yishi is one; it is an
+O(1) lookup) and the version of the board's index (moved on by every index write), so a cached
+page is never served after a change that was committed. Content that changes with the clock
+alone (a status lapsing, a countdown) is kept only until then, and nothing longer than `TTL`
+seconds (names of communities or organisations, which are not audited, catch up within it).
 
 Client side. The ETag is a hash of the content itself, so it changes exactly when the content
 does. Pages in the site's frame (base.html) carry per-session bits (the CSRF token of the
@@ -15,10 +16,8 @@ the client does not already have the page. Signed-in visitors always get a fresh
 frame shows their own notifications.
 """
 import hashlib
+import logging
 import os
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import current_app, make_response, render_template, request, session
@@ -28,10 +27,12 @@ from markupsafe import Markup
 from sqlalchemy import text
 
 from app.core.timeutil import utcnow
+from app.extensions import cache
+
+log = logging.getLogger(__name__)
 
 CACHE_CONTROL = "no-cache"   # keep a copy, but ask every time (the answer is cheap: 304)
 TTL = 60                     # seconds; NOTICE_CACHE_TTL (config or environment) overrides, 0 = off
-MAX_ENTRIES = 1000
 
 
 def ttl():
@@ -62,36 +63,24 @@ class Rendered:
         self.digest = _digest(self.content)
 
 
-class _Cache:
-    def __init__(self):
-        self._entries = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is None:
-                return None
-            value, deadline = hit
-            if deadline <= time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return value
-
-    def put(self, key, value, seconds):
-        with self._lock:
-            self._entries[key] = (value, time.monotonic() + seconds)
-            self._entries.move_to_end(key)
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
+def _get(kind, key):
+    try:
+        return cache.get(f"notice:{kind}:{_digest(repr(key))}")
+    except Exception:  # noqa: BLE001 - a cache that is down costs a render, never the page
+        log.warning("notice cache unavailable", exc_info=True)
+        return None
 
 
-cache = _Cache()
+def _put(kind, key, value, seconds):
+    # Whole seconds, rounded down: 0 would mean "for ever" to the cache, and content that lapses
+    # by the clock must not outlive its moment.
+    seconds = int(seconds)
+    if seconds < 1:
+        return
+    try:
+        cache.set(f"notice:{kind}:{_digest(repr(key))}", value, timeout=seconds)
+    except Exception:  # noqa: BLE001
+        log.warning("notice cache unavailable", exc_info=True)
 
 
 # The newest audit event (every change anywhere is one; an O(1) lookup on its primary key) and
@@ -122,14 +111,13 @@ def cached(key, produce):
     if not seconds:
         return produce()
     full_key = (key, request.url_root, current_app.config.get("PUBLIC_BASE_URL"), data_version())
-    found = cache.get(full_key)
+    found = _get("page", full_key)
     if found is not None:
         return found
     rendered = produce()
     if rendered.expires_dt is not None:
         seconds = min(seconds, max(0.0, (rendered.expires_dt - utcnow()).total_seconds()))
-    if seconds > 0:
-        cache.put(full_key, rendered, seconds)
+    _put("page", full_key, rendered, seconds)
     return rendered
 
 
@@ -145,19 +133,18 @@ def _not_modified(etag):
 # it is rendered once per page and large-type setting with markers, and filled in per request.
 _CSRF_MARK = "\x00csrf\x00"
 _CONTENT_MARK = "\x00content\x00"
-_frames = _Cache()
 
 
 def _anonymous_frame(rendered):
     large = request.cookies.get("large_type", "")
     key = (request.full_path, request.url_root, large, rendered.title, rendered.feed_url,
            rendered.stylesheets)
-    frame = _frames.get(key)
+    frame = _get("frame", key)
     if frame is None:
         frame = render_template("notice/_frame.html", content=Markup(_CONTENT_MARK),
                                 csrf_token=lambda: Markup(_CSRF_MARK), page_title=rendered.title,
                                 feed_url=rendered.feed_url, stylesheets=rendered.stylesheets)
-        _frames.put(key, frame, ttl())
+        _put("frame", key, frame, ttl())
     return frame.replace(_CSRF_MARK, generate_csrf()).replace(_CONTENT_MARK, rendered.content)
 
 

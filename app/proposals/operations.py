@@ -2,9 +2,10 @@
 
 Views and API endpoints call these and nothing lower; the caller commits.
 """
-import time
+import threading
 from datetime import timedelta
 
+from cachetools import TTLCache
 from flask import url_for
 from sqlalchemy import and_, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -779,19 +780,19 @@ class Page:
 # COUNT_CACHE_MIN the total shown ("共 N 项") may be up to COUNT_CACHE_SECONDS old, per process.
 COUNT_CACHE_MIN = 5000
 COUNT_CACHE_SECONDS = 60
-_count_cache = {}
+_count_cache = TTLCache(maxsize=1000, ttl=COUNT_CACHE_SECONDS)
+_count_lock = threading.Lock()  # cachetools caches are not thread-safe by themselves
 
 
 def _cached_total(key, compute):
-    now = time.monotonic()
-    hit = _count_cache.get(key)
-    if hit is not None and hit[1] > now:
-        return hit[0]
+    with _count_lock:
+        total = _count_cache.get(key)
+    if total is not None:
+        return total
     total = compute()
     if total >= COUNT_CACHE_MIN:
-        if len(_count_cache) > 1000:
-            _count_cache.clear()
-        _count_cache[key] = (total, now + COUNT_CACHE_SECONDS)
+        with _count_lock:
+            _count_cache[key] = total
     return total
 
 

@@ -3,10 +3,12 @@ import functools
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cachetools import LRUCache, cached
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -220,22 +222,18 @@ def _rule_from_json(text):
         plan_with_notice=data["plan_with_notice"])
 
 
-# A vote's snapshot and rule never change once it is open: each process parses them once.
-_frozen = {}
+# cachetools caches are not thread-safe by themselves (the test servers use threads).
+_caches_lock = threading.Lock()
 
 
+# A vote's snapshot and rule never change once it is open: each process parses them once. Keyed
+# by the frozen text itself: ids and times can repeat when a database is emptied and filled again
+# (tests, a restored backup); the text cannot be stale.
+@cached(LRUCache(maxsize=200), key=lambda vote: (vote.id, vote.snapshot_json, vote.rule_json),
+        lock=_caches_lock)
 def frozen(vote):
     """(Snapshot, BodyRule) of a vote as it opened."""
-    # Keyed by the frozen text itself: ids and times can repeat when a database is emptied and
-    # filled again (tests, a restored backup); the text cannot be stale.
-    key = (vote.id, vote.snapshot_json, vote.rule_json)
-    cached = _frozen.get(key)
-    if cached is None:
-        if len(_frozen) > 200:
-            _frozen.clear()
-        cached = _frozen[key] = (Snapshot.from_dict(json.loads(vote.snapshot_json)),
-                                 _rule_from_json(vote.rule_json))
-    return cached
+    return Snapshot.from_dict(json.loads(vote.snapshot_json)), _rule_from_json(vote.rule_json)
 
 
 def _receipt_key():
@@ -458,14 +456,14 @@ class Voter:
 
 # What a cast needs of an open vote that never changes while it is open, per process: vote id ->
 # (opened_dt, snapshot, kind). Filled by the full path; used by `_cast_in_one_statement`.
-_open_votes = {}
+_open_votes = LRUCache(maxsize=200)
 
 
 def _remember_open(vote):
     if vote.state == VoteState.OPEN:
-        if len(_open_votes) > 200:
-            _open_votes.clear()
-        _open_votes[vote.id] = (vote.opened_dt, frozen(vote)[0], vote.kind)
+        known = (vote.opened_dt, frozen(vote)[0], vote.kind)
+        with _caches_lock:
+            _open_votes[vote.id] = known
 
 
 @functools.cache
@@ -494,7 +492,8 @@ def _cast_in_one_statement(user, vote_id, choice, nonce):
     """The common cast on PostgreSQL, as a first try: an online voter of an open vote this process
     has seen. Returns the receipt, or None when the full path must decide (any refusal, a vote not
     yet seen here, closed or replaced since): that path then says why."""
-    known = _open_votes.get(vote_id)
+    with _caches_lock:
+        known = _open_votes.get(vote_id)
     if known is None or db.session.get_bind().dialect.name != "postgresql":
         return None
     opened_dt, snapshot, kind = known
@@ -512,7 +511,8 @@ def _cast_in_one_statement(user, vote_id, choice, nonce):
         "p_choice": canonical if named else None, "p_receipt": receipt if named else None,
         "receipt": receipt, "choice": canonical}).rowcount
     if inserted != 1:
-        _open_votes.pop(vote_id, None)
+        with _caches_lock:
+            _open_votes.pop(vote_id, None)
         return None
     schedule_progress(vote_id)
     return receipt

@@ -51,7 +51,6 @@ def scratch(scratch_url, tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url,
                       "UPLOAD_DIR": str(tmp_path / "uploads"), "BACKUP_DIR": str(tmp_path / "backups"),
                       "SERVER_NAME": None})
-    app.extensions["yishi_outbox"] = []
     reset_schema(app)
     with app.app_context():
         yield app

@@ -494,19 +494,19 @@ def test_settings_are_per_community_and_admin_only(app, world, db):
     assert ProposalSettings.for_community(w.other_c.id).cosign_threshold == 5
 
 
-def test_mail_is_sent_when_smtp_is_configured(app, world, db):
+def test_mail_is_sent_when_smtp_is_configured(app, world, db, monkeypatch):
+    from app.core.mail import wait_until_sent
+
     w = world
-    app.config["MAIL_SERVER"] = "smtp.example.invalid"
-    try:
-        w.author.email = "zhang@example.com"
-        db.session.commit()
-        author = as_user(app, w.author)
-        p = write(author, w)
-        act(author, p, "publish")
-        act(as_user(app, w.neighbours[0]), p, "cosign")
-        outbox = app.extensions["yishi_outbox"]
-        mail = [m for m in outbox if m["To"] == "zhang@example.com"]
-        assert any("附议了您的提案" in m.get_content() for m in mail)
-        assert f"/c/{w.c.id}/proposals/{p.id}" in mail[-1].get_content()
-    finally:
-        app.config["MAIL_SERVER"] = None
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.invalid")
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://yishi.example.cn")
+    w.author.email = "zhang@example.com"
+    db.session.commit()
+    author = as_user(app, w.author)
+    p = write(author, w)
+    act(author, p, "publish")
+    act(as_user(app, w.neighbours[0]), p, "cosign")
+    assert wait_until_sent()  # mail goes out from a worker, after the request has answered
+    mail = [m for m in app.extensions["mailman"].outbox if m.to == ["zhang@example.com"]]
+    assert any("附议了您的提案" in m.body for m in mail)
+    assert f"https://yishi.example.cn/c/{w.c.id}/proposals/{p.id}" in mail[-1].body
