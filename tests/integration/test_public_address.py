@@ -27,7 +27,6 @@ def proxied(database_url, db):
 
     application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                               "TRUSTED_PROXIES": 1})
-    application.extensions["yishi_outbox"] = []
     yield application
     limiter.reset()
 
