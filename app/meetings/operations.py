@@ -253,8 +253,8 @@ def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=Non
         key: [_iso(a) if isinstance(a, datetime) else a, _iso(b) if isinstance(b, datetime) else b]
         for key, (a, b) in changes.items()})
     if meeting.state is MeetingState.ANNOUNCED:
-        _tell_members(meeting, f"{meeting.body.name}会议变更：" + "；".join(_change_words(key, *values)
-                                                                           for key, values in changes.items()))
+        words = "；".join(_change_words(key, *values) for key, values in changes.items())
+        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”变更：{words}。")
         _changed_after_commit(meeting, "rescheduled", meeting.state, meeting.state)
         emit_after_commit(meeting.id, "state", {
             "meeting_id": meeting.id, "state": meeting.state.value, "title": meeting.title,
