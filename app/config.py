@@ -94,6 +94,8 @@ class Config:
     BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
     # A 四议两公开 resolution stays up at least this long (the law's 7 days is the floor).
     MATTER_OBJECTION_DAYS = max(7, int(os.environ.get("MATTER_OBJECTION_DAYS", "7")))
+    # A meeting may go live this many minutes before its announced start (for setting up), no earlier.
+    MEETING_EARLY_START_MINUTES = max(0, int(os.environ.get("MEETING_EARLY_START_MINUTES", "30")))
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()

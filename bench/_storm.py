@@ -42,7 +42,7 @@ def seed_live_meeting(chair, body, items):
     from app.core.timeutil import utcnow
     from app.meetings import operations as meetings
 
-    start = utcnow() + timedelta(hours=1)
+    start = utcnow() + timedelta(minutes=10)   # announced long ago, due now: it may start
     meeting = meetings.create_meeting(chair, body, title="基准会议", start_dt=start)
     for title in items:
         meetings.add_item(chair, meeting, title=title)

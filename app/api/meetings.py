@@ -1,4 +1,5 @@
-"""API: meetings of a body — create, read, agenda, announce, hall check-in (the desk)."""
+"""API: meetings of a body — create, read, edit (改期), agenda, announce, start, cancel, hall
+check-in (the desk)."""
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -37,6 +38,12 @@ class ItemSchema(ma.Schema):
     kind = ma.fields.String(dump_only=True)
     proposal_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
     matter_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
+    for_vote = ma.fields.Boolean(load_default=True, attribute="is_for_vote", data_key="for_vote", metadata={
+        "description": "表决事项（默认）或讨论事项。会议通知发出后，表决事项须仍满足通知期才能加入"
+                       "（否则 422 `item_too_late`），讨论事项随时可加，但不能表决"})
+    noticed_dt = UtcDateTime(dump_only=True, allow_none=True,
+                             metadata={"description": "随会议通知告知成员的时间；为空则不能表决"})
+    is_late = ma.fields.Boolean(dump_only=True, metadata={"description": "会议通知发出后增加的议题"})
 
 
 class MeetingSchema(ma.Schema):
@@ -54,6 +61,8 @@ class MeetingSchema(ma.Schema):
     current_item = ma.fields.Integer()
     speaker_limit_seconds = ma.fields.Integer()
     announced_dt = UtcDateTime(allow_none=True)
+    started_dt = UtcDateTime(allow_none=True)
+    cancel_reason = ma.fields.String(allow_none=True)
     items = ma.fields.List(ma.fields.Nested(ItemSchema))
     room_url = ma.fields.Function(lambda m: f"/meetings/{m.id}/room")
     quorum = ma.fields.Function(
@@ -80,6 +89,21 @@ class AnnounceRequest(ma.Schema):
     notice_text = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=20000))
 
 
+class EditMeeting(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    start_dt = ma.fields.AwareDateTime(metadata={"description": "带时区的 ISO 8601 时间"})
+    place = ma.fields.String(validate=ma.validate.Length(max=120))
+
+
+class CancelRequest(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+
+def _item_args(data):
+    data = dict(data)
+    data["for_vote"] = data.pop("is_for_vote", True)
+    return data
 
 
 _errors = documented(blp, security=None)
@@ -101,7 +125,7 @@ class Meetings(MethodView):
             mode=data["mode"], video_url=data["video_url"], notice_text=data["notice_text"],
             speaker_limit_seconds=data["speaker_limit_seconds"])
         for item in data["items"]:
-            operations.add_item(user, meeting, **item)
+            operations.add_item(user, meeting, **_item_args(item))
         commit()
         return meeting
 
@@ -115,6 +139,24 @@ class MeetingResource(MethodView):
     def get(self, meeting_id):
         """A meeting with its agenda (members, chair, secretary, staff; observers of public bodies)."""
         return operations.load_meeting(api_user(), meeting_id)
+
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.arguments(EditMeeting)
+    @blp.response(200, MeetingSchema)
+    @_errors
+    def patch(self, data, meeting_id):
+        """Change the time, place or title before the meeting starts (改期).
+
+        Once announced, members are notified of what changed. Postponing is always allowed;
+        moving earlier only while the body's notice period still holds before the new time
+        (422 `notice_too_short`, the message names the earliest time)."""
+        user = api_user()
+        meeting = operations.load_meeting(user, meeting_id)
+        start_dt = _naive_utc(data["start_dt"]) if "start_dt" in data else None
+        operations.reschedule(user, meeting, start_dt=start_dt, place=data.get("place"), title=data.get("title"))
+        commit()
+        return meeting
 
 
 @blp.route("/<int:meeting_id>/agenda")
@@ -133,9 +175,12 @@ class Agenda(MethodView):
     @blp.response(201, ItemSchema)
     @_errors
     def post(self, data, meeting_id):
-        """Add an item at the end of the agenda (before the meeting starts)."""
+        """Add an item at the end of the agenda (before the meeting starts).
+
+        After the notice, an item for a vote needs the notice period again (422 `item_too_late`);
+        members are notified of an added item."""
         user = api_user()
-        item = operations.add_item(user, operations.load_meeting(user, meeting_id), **data)
+        item = operations.add_item(user, operations.load_meeting(user, meeting_id), **_item_args(data))
         commit()
         return item
 
@@ -152,6 +197,38 @@ class Announce(MethodView):
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
         operations.announce(user, meeting, notice_text=data.get("notice_text") or None)
+        commit()
+        return meeting
+
+
+@blp.route("/<int:meeting_id>/start")
+class Start(MethodView):
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.response(200, MeetingSchema)
+    @_errors
+    def post(self, meeting_id):
+        """Open the meeting (chair, secretary or staff): no earlier than its announced start less
+        `MEETING_EARLY_START_MINUTES` (409 `too_early`, the message names the earliest time)."""
+        user = api_user()
+        meeting = operations.load_meeting(user, meeting_id)
+        operations.start(user, meeting)
+        commit()
+        return meeting
+
+
+@blp.route("/<int:meeting_id>/cancel")
+class Cancel(MethodView):
+    @blp.doc(security=BEARER)
+    @token_required
+    @blp.arguments(CancelRequest)
+    @blp.response(200, MeetingSchema)
+    @_errors
+    def post(self, data, meeting_id):
+        """Cancel a meeting that has not started, with the reason every member is told."""
+        user = api_user()
+        meeting = operations.load_meeting(user, meeting_id)
+        operations.cancel(user, meeting, data["reason"])
         commit()
         return meeting
 

@@ -26,6 +26,17 @@ class AddItemForm(FlaskForm):
     title = StringField("议题", validators=[DataRequired(message="请填写议题。"), Length(max=200)])
     description = TextAreaField("说明（可用 Markdown）", validators=[Optional(), Length(max=20000)])
     proposal_id = IntegerField("关联提案编号（可选）", validators=[Optional(), NumberRange(min=1)])
+    # A select, not a checkbox: a post that leaves it out keeps the default (an item for a vote).
+    purpose = SelectField("议题性质", choices=[SelectChoice("vote", "表决事项"),
+                                                  SelectChoice("discussion", "讨论事项（不表决）")],
+                          default="vote")
+
+
+class RescheduleMeetingForm(FlaskForm):
+    title = StringField("会议名称", validators=[DataRequired(message="请填写会议名称。"), Length(max=120)])
+    start = DateTimeLocalField("会议时间（北京时间）", format="%Y-%m-%dT%H:%M",
+                               validators=[DataRequired(message="请填写会议时间。")])
+    place = StringField("地点", validators=[Optional(), Length(max=120)])
 
 
 class AnnounceForm(FlaskForm):

@@ -134,8 +134,23 @@ class AgendaItem(db.Model):
     # No foreign keys yet: the proposals and matters tables are built by other areas.
     proposal_id = db.Column(db.Integer, nullable=True, index=True)
     matter_id = db.Column(db.Integer, nullable=True, index=True)
+    # Only an item in the notice members received, as an item for a vote, can be voted on:
+    # `noticed_dt` is when it went out to them (the announcement, or a late item added while the
+    # notice period still held); None for a late item added for discussion only.
+    is_for_vote = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    noticed_dt = db.Column(db.DateTime, nullable=True)
 
     meeting = db.relationship("Meeting", back_populates="items")
+
+    @property
+    def is_late(self):
+        """Added after the notice went out."""
+        announced = self.meeting.announced_dt if self.meeting is not None else None
+        return announced is not None and (self.noticed_dt is None or self.noticed_dt > announced)
+
+    @property
+    def is_votable(self):
+        return self.is_for_vote and self.noticed_dt is not None
 
 
 class MeetingMember(db.Model):

@@ -3,6 +3,7 @@ audit → flush; the facts for the live room are emitted only after the commit."
 import logging
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -32,7 +33,8 @@ CHAT_MAX = 500
 
 def _refused(exc):
     """A rule's refusal as the domain error views, API and events all understand."""
-    status = Conflict if exc.code in {"wrong_state", "already_queued", "already_signed"} else Invalid
+    status = Conflict if exc.code in {"wrong_state", "already_queued", "already_signed", "too_early",
+                                      "item_not_in_notice"} else Invalid
     return status(exc.message, code=exc.code)
 
 
@@ -141,9 +143,17 @@ def create_meeting(actor, body, *, title, start_dt, place="", mode=MeetingMode.H
     return meeting
 
 
-def add_item(actor, meeting, *, title, description=None, proposal_id=None, matter_id=None):
+def add_item(actor, meeting, *, title, description=None, proposal_id=None, matter_id=None, for_vote=True,
+             now=None):
+    """An item at the end of the agenda. Once the notice is out, an item `for_vote` needs the notice
+    period again (then it goes out to the members at once); otherwise it is for discussion only."""
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
     _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    now = now or utcnow()
+    late = meeting.state is MeetingState.ANNOUNCED
+    for_vote = bool(for_vote)
+    if late and for_vote:
+        _apply(workflow.check_late_item, meeting.start_dt, now, meeting.body.rule.notice_days, meeting.body.name)
     title = clean_text(title, 200)
     if not title:
         raise Invalid("请填写议题名称。", code="title")
@@ -153,11 +163,20 @@ def add_item(actor, meeting, *, title, description=None, proposal_id=None, matte
     kind = "proposal" if proposal_id else "matter" if matter_id else "discussion"
     item = AgendaItem(meeting=meeting, position=len(meeting.items), title=title,
                       description=(description or "").strip() or None, kind=kind,
-                      proposal_id=proposal_id, matter_id=matter_id)
+                      proposal_id=proposal_id, matter_id=matter_id, is_for_vote=for_vote,
+                      noticed_dt=now if late and for_vote else None)
     db.session.add(item)
     db.session.flush()
-    audit.record("meeting.item_added", actor=actor, obj=meeting, item_id=item.id, title=title)
+    audit.record("meeting.item_added", actor=actor, obj=meeting, item_id=item.id, title=title,
+                 for_vote=for_vote, late=late)
+    if late:
+        what = "表决事项" if for_vote else "讨论事项（不表决）"
+        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”增加了议题（{what}）：{title}")
     return item
+
+
+def _tell_members(meeting, text):
+    notify([m.user for m in meeting.members], text, f"/meetings/{meeting.id}")
 
 
 def remove_item(actor, meeting, item_id):
@@ -170,6 +189,8 @@ def remove_item(actor, meeting, item_id):
     for position, other in enumerate(meeting.items):
         other.position = position
     audit.record("meeting.item_removed", actor=actor, obj=meeting, item_id=item_id, title=item.title)
+    if meeting.state is MeetingState.ANNOUNCED:
+        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”取消了议题：{item.title}")
 
 
 def announce(actor, meeting, now=None, notice_text=None):
@@ -193,6 +214,8 @@ def announce(actor, meeting, now=None, notice_text=None):
     for m in members:
         db.session.add(MeetingMember(meeting=meeting, user_id=m.user_id, role=m.role, is_voting=m.is_voting))
     meeting.state, meeting.announced_dt = target, now
+    for item in meeting.items:
+        item.noticed_dt = now
     for request in ConveneRequest.query.filter_by(body_id=body.id, answered_dt=None):
         request.answered_dt, request.meeting_id = now, meeting.id
     audit.record("meeting.announced", actor=actor, obj=meeting, from_state=MeetingState.DRAFT,
@@ -218,7 +241,69 @@ def cancel(actor, meeting, reason):
     if before is MeetingState.ANNOUNCED:
         notify([m.user for m in meeting.members], f"会议已取消：{meeting.title}（{reason}）",
                f"/meetings/{meeting.id}")
+    emit_after_commit(meeting.id, "state", {"meeting_id": meeting.id, "state": meeting.state.value,
+                                            "reason": reason})
     return meeting
+
+
+def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=None):
+    """Change a meeting's time, place or title before it starts (改期). Once announced, postponing
+    is always allowed, moving it earlier only with the notice period; members hear what changed."""
+    _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以修改会议。")
+    _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议已开始、结束或取消，不能再修改。")
+    now = now or utcnow()
+    changes = {}
+    if title is not None:
+        title = clean_text(title, 120)
+        if not title:
+            raise Invalid("请填写会议名称。", code="title")
+        if title != meeting.title:
+            changes["title"] = (meeting.title, title)
+    if place is not None:
+        place = clean_text(place, 120)
+        if place != (meeting.place or ""):
+            changes["place"] = (meeting.place or "", place)
+    if start_dt is not None:
+        if not isinstance(start_dt, datetime):
+            raise Invalid("请填写会议时间。", code="start_dt")
+        if start_dt != meeting.start_dt:
+            if meeting.state is MeetingState.ANNOUNCED:
+                body = meeting.body
+                _apply(workflow.check_move, meeting.start_dt, start_dt, now, body.rule.notice_days, body.name)
+            changes["start_dt"] = (meeting.start_dt, start_dt)
+    if not changes:
+        raise Invalid("没有需要修改的内容。", code="no_change")
+    if "title" in changes:
+        meeting.title = title
+    if "place" in changes:
+        meeting.place = place
+    if "start_dt" in changes:
+        meeting.start_dt = start_dt
+    audit.record("meeting.rescheduled", actor=actor, obj=meeting, **{
+        key: [_iso(a) if isinstance(a, datetime) else a, _iso(b) if isinstance(b, datetime) else b]
+        for key, (a, b) in changes.items()})
+    if meeting.state is MeetingState.ANNOUNCED:
+        words = "；".join(_change_words(key, *values) for key, values in changes.items())
+        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”变更：{words}。")
+        _changed_after_commit(meeting, "rescheduled", meeting.state, meeting.state)
+        emit_after_commit(meeting.id, "state", {
+            "meeting_id": meeting.id, "state": meeting.state.value, "title": meeting.title,
+            "place": meeting.place, "start_dt": _iso(meeting.start_dt)})
+    return changes
+
+
+def _change_words(key, before, after):
+    if key == "start_dt":
+        move = "推迟" if after > before else "提前"
+        return f"时间由 {format_local(before)} {move}到 {format_local(after)}"
+    if key == "place":
+        return f"地点由“{before or '线上'}”改为“{after or '线上'}”"
+    return f"名称由“{before}”改为“{after}”"
+
+
+def require_votable(item):
+    """Refuse a vote on an item that was not in the notice members received (the votes area asks)."""
+    _apply(workflow.check_votable, item.noticed_dt is not None, item.is_for_vote)
 
 
 # -- the live room -----------------------------------------------------------------
@@ -230,8 +315,10 @@ def _require_chair(actor, meeting, message):
 def start(actor, meeting, now=None):
     _require(meeting.can_chair(actor) or meeting.can_record(actor), "只有主持人或记录员可以宣布开会。",
              code="chair_only")
-    meeting.state = _apply(workflow.transition, meeting.state, "start")
-    meeting.started_dt = now or utcnow()
+    target = _apply(workflow.transition, meeting.state, "start")
+    now = now or utcnow()
+    _apply(workflow.check_start_window, meeting.start_dt, now, current_app.config["MEETING_EARLY_START_MINUTES"])
+    meeting.state, meeting.started_dt = target, now
     audit.record("meeting.started", actor=actor, obj=meeting, from_state=MeetingState.ANNOUNCED,
                  to_state=MeetingState.LIVE)
     _changed_after_commit(meeting, "started", MeetingState.ANNOUNCED, MeetingState.LIVE)

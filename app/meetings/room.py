@@ -58,7 +58,8 @@ def agenda(meeting):
 def _agenda_items(meeting):
     return [{"index": i, "id": item.id, "title": item.title, "kind": item.kind,
              "description_html": _html(item.description),
-             "proposal_id": item.proposal_id, "matter_id": item.matter_id}
+             "proposal_id": item.proposal_id, "matter_id": item.matter_id,
+             "for_vote": item.is_for_vote, "votable": item.is_votable, "late": item.is_late}
             for i, item in enumerate(meeting.items)]
 
 
@@ -160,6 +161,7 @@ def state(meeting, user):
             "state_label": meeting.state.label, "body": meeting.body.name,
             "is_public": meeting.body.is_public, "mode": meeting.mode.value, "place": meeting.place,
             "video_url": meeting.video_url, "start_dt": operations._iso(meeting.start_dt),
+            "cancel_reason": meeting.cancel_reason,
             "speaker_limit_seconds": meeting.speaker_limit_seconds,
         },
         "agenda": agenda(meeting),

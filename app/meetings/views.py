@@ -10,12 +10,13 @@ from app.core.db import commit
 from app.core.web import attempt, public_url_for, refuse
 from app.core.errors import DomainError, NotFound
 from app.core.permissions import load_community
-from app.core.timeutil import from_local
+from app.core.timeutil import from_local, to_local
 from app.extensions import db
 from app.meetings import minutes as minutes_draft
 from app.meetings import operations
 from app.meetings.forms import (
     AddItemForm, AnnounceForm, CancelMeetingForm, ConveneForm, CreateMeetingForm, NotesForm,
+    RescheduleMeetingForm,
 )
 from app.meetings.models import ConveneRequest, MinutesSignature, can_organise
 from app.meetings.workflow import EDITABLE, MeetingState
@@ -74,13 +75,35 @@ def _load(meeting_id):
 
 @bp.route("/meetings/<int:meeting_id>")
 @login_required
-def show(meeting_id, item_form=None, status=200):
+def show(meeting_id, item_form=None, edit_form=None, status=200):
     meeting = _load(meeting_id)
+    if edit_form is None:
+        edit_form = RescheduleMeetingForm(formdata=None, title=meeting.title, place=meeting.place,
+                                          start=to_local(meeting.start_dt).replace(tzinfo=None))
     return render_template(
         "meetings/show.html", meeting=meeting, community=meeting.community,
         item_form=item_form or AddItemForm(), announce_form=AnnounceForm(notice_text=meeting.notice_text),
-        cancel_form=CancelMeetingForm(), editable=meeting.state in EDITABLE and meeting.can_organise(current_user),
+        cancel_form=CancelMeetingForm(), edit_form=edit_form,
+        editable=meeting.state in EDITABLE and meeting.can_organise(current_user),
         earliest=meeting.body.rule.notice_days), status
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["POST"])
+@login_required
+def edit(meeting_id):
+    """改期: time, place and title of a meeting that has not started."""
+    meeting = _load(meeting_id)
+    form = RescheduleMeetingForm()
+    if not form.validate_on_submit():
+        return show(meeting_id, edit_form=form, status=422)
+    announced = meeting.state is MeetingState.ANNOUNCED
+    status = attempt(lambda: operations.reschedule(current_user, meeting, title=form.title.data,
+                                                   place=form.place.data or "", start_dt=from_local(form.start.data)),
+                     "会议已修改，成员已收到变更通知。" if announced else "会议已修改。")
+    if status:
+        db.session.expire_all()
+        return show(meeting_id, edit_form=form, status=status)
+    return redirect(url_for(".show", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/items", methods=["POST"])
@@ -90,9 +113,13 @@ def add_item(meeting_id):
     form = AddItemForm()
     if not form.validate_on_submit():
         return show(meeting_id, item_form=form, status=422)
-    attempt(lambda: operations.add_item(current_user, meeting, title=form.title.data,
-                                        description=form.description.data, proposal_id=form.proposal_id.data),
-            "议题已加入议程。")
+    status = attempt(lambda: operations.add_item(current_user, meeting, title=form.title.data,
+                                                 description=form.description.data,
+                                                 proposal_id=form.proposal_id.data,
+                                                 for_vote=form.purpose.data != "discussion"),
+                     "议题已加入议程。")
+    if status:
+        return show(meeting_id, item_form=form, status=status)
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -133,8 +160,8 @@ def cancel(meeting_id):
 @login_required
 def room(meeting_id):
     meeting = _load(meeting_id)
-    if meeting.state in (MeetingState.DRAFT, MeetingState.CANCELLED):
-        raise NotFound("会议尚未发出通知或已取消，会议室未开放。")
+    if meeting.state is MeetingState.DRAFT:
+        raise NotFound("会议尚未发出通知，会议室未开放。")
     g.no_store = True
     return render_template("meetings/room.html", meeting=meeting, community=meeting.community,
                            role=meeting.role_of(current_user))

@@ -11,6 +11,9 @@ Decisions the rest of the app relies on:
 - The hall token is an HMAC of the meeting's secret and a time window, so every process derives
   the same token without writing anything; the current and the previous window are accepted,
   so a code scanned just as it rotates still works.
+- A meeting goes live no earlier than its start less a set-up margin (`check_start_window`): exactly
+  at `start - margin` is allowed, a second earlier refused. Moving it earlier, or adding an item to
+  be voted on after the notice, needs the notice period again, counted like the notice itself.
 - A speaker's countdown is `started_dt + limit_seconds`; every screen counts down locally from it.
 """
 from __future__ import annotations
@@ -24,6 +27,7 @@ from enum import Enum
 from fractions import Fraction
 
 from app.community import rules
+from app.core.timeutil import to_local
 
 
 class Refused(Exception):
@@ -131,6 +135,67 @@ def check_notice(start_dt, now, notice_days, body_name="该组织"):
             f"还差{_duration_words(short)}。请把会议时间改到通知期之后再发通知。",
             "notice_too_short",
         )
+
+
+# -- time is law: the start window, moving a meeting, items added after the notice --------
+
+def local_when(dt, now=None):
+    """A moment as people read it on a notice, in Beijing time: 「12月17日 14:00」, with the year
+    when it is not the year of `now`."""
+    local = to_local(dt)
+    text = f"{local.month}月{local.day}日 {local:%H:%M}"
+    if now is not None and to_local(now).year != local.year:
+        text = f"{local.year}年{text}"
+    return text
+
+
+def start_window_opens(start_dt, margin_minutes):
+    return start_dt - timedelta(minutes=margin_minutes)
+
+
+def check_start_window(start_dt, now, margin_minutes):
+    """A meeting goes live no earlier than its announced time less the set-up margin: the notice
+    told members when to come, and a meeting held before that decides without them."""
+    earliest = start_window_opens(start_dt, margin_minutes)
+    if now < earliest:
+        same_day = to_local(earliest).date() == to_local(start_dt).date()
+        opens = f"{to_local(earliest):%H:%M}" if same_day else local_when(earliest, now)
+        raise Refused(f"会议定于 {local_when(start_dt, now)} 召开，最早可于 {opens} 开始。", "too_early")
+
+
+def check_move(old_start, new_start, now, notice_days, body_name="该组织"):
+    """Postponing an announced meeting is always allowed; moving it earlier only while the notice
+    period still holds before the new time (members must have the full period to plan for it)."""
+    if new_start <= now:
+        raise Refused("新的会议时间已过，请选择以后的时间。", "start_in_past")
+    if new_start >= old_start:
+        return
+    earliest = earliest_start(now, notice_days)
+    if new_start < earliest:
+        raise Refused(
+            f"{body_name}须提前 {notice_days} 天通知：会议提前召开时，新的时间须不早于 {local_when(earliest, now)}。",
+            "notice_too_short",
+        )
+
+
+def check_late_item(start_dt, now, notice_days, body_name="该组织"):
+    """An item to be voted on that is added after the notice went out needs the notice period
+    again before the meeting; otherwise it may only be discussed."""
+    earliest = earliest_start(now, notice_days)
+    if start_dt < earliest:
+        raise Refused(
+            f"{body_name}须提前 {notice_days} 天通知表决事项：此议题若要表决，须先把会议改期到不早于 "
+            f"{local_when(earliest, now)}；也可以作为讨论事项加入（不表决）。",
+            "item_too_late",
+        )
+
+
+def check_votable(noticed, for_vote):
+    """Only an item in the notice the members received, as an item for a vote, can be voted on."""
+    if not for_vote:
+        raise Refused("此议题是讨论事项，会议通知中没有列为表决事项，不能表决。", "item_not_in_notice")
+    if not noticed:
+        raise Refused("此议题不在成员收到的会议通知中，不能表决。", "item_not_in_notice")
 
 
 def _duration_words(delta):

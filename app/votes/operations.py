@@ -299,6 +299,7 @@ def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1,
     item = meeting.current
     if item is None:
         raise Invalid("请先编排议程。", code="no_item")
+    meeting_operations.require_votable(item)   # only what the notice told members they would vote on
     if open_vote_of(meeting) is not None:
         raise Conflict("上一项表决尚未结束，请先结束它。", code="vote_open")
     try:

@@ -68,7 +68,8 @@ def test_the_agenda_a_join_sends_follows_edits_until_the_meeting_starts(app, mak
         return [i["title"] for i in state["agenda"]], state["agenda"]
 
     assert titles(members[0])[0] == ["预算", "绿化", "停车"]
-    operations.add_item(db.session.get(User, chair), db.session.get(MeetingRow, meeting.id), title="加装电梯")
+    operations.add_item(db.session.get(User, chair), db.session.get(MeetingRow, meeting.id), title="加装电梯",
+                        for_vote=False)   # after the notice, too late to be voted on
     db.session.commit()
     assert titles(members[1])[0][-1] == "加装电梯"     # announced: still editable, so never kept
     operations.start(db.session.get(User, chair), db.session.get(MeetingRow, meeting.id))

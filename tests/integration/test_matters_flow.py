@@ -53,8 +53,9 @@ class World:
         self.db.session.commit()
         return matter
 
-    def meeting(self, key, title=None, days=20):
-        start = utcnow() + timedelta(days=days)
+    def meeting(self, key, title=None):
+        # Announced 30 days before (see `announce`) and due now, so that it may start at once.
+        start = utcnow() + timedelta(minutes=10)
         body = self.body(key)
         meeting = meetings.create_meeting(self.staff, body, title=title or f"{body.name}会议",
                                           start_dt=start, place="社区会议室")

@@ -110,7 +110,7 @@ def board(make, db):
     meetings.announce(w.chair, w.m_announced, now=w.m_announced.start_dt - timedelta(days=20),
                       notice_text="请各位代表准时参会。")
     db.session.commit()
-    w.m_ended = meeting("第三季度居民代表会议", 1)
+    w.m_ended = meeting("第三季度居民代表会议", 0)   # due now: it may start
     meetings.announce(w.chair, w.m_ended, now=w.m_ended.start_dt - timedelta(days=20))
     meetings.start(w.chair, w.m_ended)
     for m in [w.chair] + w.members[:2]:

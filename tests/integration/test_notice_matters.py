@@ -46,7 +46,7 @@ class World:
     def meeting(self, key):
         body = self.c.body_by_preset(key)
         meeting = meetings.create_meeting(self.staff, body, title=f"{body.name}会议",
-                                          start_dt=utcnow() + timedelta(days=20), place="社区会议室")
+                                          start_dt=utcnow() + timedelta(minutes=10), place="社区会议室")
         self.db.session.flush()
         return meeting
 

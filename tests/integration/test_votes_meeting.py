@@ -295,7 +295,7 @@ def test_household_base_counts_a_household_once(make, db):
 
     from app.core.timeutil import utcnow
 
-    start = utcnow() + timedelta(hours=1)
+    start = utcnow() + timedelta(minutes=10)
     meeting = meetings.create_meeting(chair, body, title="居民会议", start_dt=start)
     meetings.add_item(chair, meeting, title="公约")
     meetings.announce(chair, meeting, now=start - timedelta(days=30))

@@ -113,6 +113,7 @@ ROUTES = {
     "meetings.remove_item": ORGANISERS,
     "meetings.announce": ORGANISERS,
     "meetings.cancel": ORGANISERS,
+    "meetings.edit": ORGANISERS,
     "meetings.room": MEETING,
     "meetings.projector": RECORDERS,
     "meetings.qr": RECORDERS,
@@ -152,11 +153,13 @@ ROUTES = {
     "api_consultations.ConsultationItem": COMMUNITY,
     "api_consultations.Responses": COMMUNITY,
     "api_meetings.Meetings": ORGANISERS,
-    "api_meetings.MeetingResource": MEETING,
+    "api_meetings.MeetingResource": {"GET": MEETING, "PATCH": ORGANISERS},
     "api_meetings.Agenda": MEETING,
     "api_meetings.Announce": ORGANISERS,
     "api_meetings.CheckIns": RECORDERS,
     "api_meetings.CheckIn": RECORDERS,
+    "api_meetings.Start": RECORDERS,
+    "api_meetings.Cancel": ORGANISERS,
     # -- meeting votes ---------------------------------------------------------------------------
     "votes.receipts": PUBLIC,              # after the close; 409 while open
     "api_votes.MeetingVotes": {"GET": MEETING, "POST": CHAIR_ONLY},

@@ -14,7 +14,7 @@ def open_live_meeting(people, db):
     from tests.security import permission_matrix as pm
 
     chair = people[pm.CHAIR]
-    start = utcnow() + timedelta(hours=1)
+    start = utcnow() + timedelta(minutes=10)   # due: it may start now (set-up margin)
     meeting = operations.create_meeting(chair, people.body, title="权限测试会议", start_dt=start,
                                         place="社区会议室")
     for title in ("第一项", "第二项"):
@@ -175,7 +175,7 @@ def _furnish(people, make, db, say):
 
     def decide(matter, key, choice="yes"):
         body = bodies[key]
-        start = utcnow() + timedelta(days=20)
+        start = utcnow() + timedelta(minutes=10)   # announced 30 days ago, due now
         meeting = meetings.create_meeting(staff, body, title=say("plain"), start_dt=start,
                                           place=say("plain"))
         meetings.add_item(staff, meeting, title=say("plain"), description=say("md"))
@@ -222,7 +222,7 @@ def _furnish(people, make, db, say):
 
     # -- meetings: a live one, a cancelled one, a request to convene -----------------------------
     body = bodies["two_committees"]
-    start = utcnow() + timedelta(hours=1)
+    start = utcnow() + timedelta(minutes=10)
     live = meetings.create_meeting(chair, body, title=say("plain"), start_dt=start,
                                    place=say("plain"), notice_text=say("md"))
     for _ in range(3):

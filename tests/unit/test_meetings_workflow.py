@@ -255,3 +255,106 @@ def test_convene_status_third_of_groups():
     rule = workflow.convene_rule("residents_assembly", "groups")
     assert workflow.convene_status(rule, 9, 3).reached
     assert not workflow.convene_status(rule, 10, 3).reached
+
+
+# -- time is law: the start window, moving a meeting, late items --------------------------
+
+START = datetime(2026, 12, 17, 6, 0, 0)   # 14:00 in Beijing
+
+
+@pytest.mark.parametrize("margin, now, allowed", [
+    (30, START - timedelta(minutes=30), True),                         # exactly start - margin
+    (30, START - timedelta(minutes=30, seconds=1), False),             # a second earlier
+    (30, START - timedelta(days=10), False),                           # the day of the notice
+    (30, START + timedelta(hours=2), True),                            # late is never too early
+    (0, START, True),
+    (0, START - timedelta(seconds=1), False),
+    (120, START - timedelta(hours=2), True),
+])
+def test_start_window(margin, now, allowed):
+    if allowed:
+        workflow.check_start_window(START, now, margin)
+    else:
+        with pytest.raises(Refused) as refused:
+            workflow.check_start_window(START, now, margin)
+        assert refused.value.code == "too_early"
+
+
+def test_too_early_says_when_in_beijing_time():
+    with pytest.raises(Refused) as refused:
+        workflow.check_start_window(START, START - timedelta(days=10), 30)
+    assert refused.value.message == "会议定于 12月17日 14:00 召开，最早可于 13:30 开始。"
+    with pytest.raises(Refused) as refused:   # a margin that reaches into the day before names it
+        workflow.check_start_window(datetime(2026, 12, 17, 0, 30), START - timedelta(days=10), 60)
+    assert refused.value.message == "会议定于 12月17日 08:30 召开，最早可于 07:30 开始。"
+    with pytest.raises(Refused) as refused:
+        workflow.check_start_window(datetime(2026, 12, 16, 16, 30), START - timedelta(days=10), 60)
+    assert refused.value.message == "会议定于 12月17日 00:30 召开，最早可于 12月16日 23:30 开始。"
+
+
+def test_local_when_names_the_year_only_when_it_differs():
+    assert workflow.local_when(datetime(2027, 1, 3, 1, 0), now=datetime(2026, 12, 30)) == "2027年1月3日 09:00"
+    assert workflow.local_when(datetime(2026, 12, 31, 17, 0), now=datetime(2026, 12, 30)) == "2027年1月1日 01:00"
+    assert workflow.local_when(START, now=START) == "12月17日 14:00"
+
+
+NOTICE = 10   # 居民会议
+
+
+OLD = NOW + timedelta(days=20)
+
+
+@pytest.mark.parametrize("new_start, allowed", [
+    (OLD + timedelta(days=3), True),                                    # postponed
+    (OLD, True),                                                        # unchanged
+    (NOW + timedelta(days=NOTICE), True),                               # earlier, exactly the notice period
+    (NOW + timedelta(days=NOTICE) - timedelta(seconds=1), False),       # a second short of it
+    (NOW + timedelta(days=2), False),
+])
+def test_moving_an_announced_meeting(new_start, allowed):
+    if allowed:
+        workflow.check_move(OLD, new_start, NOW, NOTICE, "居民会议")
+    else:
+        with pytest.raises(Refused) as refused:
+            workflow.check_move(OLD, new_start, NOW, NOTICE, "居民会议")
+        assert refused.value.code == "notice_too_short"
+        assert "须不早于 12月3日 10:00" in refused.value.message   # NOW + 10 days, Beijing time
+
+
+def test_postponing_is_allowed_even_inside_the_notice_period_but_never_into_the_past():
+    old = NOW + timedelta(hours=2)
+    workflow.check_move(old, old + timedelta(hours=1), NOW, NOTICE)
+    with pytest.raises(Refused) as refused:
+        workflow.check_move(NOW - timedelta(hours=3), NOW - timedelta(hours=1), NOW, NOTICE)
+    assert refused.value.code == "start_in_past"
+
+
+@pytest.mark.parametrize("start, allowed", [
+    (NOW + timedelta(days=NOTICE), True),
+    (NOW + timedelta(days=NOTICE, hours=5), True),
+    (NOW + timedelta(days=NOTICE) - timedelta(seconds=1), False),
+    (NOW + timedelta(hours=1), False),
+])
+def test_a_late_item_for_a_vote_needs_the_notice_period(start, allowed):
+    if allowed:
+        workflow.check_late_item(start, NOW, NOTICE, "居民会议")
+    else:
+        with pytest.raises(Refused) as refused:
+            workflow.check_late_item(start, NOW, NOTICE, "居民会议")
+        assert refused.value.code == "item_too_late"
+        assert "不早于 12月3日 10:00" in refused.value.message
+
+
+@pytest.mark.parametrize("noticed, for_vote, votable", [
+    (True, True, True),
+    (False, True, False),     # added after the notice
+    (True, False, False),     # in the notice, for discussion only
+    (False, False, False),
+])
+def test_only_items_in_the_notice_for_a_vote_can_be_voted_on(noticed, for_vote, votable):
+    if votable:
+        workflow.check_votable(noticed, for_vote)
+    else:
+        with pytest.raises(Refused) as refused:
+            workflow.check_votable(noticed, for_vote)
+        assert refused.value.code == "item_not_in_notice"

@@ -92,6 +92,11 @@
     if (start) { start.hidden = state.meeting.state !== "announced"; }
     var end = $("end-meeting");
     if (end) { end.hidden = !live; }
+    var cancelled = $("cancelled");
+    if (cancelled) {
+      cancelled.hidden = state.meeting.state !== "cancelled";
+      $("cancel-reason").textContent = state.meeting.cancel_reason || "";
+    }
   }
 
   function renderAgenda() {
@@ -104,6 +109,9 @@
     clear(list);
     state.agenda.forEach(function (item) {
       var li = el("li", item.title);
+      // Only items in the notice, as items for a vote, can be voted on (the server refuses the rest).
+      li.setAttribute("data-votable", item.votable ? "true" : "false");
+      if (!item.votable) { li.appendChild(el("span", item.late ? "通知后增加 · 不表决" : "讨论 · 不表决", "badge")); }
       if (item.index === state.current_item) { li.setAttribute("aria-current", "step"); li.className = "current"; }
       if (state.me && state.me.can_chair && view === "room" && item.index !== state.current_item) {
         var go = el("button", "转到", "link");
@@ -745,6 +753,9 @@
   fact("state", function (data) {
     if (!state) { return; }
     state.meeting.state = data.state;
+    ["reason", "title", "place", "start_dt"].forEach(function (key) {
+      if (key in data) { state.meeting[key === "reason" ? "cancel_reason" : key] = data[key]; }
+    });
     renderMeeting();
     renderPresence();
     renderSpeakers();
