@@ -947,6 +947,17 @@ def actions_for(proposal, user, now=None):
                                     has_cosigned=has_cosigned(proposal, user))
 
 
+def unverified_author_state(proposal, user):
+    """The account state ("pending", "rejected") of a draft's author who may not publish it yet,
+    so the page says why there is no 发布 button; None for anyone else."""
+    if proposal.state != ProposalState.draft.value or user is None \
+            or not getattr(user, "is_authenticated", False) or user.id != proposal.author_id:
+        return None
+    if Role.unverified not in proposal.roles_of(user):
+        return None
+    return getattr(user.state, "value", user.state)
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_files(session):
     session.info.pop("proposal_files", None)

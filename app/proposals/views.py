@@ -212,6 +212,7 @@ def _render_show(proposal, action_form=None, open_action=None, error=None, comme
         state_labels={s.value: s.label for s in ProposalState},
         can_rate_as_cosigner=operations.can_rate_as_cosigner(proposal, user),
         cosigner_ratings=operations.cosigner_ratings(proposal),
+        unverified_author=operations.unverified_author_state(proposal, user),
     ), status
 
 

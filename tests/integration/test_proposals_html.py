@@ -234,6 +234,24 @@ def test_drafts_are_private_and_editable_until_published(app, world, db):
     assert "路灯坏了" in text(newcomer.get(f"/c/{w.c.id}/proposals/?mine=1"))
 
 
+def test_an_unverified_author_is_told_why_the_draft_cannot_be_published(app, world, db):
+    from app.auth.models import UserState
+
+    w = world
+    newcomer = as_user(app, w.unverified)
+    draft = write(newcomer, w, title="新住户的提案：路灯坏了")
+    shown = page(newcomer, draft)
+    assert 'id="publish-blocked" data-user-state="pending"' in shown and "/act/publish" not in shown
+    assert "/auth/me" in shown                       # where to see the account's state
+    w.unverified.state = UserState.REJECTED
+    db.session.commit()
+    assert 'data-user-state="rejected"' in page(newcomer, draft)
+    # A verified author sees the button and no such note.
+    author = as_user(app, w.author)
+    own = page(author, write(author, w))
+    assert "publish-blocked" not in own and "/act/publish" in own
+
+
 def test_expiry_is_derived_from_time_and_filters_use_it(app, world, db):
     w = world
     author = as_user(app, w.author)
