@@ -29,8 +29,9 @@ def home():
 @bp.route("/notifications")
 @login_required
 def notifications():
+    # By time, not by id: the demo (and an import) writes notifications of the past after newer ones.
     items = (Notification.query.filter_by(user_id=current_user.id)
-             .order_by(Notification.id.desc()).limit(200).all())
+             .order_by(Notification.created_dt.desc(), Notification.id.desc()).limit(200).all())
     return render_template("core/notifications.html", items=items)
 
 

@@ -99,3 +99,21 @@ def test_audit_export(client, make, auth):
     response = client.get(f"/c/{community.id}/admin/audit.csv")
     assert response.mimetype == "text/csv"
     assert "something.changed" in response.get_data(as_text=True)
+
+
+def test_notifications_are_listed_newest_first(client, make, db):
+    from datetime import timedelta
+
+    from app.core.notify import Notification
+    from app.core.timeutil import utcnow
+    from tests.conftest import login
+
+    user = make.user(make.community())
+    now = utcnow()
+    # Written out of time order, as the demo writes its past after its present.
+    for text, days in (("今天", 0), ("十天前", 10), ("三天前", 3)):
+        db.session.add(Notification(user_id=user.id, text=text, created_dt=now - timedelta(days=days)))
+    db.session.commit()
+    login(client, user)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.index("今天") < page.index("三天前") < page.index("十天前")
