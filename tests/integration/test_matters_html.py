@@ -104,6 +104,7 @@ def test_anonymous_read_the_resolution_notice_with_its_trail(app, world, db):
     minutes = re.findall(r'href="(/c/\d+/matters/\d+/minutes/\d+)"', body)
     assert len(minutes) == 4
     assert "会议纪要" in text(client.get(minutes[-1]))
+    assert re.search(r"<h3>[^<]*会议纪要：", text(client.get(minutes[-1])))   # its headings kept
     assert client.get(f"/c/{world.c.id}/matters/{matter.id}/minutes/999999").status_code == 404
     listed = text(client.get(f"/c/{world.c.id}/matters/"))
     assert matter.title in listed
