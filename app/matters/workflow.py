@@ -92,6 +92,13 @@ STAGE_PRODUCTS = {
     MatterStage.result_public: "居务监督委员会确认后公开实施结果",
 }
 
+# Who acts at the stages no vote decides (the trail's line under each stage's name).
+STAGE_ACTORS = {
+    MatterStage.resolution_public: "社区两委公告，居民可提出异议；未解决的异议提交党员大会审议",
+    MatterStage.implementation: "两委、承办单位组织实施",
+    MatterStage.result_public: "居务监督委员会确认",
+}
+
 PARTY_BRANCH = "party_branch_committee"
 TWO_COMMITTEES = "two_committees"
 PARTY_ASSEMBLY = "party_members_assembly"
