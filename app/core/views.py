@@ -1,5 +1,5 @@
-"""Home page, health check, notification centre."""
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+"""Home page, health check, favicon, notification centre."""
+from flask import Blueprint, current_app, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -16,6 +16,14 @@ bp = Blueprint("core", __name__)
 def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    # Browsers ask for /favicon.ico on every site whatever the page links; a week in their cache.
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
 
 
 @bp.route("/")

@@ -117,3 +117,13 @@ def test_notifications_are_listed_newest_first(client, make, db):
     login(client, user)
     page = client.get("/notifications").get_data(as_text=True)
     assert page.index("今天") < page.index("三天前") < page.index("十天前")
+
+
+def test_the_favicon_is_served_and_cacheable(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon" and response.data[:4] == b"\x00\x00\x01\x00"
+    assert "max-age=604800" in response.headers["Cache-Control"]
+    assert client.get("/static/favicon.svg").status_code == 200
+    home = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in home
