@@ -28,7 +28,8 @@ def draft(meeting):
     present_voting = sum(1 for m in voting if m.user_id in rows)
     meter = quorum_meter(body.rule, len(voting), present_voting)
     lines = [
-        f"# {body.meeting_name}纪要：{meeting.title}",
+        # 「党员大会会议纪要」 as people write it, but never 「两委联席会议会议纪要」.
+        f"# {body.name.removesuffix('会议')}会议纪要：{meeting.title}",
         "",
         f"- 时间：{format_local(meeting.started_dt or meeting.start_dt)} 至 {format_local(meeting.ended_dt)}",
         f"- 地点：{meeting.place or '线上'}（{meeting.mode.label}）",
