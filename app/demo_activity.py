@@ -85,6 +85,11 @@ def seed_activity():
                               start_dt=utcnow() - timedelta(hours=1),
                               end_dt=utcnow() + timedelta(days=7))
 
+    # The hall day: a 居民会议 on the household base, due to start now (app/meetings/demo.py).
+    from app.meetings.demo import seed_hall_day
+
+    seed_hall_day(community)
+
     # General notices (居务公开) on the notice board, posted by the community's admin.
     from app.notice import operations as notice_board
 

@@ -175,6 +175,8 @@ class SimilarSchema(ma.Schema):
     title = ma.fields.String()
     state = ma.fields.String()
     score = ma.fields.Float()
+    can_cosign = ma.fields.Boolean(metadata={"description": "still collecting co-signs"})
+    url = ma.fields.String(metadata={"description": "the page to co-sign on, or where its answer is"})
 
 
 # -- helpers -------------------------------------------------------------------
@@ -298,7 +300,8 @@ class Similar(MethodView):
     def get(self, args):
         """Published proposals whose titles look like q (Chinese two-character words)."""
         community = _community(args.get("community_id"))
-        return [{"id": p.id, "title": p.title, "state": p.effective_state().value, "score": s}
+        return [{"id": p.id, "title": p.title, "state": p.effective_state().value, "score": s,
+                 **operations.similar_hint(p)}
                 for p, s in operations.similar_to(community, args["q"])]
 
 

@@ -19,8 +19,8 @@ def register(*, phone, password, name, community_id, building, unit, room):
     if community is None:
         raise Invalid("请选择所在社区。")
     if User.query.filter_by(phone=phone).first():
-        raise Conflict("该手机号已注册，请直接登录；若是居委会登记的账号，请用激活码激活。",
-                       code="phone_taken")
+        raise Conflict("该手机号已注册，请直接登录；若是居委会登记的账号，"
+                       "请点「激活账号」，输入激活信上的激活码。", code="phone_taken")
     household = Household.get_or_create(community.id, clean_text(building, 16),
                                         clean_text(unit, 16), clean_text(room, 16))
     user = User(phone=phone, name=clean_text(name, 32), community=community,
@@ -85,7 +85,7 @@ def authenticate(phone, password):
     user = User.query.filter_by(phone=phone).first()
     if user is None or not user.is_active or not user.check_password(password or ""):
         if user is not None and not user.is_activated:
-            raise Unauthorized("该账号尚未激活，请用居委会发放的激活码激活。", code="not_activated")
+            raise Unauthorized("该账号尚未激活：请点「激活账号」，输入居委会激活信上的激活码。", code="not_activated")
         throttle.passwords.failed(phone)
         raise Unauthorized("手机号或密码不正确。", code="bad_credentials")
     throttle.passwords.succeeded(phone)

@@ -156,6 +156,10 @@ class Body(db.Model):
         return self.preset_info.is_public
 
     @property
+    def meeting_name(self):
+        return rules.meeting_name(self.name)
+
+    @property
     def voting_members(self):
         return [m for m in self.memberships if m.is_voting]
 

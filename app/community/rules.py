@@ -148,6 +148,12 @@ PRESETS = {
     ]
 }
 
+def meeting_name(body_name):
+    """What a meeting of the body is called: 「党支部委员会会议」, but 「两委联席会议」 and 「党员大会」
+    are meetings by name already and take no second 会议."""
+    return body_name if body_name.endswith(("会议", "大会")) else f"{body_name}会议"
+
+
 # The options the law allows beyond the preset, offered to admins by name.
 QUORUM_OPTIONS = {
     "party_members_assembly": [HALF, TWO_THIRDS],  # local 4+2 rule: ≥ 2/3

@@ -1,5 +1,6 @@
 """The one place user text becomes HTML: Markdown, then bleach with one allow-list."""
 import html
+import re
 
 import bleach
 import markdown
@@ -14,6 +15,9 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
 
 
+_HEADING = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.IGNORECASE)
+
+
 def _nofollow(attrs, new=False):
     href_key = (None, "href")
     if href_key in attrs:
@@ -21,11 +25,17 @@ def _nofollow(attrs, new=False):
     return attrs
 
 
-def render_markdown(text):
-    """Render user Markdown to HTML that cannot run script in anyone's browser."""
+def render_markdown(text, headings_from=None):
+    """Render user Markdown to HTML that cannot run script in anyone's browser.
+
+    The page owns h1 and h2, so the allow-list drops them. A document with its own outline (the
+    minutes: `#` title, `##` sections) passes `headings_from=3` to keep its headings, one level
+    each, from h3 down, inside the page's outline."""
     if not text:
         return Markup("")
     html = markdown.markdown(text, extensions=["tables", "sane_lists", "nl2br"])
+    if headings_from:
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + headings_from - 1, 6)}", html)
     cleaned = bleach.clean(
         html,
         tags=ALLOWED_TAGS,

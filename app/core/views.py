@@ -1,5 +1,5 @@
-"""Home page, health check, notification centre."""
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+"""Home page, health check, favicon, notification centre."""
+from flask import Blueprint, current_app, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -18,6 +18,14 @@ def healthz():
     return jsonify(status="ok")
 
 
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    # Browsers ask for /favicon.ico on every site whatever the page links; a week in their cache.
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
+
+
 @bp.route("/")
 def home():
     from app.community.models import Street
@@ -29,8 +37,9 @@ def home():
 @bp.route("/notifications")
 @login_required
 def notifications():
+    # By time, not by id: the demo (and an import) writes notifications of the past after newer ones.
     items = (Notification.query.filter_by(user_id=current_user.id)
-             .order_by(Notification.id.desc()).limit(200).all())
+             .order_by(Notification.created_dt.desc(), Notification.id.desc()).limit(200).all())
     return render_template("core/notifications.html", items=items)
 
 

@@ -51,7 +51,7 @@ def seed_demo_matter(community, staff, now=None):
         chair = next(m.user for m in body.memberships if m.role is MemberRole.CHAIR)
         start = now - timedelta(days=23 - 7 * index)
         with clock_at(start - timedelta(days=body.rule.notice_days + 1)):
-            meeting = meetings.create_meeting(staff, body, title=f"{body.name}会议（{TITLE}）",
+            meeting = meetings.create_meeting(staff, body, title=f"{body.meeting_name}（{TITLE}）",
                                               start_dt=start, place="社区活动中心二楼")
             operations.schedule(staff, matter, meeting)
             meetings.announce(staff, meeting)

@@ -433,7 +433,7 @@ def schedule(actor, matter, meeting):
         objection.meeting_id, objection.item_id = meeting.id, item.id
     audit.record("matter.scheduled", actor=actor, obj=matter, meeting_id=meeting.id, item_id=item.id,
                  purpose=purpose.value, stage=matter.stage.value, body=meeting.body.preset)
-    _tell(matter, f"已列入{meeting.body.name}会议议程（{format_local(meeting.start_dt)}）：{label}。",
+    _tell(matter, f"已列入{meeting.body.meeting_name}议程（{format_local(meeting.start_dt)}）：{label}。",
           actor)
     db.session.flush()
     return item

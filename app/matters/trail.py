@@ -124,10 +124,8 @@ def trail(matter):
             meetings += scheduled
         last_with_minutes = next((m["minutes_url"] for m in reversed(meetings) if m["minutes_url"]), None)
         last = rows[-1] if rows else None
-        bodies = workflow.bodies_text(workflow.STAGE_BODIES[stage]) if stage.number <= 4 else (
-            {MatterStage.resolution_public: "——（公示；未解决的异议提交党员大会）",
-             MatterStage.implementation: "两委、承办单位组织实施",
-             MatterStage.result_public: "居务监督委员会确认"}[stage])
+        bodies = workflow.bodies_text(workflow.STAGE_BODIES[stage]) if stage.number <= 4 else \
+            workflow.STAGE_ACTORS[stage]
         entries.append({
             "key": stage.value,
             "number": stage.number,

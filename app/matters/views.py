@@ -360,8 +360,9 @@ def minutes(community_id, matter_id, meeting_id):
     """The minutes of a meeting that decided a stage: public with the matter once published."""
     matter = _load(community_id, matter_id)
     meeting = operations.minutes_meeting(matter, meeting_id)
+    html = Markup(render_markdown(meeting.minutes_text, headings_from=3))
     return render_template("matters/minutes.html", matter=matter, community=matter.community,
-                           meeting=meeting, html=Markup(render_markdown(meeting.minutes_text)))
+                           meeting=meeting, html=html)
 
 
 # -- settings ----------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from app.community.rules import meeting_name
+
 MIN_OBJECTION_DAYS = 7
 MAX_OBJECTION_DAYS = 60
 ANSWER_DAYS = 3
@@ -88,6 +90,13 @@ STAGE_PRODUCTS = {
     MatterStage.resolution_public: "公告决议，接受居民异议",
     MatterStage.implementation: "组织实施，公开进度",
     MatterStage.result_public: "居务监督委员会确认后公开实施结果",
+}
+
+# Who acts at the stages no vote decides (the trail's line under each stage's name).
+STAGE_ACTORS = {
+    MatterStage.resolution_public: "社区两委公告，居民可提出异议；未解决的异议提交党员大会审议",
+    MatterStage.implementation: "两委、承办单位组织实施",
+    MatterStage.result_public: "居务监督委员会确认",
 }
 
 PARTY_BRANCH = "party_branch_committee"
@@ -168,6 +177,11 @@ def bodies_text(presets):
     return "或".join(BODY_NAMES.get(p, p) for p in presets)
 
 
+def meetings_text(presets):
+    """「党员大会或居民代表会议」: the bodies' meetings, each called by its own name."""
+    return "或".join(meeting_name(BODY_NAMES.get(p, p)) for p in presets)
+
+
 def purpose_for(stage, preset, *, merge_allowed=False):
     """What a meeting of the body with `preset` may decide about a matter at `stage`, or Refused."""
     stage = stage_of(stage)
@@ -183,7 +197,7 @@ def purpose_for(stage, preset, *, merge_allowed=False):
             raise Refused("决议公开期间只有党员大会可以审议未解决的异议。", code="wrong_body")
         if stage is MatterStage.implementation:
             raise Refused("实施结果须由居务监督委员会确认。", code="wrong_body")
-        raise Refused(f"事项处于「{stage.label}」阶段，须由{bodies_text(STAGE_BODIES[stage])}会议表决，"
+        raise Refused(f"事项处于「{stage.label}」阶段，须由{meetings_text(STAGE_BODIES[stage])}表决，"
                       f"{BODY_NAMES.get(preset, preset)}的会议不能决定这一阶段。", code="wrong_body")
     if stage is MatterStage.resolution_public:
         return Purpose.objections

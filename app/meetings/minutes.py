@@ -33,7 +33,8 @@ def draft(meeting):
     if meter.base == HOUSEHOLDS:
         attendance += f"；按户计，出席成员 {meter.persons_present} 人（共 {meter.persons_members} 人）"
     lines = [
-        f"# {body.name}会议纪要：{meeting.title}",
+        # 「党员大会会议纪要」 as people write it, but never 「两委联席会议会议纪要」.
+        f"# {body.name.removesuffix('会议')}会议纪要：{meeting.title}",
         "",
         f"- 时间：{format_local(meeting.started_dt or meeting.start_dt)} 至 {format_local(meeting.ended_dt)}",
         f"- 地点：{meeting.place or '线上'}（{meeting.mode.label}）",

@@ -380,11 +380,9 @@ def merge(actor, proposal, target_id, reason="", now=None):
         raise Invalid("不能并入提案自身。", code="merge_target")
     if target.id > proposal.id:
         raise Invalid("只能并入更早提出的提案。", code="merge_target")
-    if ProposalState(target.effective_state()) in (
-            ProposalState.merged, ProposalState.declined, ProposalState.withdrawn,
-            ProposalState.expired):
-        raise Invalid(f"并案对象「{target.title}」已{target.effective_state().label}，不能并入。",
-                      code="merge_target")
+    if not workflow.can_absorb_merge(target.effective_state()):
+        raise Invalid(f"并案对象「{target.title}」的状态是「{target.effective_state().label}」，"
+                      "已不会再有新的答复，不能并入。", code="merge_target")
     move = _transition(actor, proposal, Action.merge, now=now, reason=reason,
                        values={"merged_into_id": target.id})
     # The merged proposal's people follow the target and hear its reply.
@@ -931,12 +929,30 @@ def handler_orgs_for(community):
 
 def merge_targets(proposal):
     """Earlier published proposals of the same community that can take it in."""
-    finals = [ProposalState.merged.value, ProposalState.declined.value,
-              ProposalState.withdrawn.value, ProposalState.expired.value,
-              ProposalState.draft.value]
-    return (Proposal.query.filter(Proposal.community_id == proposal.community_id,
-                                  Proposal.id < proposal.id, Proposal.state.notin_(finals))
-            .order_by(Proposal.id.desc()).limit(100).all())
+    states = [s.value for s in workflow.MERGE_TARGET_STATES]
+    found = (Proposal.query.filter(Proposal.community_id == proposal.community_id,
+                                   Proposal.id < proposal.id, Proposal.state.in_(states))
+             .order_by(Proposal.id.desc()).limit(100).all())
+    # A collection that lapsed is stored as collecting until someone writes the expiry down.
+    return [p for p in found if workflow.can_absorb_merge(p.effective_state())]
+
+
+def similar_hint(proposal):
+    """What the similar-proposal hint offers for one proposal: co-signing while it still collects,
+    otherwise the way to its answer (its reply, its decline, the proposal it was merged into)."""
+    state = proposal.effective_state()
+    url = url_for("proposals.show", community_id=proposal.community_id, proposal_id=proposal.id)
+    if workflow.can_be_cosigned(state):
+        return {"can_cosign": True, "url": url, "next": "可以附议"}
+    if state is ProposalState.merged and proposal.merged_into_id:
+        url = url_for("proposals.show", community_id=proposal.community_id,
+                      proposal_id=proposal.merged_into_id)
+        return {"can_cosign": False, "url": url, "next": "已并案，查看并入的提案及其答复"}
+    if proposal.replies:
+        return {"can_cosign": False, "url": url + "#replies", "next": f"{state.label}，查看答复"}
+    if state is ProposalState.declined:
+        return {"can_cosign": False, "url": url + "#decline", "next": "不予立案，查看说明"}
+    return {"can_cosign": False, "url": url, "next": f"{state.label}，查看进展"}
 
 
 def actions_for(proposal, user, now=None):
@@ -946,6 +962,17 @@ def actions_for(proposal, user, now=None):
     return workflow.allowed_actions(proposal.snapshot(), proposal.roles_of(user), now or utcnow(),
                                     proposal.settings.rules,
                                     has_cosigned=has_cosigned(proposal, user))
+
+
+def unverified_author_state(proposal, user):
+    """The account state ("pending", "rejected") of a draft's author who may not publish it yet,
+    so the page says why there is no 发布 button; None for anyone else."""
+    if proposal.state != ProposalState.draft.value or user is None \
+            or not getattr(user, "is_authenticated", False) or user.id != proposal.author_id:
+        return None
+    if Role.unverified not in proposal.roles_of(user):
+        return None
+    return getattr(user.state, "value", user.state)
 
 
 @event.listens_for(Session, "after_commit")

@@ -90,11 +90,11 @@ def similar(community_id):
     q = request.args.get("q", "")[:120]
     exclude = request.args.get("exclude", type=int)
     found = operations.similar_to(community, q, exclude_id=exclude) if len(q.strip()) >= 2 else []
+    # `can_cosign` splits the hint: co-sign what still collects, read the answer of the rest.
     return jsonify(items=[{
         "id": p.id, "title": p.title, "state": p.effective_state().value,
         "state_label": p.effective_state().label, "cosign_count": p.cosign_count,
-        "score": round(score, 3),
-        "url": url_for(".show", community_id=community.id, proposal_id=p.id),
+        "score": round(score, 3), **operations.similar_hint(p),
     } for p, score in found])
 
 
@@ -133,7 +133,12 @@ def new(community_id):
         status = 422
     similar = operations.similar_to(community, form.title.data or "") if form.title.data else []
     return render_template("proposals/form.html", community=community, form=form,
-                           proposal=None, similar=similar), status
+                           proposal=None, similar=_with_hints(similar)), status
+
+
+def _with_hints(found):
+    """Similar proposals with what the hint offers for each (co-sign, or see its answer)."""
+    return [(p, operations.similar_hint(p)) for p, _ in found]
 
 
 def _form_errors(form, exc):
@@ -172,7 +177,7 @@ def edit(community_id, proposal_id):
         status = 422
     similar = operations.similar_to(community, form.title.data or "", exclude_id=proposal.id)
     return render_template("proposals/form.html", community=community, form=form,
-                           proposal=proposal, similar=similar), status
+                           proposal=proposal, similar=_with_hints(similar)), status
 
 
 # -- one proposal ------------------------------------------------------------------
@@ -208,10 +213,11 @@ def _render_show(proposal, action_form=None, open_action=None, error=None, comme
         has_cosigned=operations.has_cosigned(proposal, user),
         is_staff=bool(user and user.is_staff_of(proposal.community)),
         merge_targets=operations.merge_targets(proposal) if "merge" in [a.value for a in actions] else [],
-        similar=similar, settings=proposal.settings,
+        similar=_with_hints(similar), settings=proposal.settings,
         state_labels={s.value: s.label for s in ProposalState},
         can_rate_as_cosigner=operations.can_rate_as_cosigner(proposal, user),
         cosigner_ratings=operations.cosigner_ratings(proposal),
+        unverified_author=operations.unverified_author_state(proposal, user),
     ), status
 
 

@@ -337,6 +337,23 @@ def effective_state(snap: Snapshot, now: datetime, settings: Settings) -> Propos
     return snap.state
 
 
+# A proposal can take another in only while its reply is still to come: the merged one's author
+# and co-signers follow it to hear that reply (DESIGN §3.3). Once answered, closed or final there
+# is nothing left for them to hear.
+MERGE_TARGET_STATES = frozenset({ProposalState.collecting, ProposalState.under_review,
+                                 ProposalState.accepted, ProposalState.assigned})
+
+
+def can_be_cosigned(state: ProposalState) -> bool:
+    """Whether a proposal in this (effective) state still takes co-signs."""
+    return ProposalState(state) in _FROM[Action.cosign]
+
+
+def can_absorb_merge(state: ProposalState) -> bool:
+    """Whether a proposal in this (effective) state may be the target of a merge."""
+    return ProposalState(state) in MERGE_TARGET_STATES
+
+
 def deadlines(snap: Snapshot, now: datetime, settings: Settings) -> Deadline | None:
     """The deadline running now, or None (drafts, answered and final proposals have none)."""
     state = effective_state(snap, now, settings)

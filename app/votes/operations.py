@@ -839,8 +839,9 @@ def named_choices(vote):
 
 def choice_text(options, canonical):
     """A stored choice in words; the hall's sealed paper totals as they were entered."""
-    if canonical.startswith("ballots="):
-        return "会场纸质选票合计（" + canonical + "）"
+    totals = HallTotals.from_canonical(canonical)
+    if totals is not None:
+        return totals.words(options)
     return _choice_label(options, canonical)
 
 

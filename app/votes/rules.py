@@ -400,6 +400,22 @@ class HallTotals:
         counts = ",".join(str(n) for n in self.counts)
         return f"ballots={self.ballots};blank={self.blank};invalid={self.invalid};counts={counts}"
 
+    @classmethod
+    def from_canonical(cls, text):
+        """The totals back from their sealed text, or None for any other choice."""
+        if not text.startswith("ballots="):
+            return None
+        fields = dict(part.split("=", 1) for part in text.split(";"))
+        counts = tuple(int(n) for n in fields["counts"].split(",") if n)
+        return cls(counts, int(fields["ballots"]), int(fields["blank"]), int(fields["invalid"]))
+
+    def words(self, options):
+        """「现场纸质票 2 张：赞成 1，反对 1，弃权 0；无效 0」: a motion's blank papers are its
+        abstentions, already named, so only a list of options says its blank papers apart."""
+        counts = "，".join(f"{options.label(key)} {n}" for key, n in zip(options.keys, self.counts))
+        spoiled = f"无效 {self.invalid}" if options.is_motion else f"空白 {self.blank}，无效 {self.invalid}"
+        return f"现场纸质票 {self.ballots} 张：{counts}；{spoiled}"
+
 
 def check_hall_totals(snapshot, totals):
     """The secretary's counted paper ballots of a secret vote; a new entry replaces the last."""

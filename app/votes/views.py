@@ -14,6 +14,7 @@ from app.votes import operations
 from app.votes.forms import CreateConsultationForm
 from app.votes.chain import normalize_receipt
 from app.votes.models import Consultation, Vote
+from app.votes.rules import HallTotals
 
 bp = Blueprint("votes", __name__)
 
@@ -97,6 +98,8 @@ def receipts(vote_id):
     options = operations.frozen(vote)[0].options
     for row in rows:
         row["label"] = operations.choice_text(options, row["choice"])
+        hall = HallTotals.from_canonical(row["choice"])
+        row["hall_ballots"] = hall.ballots if hall else None
     code = (request.args.get("code") or "").strip()[:20]
     found = None
     if code:

@@ -29,7 +29,8 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
     states = {p.state.value if hasattr(p.state, "value") else p.state for p in Proposal.query}
     assert {"collecting", "under_review", "assigned", "closed"} <= states
     meeting_states = [m.state.value for m in Meeting.query]
-    assert meeting_states.count("announced") == 1
+    assert meeting_states.count("announced") == 2      # the representatives' meeting, the hall day
+    assert not any("会议会议" in m.title for m in Meeting.query)
     # The demo matter passed stages 1–4 in four meetings with votes, and its resolution is up.
     from app.matters.models import Matter
     from app.votes.models import Vote
@@ -60,6 +61,7 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
     first_act = min(e.created_dt for e in AuditEvent.query.filter(AuditEvent.object_type.in_(
         ["proposals", "matters", "meetings"])))
     assert max(u.created_dt for u in User.query) < first_act
+    _the_hall_day_is_ready_to_start(db)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output
     assert Community.query.count() == 2
@@ -76,3 +78,39 @@ def test_readme_lists_every_demo_login():
     rows = re.findall(r"^\|\s*[^|]+\|\s*(1\d{10})\s*\|\s*(\S+)\s*\|", readme, re.M)
     assert {phone for phone, _ in rows} == {phone for phone, _, _ in DEMO_LOGINS}
     assert {password for _, password in rows} == {DEMO_PASSWORD}
+
+
+def _the_hall_day_is_ready_to_start(db):
+    """A 居民会议 of about 300 adults on the household base, announced 11 days before a start a few
+    minutes ago: the demo chair can start it, the demo secretary keeps its hall."""
+    from app.core.audit import AuditEvent
+    from app.core.timeutil import utcnow
+    from app.meetings import operations
+    from app.meetings.models import Meeting
+    from app.meetings.workflow import MeetingState
+
+    sunshine = Community.query.filter_by(name="阳光社区").one()
+    body = sunshine.body_by_preset("residents_assembly")
+    assert body.residents_base == "households"
+    meeting = Meeting.query.filter_by(body_id=body.id, state=MeetingState.ANNOUNCED).one()
+    members = [m.user for m in meeting.members if m.is_voting]
+    households = {u.household_id for u in members}
+    assert 290 <= len(members) <= 310 and None not in households and len(households) >= 120
+    adults = User.query.filter(User.community_id == sunshine.id, User.state == "verified",
+                               User.household_id.isnot(None)).count()
+    assert len(members) == adults                       # every adult living in the community
+    now = utcnow()
+    assert timedelta(0) < now - meeting.start_dt < timedelta(minutes=30)
+    assert meeting.start_dt - meeting.announced_dt == timedelta(days=11)
+    assert AuditEvent.query.filter_by(action="meeting.announced", object_type="meetings",
+                                      object_id=meeting.id).one().created_dt == meeting.announced_dt
+    rule_changed = AuditEvent.query.filter_by(action="body.rule_changed", object_type="bodies",
+                                              object_id=body.id).one().created_dt
+    assert rule_changed < meeting.announced_dt
+    assert meeting.items and any(item.title.startswith("表决") for item in meeting.items)
+    by_phone = {u.phone: u for u in User.query.filter(User.phone.in_(["13900000004", "13900000005"]))}
+    chair, secretary = by_phone["13900000004"], by_phone["13900000005"]
+    assert meeting.can_chair(chair) and meeting.member(secretary).role.value == "secretary"
+    operations.start(chair, meeting)
+    db.session.commit()
+    assert meeting.state is MeetingState.LIVE

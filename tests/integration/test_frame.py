@@ -99,3 +99,31 @@ def test_audit_export(client, make, auth):
     response = client.get(f"/c/{community.id}/admin/audit.csv")
     assert response.mimetype == "text/csv"
     assert "something.changed" in response.get_data(as_text=True)
+
+
+def test_notifications_are_listed_newest_first(client, make, db):
+    from datetime import timedelta
+
+    from app.core.notify import Notification
+    from app.core.timeutil import utcnow
+    from tests.conftest import login
+
+    user = make.user(make.community())
+    now = utcnow()
+    # Written out of time order, as the demo writes its past after its present.
+    for text, days in (("今天", 0), ("十天前", 10), ("三天前", 3)):
+        db.session.add(Notification(user_id=user.id, text=text, created_dt=now - timedelta(days=days)))
+    db.session.commit()
+    login(client, user)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.index("今天") < page.index("三天前") < page.index("十天前")
+
+
+def test_the_favicon_is_served_and_cacheable(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon" and response.data[:4] == b"\x00\x00\x01\x00"
+    assert "max-age=604800" in response.headers["Cache-Control"]
+    assert client.get("/static/favicon.svg").status_code == 200
+    home = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in home

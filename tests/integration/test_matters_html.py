@@ -100,10 +100,13 @@ def test_anonymous_read_the_resolution_notice_with_its_trail(app, world, db):
     for label in ["党支部会提议", "两委会商议", "党员大会审议", "居民代表会议（或居民会议）决议", "决议公开"]:
         assert label in body
     assert body.count("已完成") >= 4 and "应到 4 人，实到 4 人" in body
+    # The publication stage says who acts there, not a dash.
+    assert "——" not in body and "未解决的异议提交党员大会审议" in body
     assert 'id="manage"' not in body and "登录" in body
     minutes = re.findall(r'href="(/c/\d+/matters/\d+/minutes/\d+)"', body)
     assert len(minutes) == 4
     assert "会议纪要" in text(client.get(minutes[-1]))
+    assert re.search(r"<h3>[^<]*会议纪要：", text(client.get(minutes[-1])))   # its headings kept
     assert client.get(f"/c/{world.c.id}/matters/{matter.id}/minutes/999999").status_code == 404
     listed = text(client.get(f"/c/{world.c.id}/matters/"))
     assert matter.title in listed

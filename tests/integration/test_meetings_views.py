@@ -119,6 +119,9 @@ def test_minutes_notes_lock_and_signatures(client, make, db):
     assert client.post(url, data={"notes": "会议决定：**增加绿化**"}).status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "草稿" in page and "<strong>增加绿化</strong>" in page and "成员0" in page
+    # The minutes keep their headings (title, sections, items) on screen and on paper.
+    assert "<h3>两委联席会议纪要：月度例会</h3>" in page
+    assert "<h4>议程与发言</h4>" in page and "<h5>1. 预算</h5>" in page
     assert client.post(url + "/sign").status_code == 303     # not ended yet: refused
     operations.end_meeting(room.chair, room.meeting)
     db.session.commit()

@@ -86,6 +86,8 @@ def test_the_whole_loop_through_the_api(api, world, db):  # noqa: F811
     assert resident.get("", query_string={"state": "collecting"}).get_json()["total"] == 0
     similar = resident.get("/similar", query_string={"q": "加装电梯补贴"}).get_json()
     assert [s["id"] for s in similar] == [pid]
+    # Closed: not offered for co-signing, but linked to its answer.
+    assert similar[0]["can_cosign"] is False and similar[0]["url"].endswith(f"/{pid}#replies")
 
 
 def test_api_refusals_are_json_4xx_with_a_message(api, world, db):  # noqa: F811

@@ -234,6 +234,24 @@ def test_drafts_are_private_and_editable_until_published(app, world, db):
     assert "路灯坏了" in text(newcomer.get(f"/c/{w.c.id}/proposals/?mine=1"))
 
 
+def test_an_unverified_author_is_told_why_the_draft_cannot_be_published(app, world, db):
+    from app.auth.models import UserState
+
+    w = world
+    newcomer = as_user(app, w.unverified)
+    draft = write(newcomer, w, title="新住户的提案：路灯坏了")
+    shown = page(newcomer, draft)
+    assert 'id="publish-blocked" data-user-state="pending"' in shown and "/act/publish" not in shown
+    assert "/auth/me" in shown                       # where to see the account's state
+    w.unverified.state = UserState.REJECTED
+    db.session.commit()
+    assert 'data-user-state="rejected"' in page(newcomer, draft)
+    # A verified author sees the button and no such note.
+    author = as_user(app, w.author)
+    own = page(author, write(author, w))
+    assert "publish-blocked" not in own and "/act/publish" in own
+
+
 def test_expiry_is_derived_from_time_and_filters_use_it(app, world, db):
     w = world
     author = as_user(app, w.author)
@@ -330,6 +348,48 @@ def test_similar_proposals_while_typing_and_without_js(app, world, db):
     draft = write(resident, w, title="停车位太少")
     assert "已有相似的提案" in page(resident, draft) and "小区停车难，车位不足" in page(resident, draft)
     assert as_user(app, w.outsider).get(f"/c/{w.c.id}/proposals/similar?q=停车").status_code == 404
+
+
+def test_the_similar_hint_offers_to_cosign_only_what_still_collects(app, world, db):
+    w = world
+    author, staff = as_user(app, w.author), as_user(app, w.staff)
+    collecting = write(author, w, title="小区停车难，车位不足")
+    act(author, collecting, "publish")
+    closed = write(author, w, title="小区停车难，晚上没有车位")
+    act(author, closed, "publish")
+    for action, data in (("take_to_review", {}), ("accept", {}), ("assign", {"org_id": str(w.org.id)})):
+        act(staff, closed, action, **data)
+    act(as_user(app, w.handler), closed, "answer", category="A", body="已重新划线。")
+    act(author, closed, "rate", rating="satisfied")
+    merged = write(author, w, title="停车难：车位不足怎么办")
+    act(author, merged, "publish")
+    act(staff, merged, "take_to_review")
+    assert act(staff, merged, "merge", target_id=str(collecting.id)).status_code == 302
+    db.session.refresh(closed)
+    assert closed.state == "closed"
+
+    resident = as_user(app, w.neighbours[0])
+    items = {i["id"]: i for i in resident.get(
+        f"/c/{w.c.id}/proposals/similar?q=停车难车位不足").get_json()["items"]}
+    assert set(items) == {collecting.id, closed.id, merged.id}
+    assert [i for i in items if items[i]["can_cosign"]] == [collecting.id]
+    assert items[closed.id]["url"].endswith(f"/proposals/{closed.id}#replies")
+    assert items[merged.id]["url"].endswith(f"/proposals/{collecting.id}")   # where its answer comes
+    # Without JavaScript, on the saved draft: the same split.
+    draft = write(resident, w, title="停车难车位不足")
+    shown = page(resident, draft)
+    assert f'data-similar-id="{collecting.id}" data-can-cosign="1"' in shown
+    assert f'data-similar-id="{closed.id}" data-can-cosign="0"' in shown
+    assert f'data-similar-id="{merged.id}" data-can-cosign="0"' in shown
+    # The merge list offers the one still collecting, never the closed one, and refuses it.
+    later = write(author, w, title="车位不足")
+    act(author, later, "publish")
+    act(staff, later, "take_to_review")
+    form = page(staff, later)
+    options = re.findall(r'<option value="(\d+)"', form.split('id="merge-target"')[1].split("</select>")[0])
+    assert str(collecting.id) in options and str(closed.id) not in options and str(merged.id) not in options
+    refused = act(staff, later, "merge", target_id=str(closed.id))
+    assert refused.status_code == 422 and "不能并入" in text(refused)
 
 
 def test_attachments_checked_by_content_and_served_with_permission(app, world, db):

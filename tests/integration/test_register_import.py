@@ -109,3 +109,15 @@ def test_wrong_file_type_is_refused(client, make):
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert "只支持 CSV 或 XLSX" in response.get_data(as_text=True)
+
+
+def test_the_letter_names_the_link_the_pages_show(client, make):
+    community = make.community()
+    link = re.compile(r'<a [^>]*href="/auth/activate"[^>]*>([^<]+)</a>')
+    labels = {link.search(client.get(page).get_data(as_text=True)).group(1) for page in ("/", "/auth/login")}
+    assert len(labels) == 1
+    label = labels.pop()
+    assert f"<h1>{label}</h1>" in client.get("/auth/activate").get_data(as_text=True)
+    login(client, make.user(community, roles=["admin"]))
+    letter = upload(client, community, HEADER + "张三,13800000001,1,1,101,否,否\n").get_data(as_text=True)
+    assert f"「{label}」" in letter

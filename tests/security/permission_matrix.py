@@ -56,6 +56,7 @@ ROUTES = {
     "static": PUBLIC,
     "core.home": PUBLIC,
     "core.healthz": PUBLIC,
+    "core.favicon": PUBLIC,
     "core.notifications": LOGGED_IN,
     "core.mark_read": LOGGED_IN,
     "auth.login": PUBLIC,

@@ -59,7 +59,7 @@ def pages(app, people, room):
 # -- a furnished community: something of every kind, every text written by its users ---------------
 
 # Not HTML pages: downloads, images, JSON, the feed (the XSS test opens the feed by itself).
-NOT_HTML = frozenset({"static", "core.healthz", "community.audit_csv", "notice.export_csv",
+NOT_HTML = frozenset({"static", "core.healthz", "core.favicon", "community.audit_csv", "notice.export_csv",
                       "notice.stats_csv", "notice.feed", "meetings.qr", "desk.roster", "proposals.similar",
                       "proposals.attachment", "matters.attachment"})
 MATTER_BODIES = ("party_branch_committee", "two_committees", "party_members_assembly",

@@ -4,7 +4,8 @@ from fractions import Fraction
 import pytest
 
 from app.community.rules import (
-    HALF, PRESETS, TWO_THIRDS, Base, BodyRule, RuleError, Threshold, decide, quorum_text,
+    HALF, PRESETS, TWO_THIRDS, Base, BodyRule, RuleError, Threshold, decide, meeting_name,
+    quorum_text,
 )
 
 
@@ -157,3 +158,21 @@ def test_rules_are_exact_not_floating():
     weird = BodyRule(Threshold(Fraction(2, 3), True), HALF, Base.PRESENT, 3)
     # 2/3 * 3 == 2 exactly; a float would give 1.9999999999999998 and let 2 pass for the wrong reason
     assert weird.quorum.met(2, 3) and not weird.quorum.met(1, 3)
+
+
+@pytest.mark.parametrize("body, meeting", [
+    ("党支部委员会", "党支部委员会会议"),
+    ("两委联席会议", "两委联席会议"),          # a meeting by name: no 「会议会议」
+    ("党员大会", "党员大会"),
+    ("居民代表会议", "居民代表会议"),
+    ("居民会议", "居民会议"),
+    ("社区协商议事会", "社区协商议事会会议"),
+    ("居务监督委员会", "居务监督委员会会议"),
+])
+def test_a_bodys_meeting_is_called_by_one_name(body, meeting):
+    assert meeting_name(body) == meeting
+
+
+def test_every_presets_meeting_name_says_会议_once_at_most():
+    for preset in PRESETS.values():
+        assert meeting_name(preset.name).count("会议") <= 1

@@ -17,6 +17,8 @@ from app.proposals.workflow import (
     Snapshot,
     TransitionRefused,
     allowed_actions,
+    can_absorb_merge,
+    can_be_cosigned,
     deadlines,
     decide,
     effective_state,
@@ -523,3 +525,14 @@ def test_labels_from_the_design():
         "已解决或基本解决", "正在解决或已列入计划", "因条件限制暂时不能解决", "留作参考"]
     assert [r.label for r in Rating] == ["满意", "基本满意", "不满意"]
     assert len(DeclineGround) == 7
+
+
+@pytest.mark.parametrize("state", list(ProposalState))
+def test_only_a_collecting_proposal_is_offered_for_cosigning(state):
+    assert can_be_cosigned(state) is (state is ProposalState.collecting)
+
+
+@pytest.mark.parametrize("state", list(ProposalState))
+def test_a_merge_target_must_still_have_a_reply_to_come(state):
+    expected = state.value in {"collecting", "under_review", "accepted", "assigned"}
+    assert can_absorb_merge(state) is expected

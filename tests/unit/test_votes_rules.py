@@ -545,3 +545,20 @@ def test_impossible_progress_is_refused(cast, eligible):
 def test_a_secret_vote_is_counted_for_progress_in_households_on_the_household_base():
     snap = household_snapshot(online={1, 2, 3, 4})
     assert snap.present_count == 2 and progress(1, snap.present_count).remaining == 1
+
+
+@pytest.mark.parametrize("options, totals, words", [
+    (OptionSet.motion(), {"yes": 1, "no": 1}, "现场纸质票 2 张：赞成 1，反对 1，弃权 0；无效 0"),
+    (OptionSet.motion(), {"yes": 0, "no": 0, "abstain": 3, "invalid": 1},
+     "现场纸质票 4 张：赞成 0，反对 0，弃权 3；无效 1"),
+    (ABC, {"counts": [5, 4, 3], "ballots": 8, "blank": 1},
+     "现场纸质票 8 张：甲 5，乙 4，丙 3；空白 1，无效 0"),
+])
+def test_sealed_hall_totals_read_back_in_words(options, totals, words):
+    sealed = HallTotals.parse(options, totals).canonical()
+    assert HallTotals.from_canonical(sealed).words(options) == words
+
+
+@pytest.mark.parametrize("choice", ["yes", "0,2", ""])
+def test_an_ordinary_choice_is_not_read_as_hall_totals(choice):
+    assert HallTotals.from_canonical(choice) is None

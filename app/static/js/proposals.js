@@ -9,26 +9,41 @@
   var timer = null;
   var last = "";
 
-  function render(items) {
-    box.textContent = "";
-    if (!items.length) { return; }
+  function list(heading, items, cosign) {
     var h = document.createElement("h2");
-    h.textContent = "已有相似的提案，可以直接附议：";
+    h.textContent = heading;
     box.appendChild(h);
     var ul = document.createElement("ul");
     items.forEach(function (item) {
       var li = document.createElement("li");
+      li.setAttribute("data-similar-id", item.id);
+      li.setAttribute("data-can-cosign", cosign ? "1" : "0");
       var a = document.createElement("a");
       a.href = item.url;
-      a.textContent = item.title;
-      li.appendChild(a);
-      var s = document.createElement("span");
-      s.className = "hint";
-      s.textContent = " " + item.state_label + " · 附议 " + item.cosign_count;
-      li.appendChild(s);
+      if (cosign) {
+        a.textContent = item.title;
+        li.appendChild(a);
+        var s = document.createElement("span");
+        s.className = "hint";
+        s.textContent = " " + item.state_label + " · 附议 " + item.cosign_count;
+        li.appendChild(s);
+      } else {
+        // Closed, merged or answered: not to co-sign, but to read how it was answered.
+        li.appendChild(document.createTextNode(item.title + " "));
+        a.textContent = item.next;
+        li.appendChild(a);
+      }
       ul.appendChild(li);
     });
     box.appendChild(ul);
+  }
+
+  function render(items) {
+    box.textContent = "";
+    var open = items.filter(function (item) { return item.can_cosign; });
+    var rest = items.filter(function (item) { return !item.can_cosign; });
+    if (open.length) { list("已有相似的提案，可以直接附议：", open, true); }
+    if (rest.length) { list("相似的提案已在办理或已有答复，不能再附议：", rest, false); }
   }
 
   function lookup() {
