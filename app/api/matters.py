@@ -15,7 +15,7 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.core.db import commit
-from app.core.errors import Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -292,10 +292,7 @@ def _refusing(fn):
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except workflow.Refused as exc:
-            raise operations.as_error(exc) from None
+        return fn(*args, **kwargs)
 
     return wrapper
 
@@ -316,10 +313,10 @@ class Matters(MethodView):
         user = api_user()
         cid = args.get("community_id") or getattr(user, "community_id", None)
         if cid is None:
-            raise Invalid("请指定 community_id。", code="community_required")
+            raise Refused("community_required", "请指定 community_id。")
         community = db.session.get(Community, cid)
         if community is None:
-            raise NotFound("找不到该社区。")
+            raise Refused("not_found", "找不到该社区。")
         page = operations.list_matters(community, user, stage=args.get("stage"), page=args["page"],
                                        per_page=args["per_page"])
         return {"items": [_dump(m, user) for m in page.items], "total": page.total,
@@ -335,7 +332,7 @@ class Matters(MethodView):
         user = api_user()
         cid = args.get("community_id") or user.community_id
         if cid is None:
-            raise Invalid("请指定 community_id。", code="community_required")
+            raise Refused("community_required", "请指定 community_id。")
         community = load_community(user, cid)
         matter = operations.create(user, community, title=args["title"], kind=args["kind"],
                                    plan=args["plan"], budget_fen=_fen(args.get("budget")))

@@ -9,7 +9,7 @@ from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.auth.models import User
 from app.core.db import commit
-from app.core.errors import Invalid
+from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import desk, operations
 from app.meetings.workflow import MeetingMode, MeetingState
@@ -25,8 +25,7 @@ def _naive_utc(value):
     from datetime import timezone
 
     if value.tzinfo is None:
-        raise Invalid("start_dt 须带时区，例如 2026-12-01T09:00:00+08:00。", code="invalid",
-                      details={"start_dt": ["须带时区"]})
+        raise Refused("invalid", "start_dt 须带时区，例如 2026-12-01T09:00:00+08:00。", details={"start_dt": ["须带时区"]})
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -272,8 +271,7 @@ class CheckIns(MethodView):
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
         if (data["user_id"] is None) == (data["card_code"] is None):
-            raise Invalid("请提供 user_id 或 card_code 之一。", code="invalid",
-                          details={"user_id": ["与 card_code 二选一"]})
+            raise Refused("invalid", "请提供 user_id 或 card_code 之一。", details={"user_id": ["与 card_code 二选一"]})
         if data["card_code"] is not None:
             member, changed = desk.check_in_card(user, meeting, data["card_code"])
         else:

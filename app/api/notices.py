@@ -11,7 +11,7 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import api_user, token_required
 from app.core.db import commit
-from app.core.errors import NotFound
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.notice import caching, index, operations, present, rules, sources, stats
@@ -209,7 +209,7 @@ class Stats(MethodView):
         names = present.community_names()
         community_id = args.get("community_id")
         if community_id is not None and community_id not in names:
-            raise NotFound("找不到该社区。")
+            raise Refused("not_found", "找不到该社区。")
         overview = stats.overview(year, community_id)
         rows = present.stats_rows(overview)
         if len(overview.rows) > 1:
@@ -231,7 +231,7 @@ class NoticeItem(MethodView):
         source = sources.get(kind)
         record = source.load_public(source_id) if source is not None else None
         if record is None:
-            raise NotFound("公开栏上没有这一条。")
+            raise Refused("not_found", "公开栏上没有这一条。")
         now = utcnow()
         entry = source.entry(record, now)
         names = index.communities()

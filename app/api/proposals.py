@@ -10,7 +10,7 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.core.db import commit
-from app.core.errors import Invalid
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.proposals import operations
@@ -185,7 +185,7 @@ def _community(community_id):
     user = api_user()
     cid = community_id or user.community_id
     if cid is None:
-        raise Invalid("请指定 community_id。", code="community_required")
+        raise Refused("community_required", "请指定 community_id。")
     return load_community(user, cid)
 
 

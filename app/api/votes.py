@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.security import BEARER, api_user, token_required
 from app.core.db import commit, get_or_404
-from app.core.errors import Invalid
+from app.core.refusal import Refused
 from app.meetings.operations import load_meeting
 from app.votes import operations
 from app.votes.models import Vote
@@ -154,7 +154,7 @@ class Hall(MethodView):
         user = api_user()
         vote = operations.load_vote(user, vote_id)
         if data["entries"] is None and data["totals"] is None:
-            raise Invalid("请提供 entries（记名）或 totals（无记名）。", code="entries")
+            raise Refused("entries", "请提供 entries（记名）或 totals（无记名）。")
         operations.enter_hall_votes(user, vote, entries=data["entries"], totals=data["totals"])
         commit()
         return operations.vote_view(vote, user)

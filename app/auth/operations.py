@@ -5,7 +5,7 @@ from app.auth import throttle
 from app.auth.models import ApiToken, User, UserState, hash_secret
 from app.community.models import Community, Household
 from app.core import audit
-from app.core.errors import Conflict, Invalid, Unauthorized
+from app.core.refusal import Refused
 from app.core.notify import notify
 from app.core.permissions import require
 from app.core.sanitize import clean_text
@@ -17,10 +17,10 @@ def register(*, phone, password, name, community_id, building, unit, room):
     """A resident signs up; an admin of the community verifies them later."""
     community = db.session.get(Community, community_id)
     if community is None:
-        raise Invalid("请选择所在社区。")
+        raise Refused("invalid", "请选择所在社区。")
     if User.query.filter_by(phone=phone).first():
-        raise Conflict("该手机号已注册，请直接登录；若是居委会登记的账号，"
-                       "请点「激活账号」，输入激活信上的激活码。", code="phone_taken")
+        raise Refused("phone_taken", "该手机号已注册，请直接登录；若是居委会登记的账号，"
+                       "请点「激活账号」，输入激活信上的激活码。")
     household = Household.get_or_create(community.id, clean_text(building, 16),
                                         clean_text(unit, 16), clean_text(room, 16))
     user = User(phone=phone, name=clean_text(name, 32), community=community,
@@ -46,7 +46,7 @@ def verify(actor, user):
     community = user.community
     require(community is not None and actor.is_admin_of(community), "只有本社区管理员可以审核居民。")
     if user.state is UserState.VERIFIED:
-        raise Conflict("该居民已认证。")
+        raise Refused("conflict", "该居民已认证。")
     previous = user.state
     user.state = UserState.VERIFIED
     user.verified_dt = utcnow()
@@ -62,9 +62,9 @@ def reject(actor, user, reason):
     require(community is not None and actor.is_admin_of(community), "只有本社区管理员可以审核居民。")
     reason = clean_text(reason, 500)
     if not reason:
-        raise Invalid("请写明不通过的原因。")
+        raise Refused("invalid", "请写明不通过的原因。")
     if user.state is UserState.VERIFIED:
-        raise Conflict("已认证的居民不能再驳回。")
+        raise Refused("conflict", "已认证的居民不能再驳回。")
     previous = user.state
     user.state = UserState.REJECTED
     user.rejection_reason = reason
@@ -78,16 +78,16 @@ def reject(actor, user, reason):
 def authenticate(phone, password):
     """The user for these credentials, or Unauthorized with one message for every failure.
 
-    Refused while the account waits after too many wrong passwords (throttle.MustWait), even
+    Refused while the account waits after too many wrong passwords (login_wait), even
     with the right one."""
     phone = (phone or "").strip()
     throttle.passwords.check(phone)
     user = User.query.filter_by(phone=phone).first()
     if user is None or not user.is_active or not user.check_password(password or ""):
         if user is not None and not user.is_activated:
-            raise Unauthorized("该账号尚未激活：请点「激活账号」，输入居委会激活信上的激活码。", code="not_activated")
+            raise Refused("not_activated", "该账号尚未激活：请点「激活账号」，输入居委会激活信上的激活码。")
         throttle.passwords.failed(phone)
-        raise Unauthorized("手机号或密码不正确。", code="bad_credentials")
+        raise Refused("bad_credentials", "手机号或密码不正确。")
     throttle.passwords.succeeded(phone)
     user.last_login_dt = utcnow()
     return user
@@ -102,7 +102,7 @@ def log_out(user):
 def change_password(user, old_password, new_password):
     """Every other session ends; the caller logs the current one in again with the new epoch."""
     if not user.check_password(old_password):
-        raise Invalid("当前密码不正确。", code="bad_password")
+        raise Refused("bad_password", "当前密码不正确。")
     user.set_password(new_password)
     user.end_sessions()
     audit.record("user.password_changed", actor=user, obj=user)
@@ -111,7 +111,7 @@ def change_password(user, old_password, new_password):
 def activate(phone, code, password):
     """A resident from the register sets their password with the one-time code.
 
-    Wrong codes are counted per phone number like wrong passwords (throttle.MustWait)."""
+    Wrong codes are counted per phone number like wrong passwords (login_wait)."""
     phone = (phone or "").strip()
     throttle.activation_codes.check(phone)
     user = User.query.filter_by(phone=phone).first()
@@ -119,7 +119,7 @@ def activate(phone, code, password):
     if (user is None or user.activation_code_hash != code_hash
             or user.activation_expires_dt is None or user.activation_expires_dt < utcnow()):
         throttle.activation_codes.failed(phone)
-        raise Invalid("手机号或激活码不正确，或激活码已过期。", code="bad_code")
+        raise Refused("bad_code", "手机号或激活码不正确，或激活码已过期。")
     throttle.activation_codes.succeeded(phone)
     user.set_password(password)
     user.activation_code_hash = None  # one time only
@@ -139,7 +139,7 @@ def set_email(user, email):
     """Where mail notifications go; empty turns mail off."""
     email = (email or "").strip() or None
     if email is not None and ("@" not in email or len(email) > 120):
-        raise Invalid("邮箱格式不正确。", code="bad_email")
+        raise Refused("bad_email", "邮箱格式不正确。")
     if email == user.email:
         return False
     user.email = email

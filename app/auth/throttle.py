@@ -15,7 +15,7 @@ import time
 from flask import current_app, has_request_context, request
 
 from app.auth.rules import login_wait_seconds, wait_in_minutes
-from app.core.errors import DomainError
+from app.core.refusal import Refused
 from app.extensions import limiter
 
 # Marks a request whose secret was wrong (the request's own environ: `g` may outlive one request).
@@ -24,16 +24,12 @@ _FAILED = "yishi.login_failed"
 FAILURE_MEMORY_SECONDS = 24 * 3600
 
 
-class MustWait(DomainError):
-    """The account waits; the message says for how long (in minutes), Retry-After in seconds."""
-
-    status = 429
-    code = "login_wait"
-
-    def __init__(self, seconds, what):
-        self.retry_after = max(1, int(seconds + 0.999))
-        super().__init__(f"{what}错误次数过多，请 {wait_in_minutes(self.retry_after)} 分钟后再试。",
-                         details={"retry_after": self.retry_after})
+def must_wait(seconds, what):
+    """The account waits (`login_wait`): the message says for how long in minutes, and
+    `details.retry_after` in seconds (the Retry-After header of the answer)."""
+    retry_after = max(1, int(seconds + 0.999))
+    return Refused("login_wait", f"{what}错误次数过多，请 {wait_in_minutes(retry_after)} 分钟后再试。",
+                   details={"retry_after": retry_after})
 
 
 class AccountGuard:
@@ -45,16 +41,16 @@ class AccountGuard:
         self.what = what
 
     def check(self, phone):
-        """Raises MustWait while the account waits."""
+        """Raises login_wait while the account waits."""
         storage = _storage()
         if storage is None:
             return
         key = self._key(phone, "wait")
         if storage.get(key):
-            raise MustWait(storage.get_expiry(key) - time.time(), self.what)
+            raise must_wait(storage.get_expiry(key) - time.time(), self.what)
 
     def failed(self, phone):
-        """Counts a failure (for the address too); raises MustWait when it starts a wait."""
+        """Counts a failure (for the address too); raises login_wait when it starts a wait."""
         if has_request_context():
             request.environ[_FAILED] = True
         storage = _storage()
@@ -69,7 +65,7 @@ class AccountGuard:
             key = self._key(phone, "wait")
             storage.clear(key)
             storage.incr(key, wait)  # the key lives exactly as long as the wait
-            raise MustWait(wait, self.what)
+            raise must_wait(wait, self.what)
 
     def succeeded(self, phone):
         storage = _storage()

@@ -7,7 +7,8 @@ from app.auth import operations, throttle
 from app.auth.forms import ActivateForm, ChangePasswordForm, EmailForm, LoginForm, RegisterForm
 from app.community.models import Community
 from app.core.db import commit
-from app.core.errors import DomainError
+from app.core.errors import retry_after
+from app.core.refusal import Refused
 from app.core.web import refuse, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -22,8 +23,8 @@ def _refused(template, form, exc):
     learns from Retry-After when it may try again."""
     flash(exc.message, "error")
     response = make_response(render_template(template, form=form), exc.status)
-    if isinstance(exc, throttle.MustWait):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    if retry_after(exc):
+        response.headers["Retry-After"] = str(retry_after(exc))
     return response
 
 
@@ -48,7 +49,7 @@ def register():
                 name=form.name.data, community_id=form.community_id.data,
                 building=form.building.data, unit=form.unit.data, room=form.room.data)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             flash(exc.message, "error")
         else:
             _start_session(user)
@@ -67,7 +68,7 @@ def login():
         try:
             user = operations.authenticate(form.phone.data, form.password.data)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             return _refused("auth/login.html", form, exc)
         _start_session(user)
         return redirect(_safe_next(url_for("core.home")))
@@ -95,7 +96,7 @@ def activate():
         try:
             user = operations.activate(form.phone.data, form.code.data, form.password.data)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             return _refused("auth/activate.html", form, exc)
         _start_session(user)
         flash("账号已激活，欢迎使用议事。", "success")
@@ -112,7 +113,7 @@ def change_password():
             user = current_user._get_current_object()
             operations.change_password(user, form.old_password.data, form.password.data)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             flash(exc.message, "error")
             return render_template("auth/password.html", form=form), exc.status
         _start_session(user)  # a new session with the new epoch: this device stays logged in
@@ -143,7 +144,7 @@ def profile():
         try:
             operations.set_email(current_user, form.email.data)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
         else:
             flash("邮箱已保存。" if form.email.data else "已关闭邮件通知。", "success")

@@ -4,7 +4,7 @@ from app.community import rules
 from app.community.models import Body, Household, MemberRole, Membership
 from app.community.register_import import RowError, parse_register, read_table
 from app.core import audit
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.notify import notify
 from app.core.permissions import require
 from app.core.timeutil import utcnow
@@ -14,7 +14,7 @@ from app.extensions import db
 def load_body(community, body_id):
     body = db.session.get(Body, body_id)
     if body is None or body.community_id != community.id:
-        raise NotFound("找不到该组织。")
+        raise Refused("not_found", "找不到该组织。")
     return body
 
 
@@ -26,17 +26,16 @@ def update_body_rule(actor, body, *, quorum, majority_base, notice_days, residen
     allowed_bases = {b.value for b in rules.MAJORITY_BASE_OPTIONS.get(body.preset,
                                                                       [preset.rule.majority_base])}
     if quorum not in allowed_quorums:
-        raise Invalid("该组织不能采用这一法定人数规则。", code="quorum_not_allowed")
+        raise Refused("quorum_not_allowed", "该组织不能采用这一法定人数规则。")
     if majority_base not in allowed_bases:
-        raise Invalid("该组织不能采用这一表决基数。", code="majority_base_not_allowed")
+        raise Refused("majority_base_not_allowed", "该组织不能采用这一表决基数。")
     if notice_days is None or notice_days < preset.rule.notice_days or notice_days > 60:
-        raise Invalid(f"会议通知期不能少于法定的 {preset.rule.notice_days} 天，也不能超过 60 天。",
-                      code="notice_days")
+        raise Refused("notice_days", f"会议通知期不能少于法定的 {preset.rule.notice_days} 天，也不能超过 60 天。")
     if preset.rule.residents_base is not None:
         try:
             rules.ResidentsBase(residents_base)
         except ValueError:
-            raise Invalid("请选择居民会议的计算基数。", code="residents_base") from None
+            raise Refused("residents_base", "请选择居民会议的计算基数。") from None
     else:
         residents_base = None
     before = {"quorum": body.quorum, "majority_base": body.majority_base,
@@ -56,9 +55,9 @@ def add_member(actor, body, phone, role=MemberRole.MEMBER, is_voting=True):
     require(actor.is_admin_of(body.community), "只有社区管理员可以调整组织成员。")
     user = User.query.filter_by(phone=(phone or "").strip()).first()
     if user is None or user.community_id != body.community_id:
-        raise NotFound("本社区没有这个手机号的居民。", code="no_such_resident")
+        raise Refused("no_such_resident", "本社区没有这个手机号的居民。")
     if body.is_member(user):
-        raise Conflict(f"{user.name} 已是{body.name}成员。")
+        raise Refused("conflict", f"{user.name} 已是{body.name}成员。")
     membership = Membership(body=body, user=user, role=MemberRole(role), is_voting=is_voting)
     db.session.add(membership)
     audit.record("membership.added", actor=actor, obj=body, user_id=user.id,
@@ -147,13 +146,13 @@ def create_handler_org(actor, street, *, name, kind, community=None):
     require(can_manage_handlers(actor, street, community), "只有街道或社区管理员可以管理承办单位。")
     name = clean_text(name, 64)
     if not name:
-        raise Invalid("请填写单位名称。")
+        raise Refused("invalid", "请填写单位名称。")
     try:
         kind = HandlerKind(kind)
     except ValueError:
-        raise Invalid("请选择单位类型。") from None
+        raise Refused("invalid", "请选择单位类型。") from None
     if HandlerOrg.query.filter_by(street_id=street.id, name=name).first():
-        raise Conflict(f"已有名为“{name}”的承办单位。")
+        raise Refused("conflict", f"已有名为“{name}”的承办单位。")
     org = HandlerOrg(street=street, community_id=community.id if community else None, kind=kind,
                      name=name)
     db.session.add(org)
@@ -168,9 +167,9 @@ def add_handler_person(actor, org, phone):
     require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
     user = User.query.filter_by(phone=(phone or "").strip()).first()
     if user is None:
-        raise NotFound("没有这个手机号的用户，请先让对方注册。", code="no_such_user")
+        raise Refused("no_such_user", "没有这个手机号的用户，请先让对方注册。")
     if org.has_member(user):
-        raise Conflict(f"{user.name} 已是{org.name}的承办人。")
+        raise Refused("conflict", f"{user.name} 已是{org.name}的承办人。")
     link = HandlerMember(org=org, user=user)
     db.session.add(link)
     audit.record("handler_org.person_added", actor=actor, obj=org, user_id=user.id)

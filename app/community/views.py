@@ -17,7 +17,7 @@ from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import commit, get_or_404
 from app.core.web import refuse
-from app.core.errors import DomainError, NotFound
+from app.core.refusal import Refused
 from app.core.permissions import load_community, require
 from app.extensions import db
 
@@ -52,7 +52,7 @@ def residents(community_id):
 def _load_resident(community, user_id):
     user = get_or_404(User, user_id, "找不到该居民。")
     if user.community_id != community.id:
-        raise NotFound("找不到该居民。")
+        raise Refused("not_found", "找不到该居民。")
     return user
 
 
@@ -116,7 +116,7 @@ def body(community_id, body_id):
             commit()
             flash("议事规则已修改并记入审计日志。" if changed else "规则没有变化。", "success")
             return redirect(url_for(".body", community_id=community.id, body_id=body.id))
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
     elif form.errors:
         status = 422
@@ -141,7 +141,7 @@ def add_member(community_id, body_id):
                                                form.role.data, form.is_voting.data)
             commit()
             flash(f"已将 {membership.user.name} 加入{body.name}。", "success")
-        except DomainError as exc:
+        except Refused as exc:
             refuse(exc)
     return redirect(url_for(".body", community_id=community.id, body_id=body.id))
 
@@ -150,7 +150,7 @@ def _load_membership(community, body_id, membership_id):
     body = operations.load_body(community, body_id)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.body_id != body.id:
-        raise NotFound("找不到该成员。")
+        raise Refused("not_found", "找不到该成员。")
     return membership
 
 
@@ -288,14 +288,14 @@ def handlers(street_id):
     if form.validate_on_submit():
         community = db.session.get(Community, form.community_id.data) if form.community_id.data else None
         if community is not None and community.street_id != street.id:
-            raise NotFound("找不到该社区。")
+            raise Refused("not_found", "找不到该社区。")
         try:
             org = operations.create_handler_org(current_user, street, name=form.name.data,
                                                 kind=form.kind.data, community=community)
             commit()
             flash(f"已添加承办单位“{org.name}”。", "success")
             return redirect(url_for(".handlers", street_id=street.id))
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
     elif form.errors:
         status = 422
@@ -308,9 +308,9 @@ def handlers(street_id):
 def _load_org(street_id, org_id):
     org = db.session.get(HandlerOrg, org_id)
     if org is None or org.street_id != street_id:
-        raise NotFound("找不到该承办单位。")
+        raise Refused("not_found", "找不到该承办单位。")
     if not operations.can_manage_handlers(current_user, org.street, org.community):
-        raise NotFound("找不到该承办单位。")
+        raise Refused("not_found", "找不到该承办单位。")
     return org
 
 
@@ -326,7 +326,7 @@ def add_handler_person(street_id, org_id):
             link = operations.add_handler_person(current_user, org, form.phone.data)
             commit()
             flash(f"已将 {link.user.name} 设为{org.name}的承办人。", "success")
-        except DomainError as exc:
+        except Refused as exc:
             refuse(exc)
     return redirect(url_for(".handlers", street_id=street_id))
 
@@ -337,7 +337,7 @@ def remove_handler_person(street_id, org_id, link_id):
     org = _load_org(street_id, org_id)
     link = db.session.get(HandlerMember, link_id)
     if link is None or link.org_id != org.id:
-        raise NotFound("找不到该承办人。")
+        raise Refused("not_found", "找不到该承办人。")
     name = link.user.name
     operations.remove_handler_person(current_user, link)
     commit()

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.core.refusal import Refused
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,10 @@ def commit():
 
 
 def get_or_404(model, ident, message=None):
-    from app.core.errors import NotFound
 
     obj = db.session.get(model, ident) if ident is not None else None
     if obj is None:
-        raise NotFound(message or "找不到该记录。")
+        raise Refused("not_found", message or "找不到该记录。")
     return obj
 
 

@@ -1,4 +1,4 @@
-"""Domain errors and the handlers that turn any error into a page or a JSON body."""
+"""The handlers that turn any error, and the one refusal (app.core.refusal), into a page or a JSON body."""
 import logging
 
 import marshmallow as ma
@@ -7,6 +7,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from app.core.field_errors import in_chinese
+from app.core.refusal import Refused
 
 log = logging.getLogger(__name__)
 
@@ -15,51 +16,9 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
-class DomainError(Exception):
-    """An expected refusal with a message a user can read (in Chinese)."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message, code=None, status=None, details=None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        if status:
-            self.status = status
-        self.details = details
-
-    def to_dict(self):
-        body = {"code": self.code, "message": self.message}
-        if self.details:
-            body["details"] = self.details
-        return body
-
-
-class Invalid(DomainError):
-    status = 422
-    code = "invalid"
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-
-
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
-
-
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
-
-
-class Unauthorized(DomainError):
-    status = 401
-    code = "unauthorized"
+def retry_after(refusal):
+    """Seconds until a refusal that ends by itself (a waiting account) may be tried again."""
+    return (refusal.details or {}).get("retry_after") if refusal.code == "login_wait" else None
 
 
 class ErrorBody(ma.Schema):
@@ -122,13 +81,12 @@ def _http_message(exc):
 
 
 def register_error_handlers(app):
-    @app.errorhandler(DomainError)
-    def handle_domain(exc):
-        body, status = error_response(exc.status, exc.code, exc.message, exc.details)
+    @app.errorhandler(Refused)
+    def handle_refused(exc):
+        body, status = error_response(exc.status, exc.code, exc.message, exc.details or exc.params or None)
         response = current_app.make_response((body, status))
-        retry_after = getattr(exc, "retry_after", None)  # a refusal that ends by itself
-        if retry_after:
-            response.headers["Retry-After"] = str(retry_after)
+        if retry_after(exc):
+            response.headers["Retry-After"] = str(retry_after(exc))
         return response
 
     from flask_wtf.csrf import CSRFError

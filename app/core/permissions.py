@@ -1,16 +1,16 @@
 """Access checks shared by views, API endpoints and Socket.IO handlers."""
-from app.core.errors import Forbidden, NotFound, Unauthorized
+from app.core.refusal import Refused
 from app.extensions import db
 
 
 def require(condition, message="您没有权限进行此操作。"):
     if not condition:
-        raise Forbidden(message)
+        raise Refused("forbidden", message)
 
 
 def require_login(user):
     if user is None or not user.is_authenticated:
-        raise Unauthorized("请先登录。")
+        raise Refused("unauthorized", "请先登录。")
 
 
 def load_community(user, community_id, *, staff=False, admin=False):
@@ -23,13 +23,13 @@ def load_community(user, community_id, *, staff=False, admin=False):
     require_login(user)
     community = db.session.get(Community, community_id)
     if community is None:
-        raise NotFound("找不到该社区。")
+        raise Refused("not_found", "找不到该社区。")
     if admin and not user.is_admin_of(community):
-        raise (Forbidden("只有本社区管理员可以进行此操作。") if user.belongs_to(community)
-               else NotFound("找不到该社区。"))
+        raise (Refused("forbidden", "只有本社区管理员可以进行此操作。") if user.belongs_to(community)
+               else Refused("not_found", "找不到该社区。"))
     if staff and not user.is_staff_of(community):
-        raise (Forbidden("只有本社区工作人员可以进行此操作。") if user.belongs_to(community)
-               else NotFound("找不到该社区。"))
+        raise (Refused("forbidden", "只有本社区工作人员可以进行此操作。") if user.belongs_to(community)
+               else Refused("not_found", "找不到该社区。"))
     if not user.belongs_to(community):
-        raise NotFound("找不到该社区。")
+        raise Refused("not_found", "找不到该社区。")
     return community

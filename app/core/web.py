@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 from app.core import timeutil
 from app.core.errors import register_error_handlers
 from app.core.sanitize import render_markdown
+from app.core.refusal import Refused
 
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -116,12 +117,11 @@ def attempt(action, success):
     from flask import flash
 
     from app.core.db import commit
-    from app.core.errors import DomainError
 
     try:
         action()
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         return refuse(exc)
     flash(success, "success")
     return None

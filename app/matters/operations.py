@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.community.models import MemberRole
 from app.core import audit
-from app.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.notify import notify
 from app.core.sanitize import clean_text
 from app.core.timeutil import format_local, utcnow
@@ -32,7 +32,7 @@ from app.matters.models import (
     can_draft, visible_from,
 )
 from app.matters.signals import send_changed
-from app.matters.workflow import MatterStage, Outcome, Purpose, Refused
+from app.matters.workflow import MatterStage, Outcome, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +41,6 @@ MAX_PLAN_FILES = 10
 MAX_REPORT_PHOTOS = 6
 MAX_OBJECTIONS_PER_PERSON = 5
 PLAN_MAX = 20000
-
-_CONFLICT_CODES = {
-    "wrong_stage", "finished", "plan_locked", "already_answered", "already_accepted", "not_public",
-    "window_closed", "window_open", "unanswered", "objections_unresolved", "objections_pending",
-    "no_objections", "no_final_report", "notice_sent", "not_answered",
-}
-
-
-def as_error(exc):
-    """A pure rule's refusal as the domain error views, the API and subscribers understand."""
-    cls = Conflict if exc.code in _CONFLICT_CODES else Invalid
-    return cls(exc.message, code=exc.code)
-
-
-def _apply(rule, *args, **kwargs):
-    try:
-        return rule(*args, **kwargs)
-    except Refused as exc:
-        raise as_error(exc) from None
-
 
 # -- settings --------------------------------------------------------------------------------
 
@@ -78,11 +58,11 @@ def effective_objection_days(community):
 
 def update_settings(actor, community, *, kinds, objection_days):
     if not actor.is_staff_of(community):
-        raise Forbidden("只有本社区工作人员可以修改重大事项设置。")
-    _apply(workflow.check_objection_days, objection_days)
+        raise Refused("forbidden", "只有本社区工作人员可以修改重大事项设置。")
+    workflow.check_objection_days(objection_days)
     cleaned = list(dict.fromkeys(clean_text(k, 40) for k in kinds if clean_text(k, 40)))
     if not cleaned:
-        raise Invalid("至少需要一类重大事项。", code="kinds")
+        raise Refused("kinds", "至少需要一类重大事项。")
     settings = settings_for(community)
     before = {"kinds": settings.kinds, "objection_days": settings.objection_days}
     settings.kinds_text = "\n".join(cleaned)
@@ -100,9 +80,9 @@ def load(matter_id, user=None, community_id=None):
     """The matter if `user` may see it (anyone once published); otherwise a 404."""
     matter = db.session.get(Matter, matter_id) if isinstance(matter_id, int) else None
     if matter is None or (community_id is not None and matter.community_id != community_id):
-        raise NotFound("找不到该事项。")
+        raise Refused("not_found", "找不到该事项。")
     if not matter.can_view(user):
-        raise NotFound("找不到该事项。")
+        raise Refused("not_found", "找不到该事项。")
     return matter
 
 
@@ -129,7 +109,7 @@ def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE):
         try:
             clauses.append(Matter.stage == MatterStage(stage))
         except ValueError:
-            raise Invalid("未知的阶段。", code="stage") from None
+            raise Refused("stage", "未知的阶段。") from None
     total = db.session.scalar(select(func.count(Matter.id)).where(*clauses))
     page = max(1, page)
     items = (Matter.query.filter(*clauses).order_by(Matter.id.desc())
@@ -161,15 +141,14 @@ def _clean_fields(settings, title, kind, plan, budget_fen):
                                    or budget_fen < 0):
         errors["budget"] = ["预算须是不小于 0 的金额。"]
     if errors:
-        raise Invalid("事项内容不完整：" + "；".join(e[0] for e in errors.values()), code="invalid",
-                      details=errors)
+        raise Refused("invalid", "事项内容不完整：" + "；".join(e[0] for e in errors.values()), details=errors)
     return dict(title=title, kind=kind, plan=plan, budget_fen=budget_fen)
 
 
 def create(actor, community, *, title, kind, plan, budget_fen=None, files=(), proposal=None, now=None):
     """A committee member (staff, party branch or two committees) drafts a matter at stage 1."""
     if not can_draft(actor, community):
-        raise Forbidden("只有本社区两委成员或工作人员可以提出重大事项。")
+        raise Refused("forbidden", "只有本社区两委成员或工作人员可以提出重大事项。")
     fields = _clean_fields(settings_for(community), title, kind, plan, budget_fen)
     now = now or utcnow()
     matter = Matter(community_id=community.id, created_by_id=actor.id, stage=MatterStage.proposal,
@@ -190,7 +169,7 @@ def create(actor, community, *, title, kind, plan, budget_fen=None, files=(), pr
 def update(actor, matter, *, title, kind, plan, budget_fen=None, files=(), now=None):
     """Revise the plan: at stages 1 and 2 only (the assembly reviews the plan as sent)."""
     require_manager(actor, matter)
-    _apply(workflow.check_plan_editable, matter.stage)
+    workflow.check_plan_editable(matter.stage)
     fields = _clean_fields(settings_for(matter.community), title, kind, plan, budget_fen)
     before = {k: getattr(matter, k) for k in fields}
     for name, value in fields.items():
@@ -206,7 +185,7 @@ def update(actor, matter, *, title, kind, plan, budget_fen=None, files=(), now=N
 
 def require_manager(actor, matter):
     if not matter.can_manage(actor):
-        raise Forbidden("只有本社区两委成员或工作人员可以办理重大事项。")
+        raise Refused("forbidden", "只有本社区两委成员或工作人员可以办理重大事项。")
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -223,14 +202,14 @@ def add_attachment(actor, matter, filename, data, report=None):
 
     require_manager(actor, matter)
     if report is None:
-        _apply(workflow.check_plan_editable, matter.stage)
+        workflow.check_plan_editable(matter.stage)
         if len(matter.plan_attachments) >= MAX_PLAN_FILES:
-            raise Invalid(f"方案最多 {MAX_PLAN_FILES} 个附件。", code="too_many_files")
+            raise Refused("too_many_files", f"方案最多 {MAX_PLAN_FILES} 个附件。")
     elif len(report.photos) >= MAX_REPORT_PHOTOS:
-        raise Invalid(f"每份实施报告最多 {MAX_REPORT_PHOTOS} 张照片。", code="too_many_files")
+        raise Refused("too_many_files", f"每份实施报告最多 {MAX_REPORT_PHOTOS} 张照片。")
     name, kind = files.check(filename, data)
     if report is not None and not kind.startswith("image/"):
-        raise Invalid(f"文件「{name}」不是照片：实施报告只能附图片。", code="file_type")
+        raise Refused("file_type", f"文件「{name}」不是照片：实施报告只能附图片。")
     stored = f"{secrets.token_hex(16)}.{files.EXTENSIONS[kind]}"
     (_upload_dir() / stored).write_bytes(data)
     db.session.info.setdefault("matter_files", []).append(stored)
@@ -246,10 +225,10 @@ def add_attachment(actor, matter, filename, data, report=None):
 def load_attachment(matter, attachment_id):
     found = db.session.get(MatterAttachment, attachment_id) if isinstance(attachment_id, int) else None
     if found is None or found.matter_id != matter.id:
-        raise NotFound("找不到该附件。")
+        raise Refused("not_found", "找不到该附件。")
     path = _upload_dir() / found.stored_name
     if not path.exists():
-        raise NotFound("附件文件已不存在。")
+        raise Refused("not_found", "附件文件已不存在。")
     return found, path
 
 
@@ -297,7 +276,7 @@ def open_for_proposal(actor, proposal, reason="", now=None):
     if existing is not None:
         return existing
     if proposal.state != ProposalState.escalated.value:
-        raise Conflict("只有已转为四议两公开事项的提案才能建立事项。", code="wrong_state")
+        raise Refused("wrong_state", "只有已转为四议两公开事项的提案才能建立事项。")
     community = proposal.community
     kinds = settings_for(community).kinds
     kind = "其他重大事项" if "其他重大事项" in kinds else kinds[-1]
@@ -329,7 +308,7 @@ def on_proposal_escalated(proposal, actor=None, reason="", **_):
     try:
         open_for_proposal(user, found, reason)
         db.session.commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         log.warning("no matter opened for proposal %s: %s", proposal.id, exc.message)
 
@@ -406,12 +385,12 @@ def schedule(actor, matter, meeting):
 
     require_manager(actor, matter)
     if meeting.community_id != matter.community_id:
-        raise Invalid("只能安排到本社区的会议。", code="wrong_community")
-    purpose = _apply(purpose_of, matter, meeting.body)
+        raise Refused("wrong_community", "只能安排到本社区的会议。")
+    purpose = purpose_of(matter, meeting.body)
     if any(item.matter_id == matter.id for item in meeting.items):
-        raise Conflict("该事项已在这次会议的议程中。", code="already_on_agenda")
+        raise Refused("already_on_agenda", "该事项已在这次会议的议程中。")
     plan_with_notice = meeting.body.rule.plan_with_notice
-    _apply(workflow.check_schedule, matter.stage, purpose, objections=objection_snaps(matter),
+    workflow.check_schedule(matter.stage, purpose, objections=objection_snaps(matter),
            has_final_report=matter.has_final_report, plan_with_notice=plan_with_notice,
            meeting_announced=meeting.state is not MeetingState.DRAFT)
     label = purpose.label if purpose is not Purpose.decide else matter.stage.label
@@ -522,15 +501,14 @@ def on_vote_closed(vote, meeting=None, item=None, result=None, actor=None, **_):
         purpose = purpose_of(matter, meeting.body)
         if purpose is Purpose.decide and meeting.body.rule.plan_with_notice and \
                 not plan_in_notice(matter, meeting):
-            raise Refused("这次党员大会的会议通知没有附上事项的方案，表决不能作为“党员大会审议”。",
-                          code="plan_not_sent")
+            raise Refused("plan_not_sent", "这次党员大会的会议通知没有附上事项的方案，表决不能作为“党员大会审议”。")
         if purpose is Purpose.objections:
             linked = [o for o in _current_objections(matter)
                       if o.item_id == item.id and o.review_passed is None]
             if not linked:
-                raise Refused("这项议题没有待党员大会审议的异议。", code="no_objections")
+                raise Refused("no_objections", "这项议题没有待党员大会审议的异议。")
         if purpose is Purpose.confirm and not matter.has_final_report:
-            raise Refused("尚无完成度 100% 的实施报告，不能确认实施结果。", code="no_final_report")
+            raise Refused("no_final_report", "尚无完成度 100% 的实施报告，不能确认实施结果。")
         move = workflow.on_vote(matter.stage, purpose, passed=result.get("passed"),
                                 quorum_met=bool(result.get("quorum_met")))
     except Refused as exc:
@@ -633,12 +611,12 @@ def add_reasons(actor, matter, step_id, text):
     require_manager(actor, matter)
     step = db.session.get(MatterStep, step_id) if isinstance(step_id, int) else None
     if step is None or step.matter_id != matter.id:
-        raise NotFound("找不到该记录。")
+        raise Refused("not_found", "找不到该记录。")
     if step.passed:
-        raise Conflict("只有未通过的表决需要补充理由。", code="wrong_state")
+        raise Refused("wrong_state", "只有未通过的表决需要补充理由。")
     text = (text or "").strip()
     if len(text) < 2 or len(text) > 3000:
-        raise Invalid("请写明理由（不超过 3000 字）。", code="reasons")
+        raise Refused("reasons", "请写明理由（不超过 3000 字）。")
     addition = f"补充理由（{actor.name}，{format_local(utcnow())}）：{text}"
     step.reasons = f"{step.reasons}\n{addition}" if step.reasons else addition
     _touched(matter, "reasons_added")
@@ -658,16 +636,16 @@ def _touched(matter, action, now=None):
 def raise_objection(actor, matter, text, now=None):
     now = now or utcnow()
     if not matter.can_object(actor):
-        raise Forbidden("只有本社区已认证的居民可以对决议提出异议。", code="not_resident")
-    _apply(workflow.check_object, matter.stage, matter.resolution_published_dt, matter.objection_days, now)
+        raise Refused("not_resident", "只有本社区已认证的居民可以对决议提出异议。")
+    workflow.check_object(matter.stage, matter.resolution_published_dt, matter.objection_days, now)
     text = (text or "").strip()
     if len(text) < 5:
-        raise Invalid("请写明异议的内容（至少 5 个字）。", code="text")
+        raise Refused("text", "请写明异议的内容（至少 5 个字）。")
     if len(text) > 3000:
-        raise Invalid("异议不超过 3000 字。", code="text")
+        raise Refused("text", "异议不超过 3000 字。")
     mine = sum(1 for o in _current_objections(matter) if o.author_id == actor.id)
     if mine >= MAX_OBJECTIONS_PER_PERSON:
-        raise Conflict(f"每人对同一决议最多提出 {MAX_OBJECTIONS_PER_PERSON} 条异议。", code="too_many")
+        raise Refused("too_many", f"每人对同一决议最多提出 {MAX_OBJECTIONS_PER_PERSON} 条异议。")
     objection = MatterObjection(matter=matter, round=matter.round, author_id=actor.id, text=text,
                                 created_dt=now)
     db.session.add(objection)
@@ -684,7 +662,7 @@ def raise_objection(actor, matter, text, now=None):
 def load_objection(matter, objection_id):
     found = db.session.get(MatterObjection, objection_id) if isinstance(objection_id, int) else None
     if found is None or found.matter_id != matter.id:
-        raise NotFound("找不到该异议。")
+        raise Refused("not_found", "找不到该异议。")
     return found
 
 
@@ -692,10 +670,10 @@ def answer_objection(actor, objection, text, now=None):
     now = now or utcnow()
     matter = objection.matter
     require_manager(actor, matter)
-    _apply(workflow.check_answer, objection.answered_dt)
+    workflow.check_answer(objection.answered_dt)
     text = (text or "").strip()
     if len(text) < 5 or len(text) > 3000:
-        raise Invalid("请写出答复（5 到 3000 字）。", code="text")
+        raise Refused("text", "请写出答复（5 到 3000 字）。")
     late = workflow.is_overdue(objection.created_dt, now, now)
     objection.answer, objection.answered_dt, objection.answered_by_id = text, now, actor.id
     _touched(matter, "objection_answered", now)
@@ -710,8 +688,8 @@ def answer_objection(actor, objection, text, now=None):
 def accept_answer(actor, objection, now=None):
     """The objector accepts the answer: the objection is resolved."""
     if actor is None or actor.id != objection.author_id:
-        raise Forbidden("只有提出异议的居民可以接受答复。")
-    _apply(workflow.check_accept, objection.answered_dt, objection.accepted_dt is not None)
+        raise Refused("forbidden", "只有提出异议的居民可以接受答复。")
+    workflow.check_accept(objection.answered_dt, objection.accepted_dt is not None)
     objection.accepted_dt = now or utcnow()
     _touched(objection.matter, "objection_accepted", objection.accepted_dt)
     audit.record("matter.objection_accepted", actor=actor, obj=objection.matter,
@@ -730,7 +708,7 @@ def start_implementation(actor, matter, now=None):
     now = now or utcnow()
     require_manager(actor, matter)
     _locked(matter.id)
-    _apply(workflow.check_start_implementation, matter.stage, matter.resolution_published_dt,
+    workflow.check_start_implementation(matter.stage, matter.resolution_published_dt,
            matter.objection_days, now, objection_snaps(matter))
     objections = _current_objections(matter)
     accepted = sum(1 for o in objections if o.accepted_dt is not None)
@@ -752,10 +730,10 @@ def start_implementation(actor, matter, now=None):
 def add_report(actor, matter, *, text, percent_done, spent_fen, files=(), now=None):
     now = now or utcnow()
     require_manager(actor, matter)
-    _apply(workflow.check_report, matter.stage, percent_done, spent_fen)
+    workflow.check_report(matter.stage, percent_done, spent_fen)
     text = (text or "").strip()
     if len(text) < 5 or len(text) > 10000:
-        raise Invalid("请写出实施情况（5 到 10000 字）。", code="text")
+        raise Refused("text", "请写出实施情况（5 到 10000 字）。")
     report = MatterReport(matter=matter, author_id=actor.id, text=text, percent_done=percent_done,
                           spent_fen=spent_fen, created_dt=now)
     db.session.add(report)
@@ -789,7 +767,7 @@ def is_following(matter, user):
 def follow(actor, matter):
     if actor is None or not getattr(actor, "is_authenticated", False) or \
             not actor.belongs_to(matter.community) or not matter.can_view(actor):
-        raise Forbidden("只有本社区的居民可以关注事项。")
+        raise Refused("forbidden", "只有本社区的居民可以关注事项。")
     _follow(matter, actor)
     audit.record("matter.follow", actor=actor, obj=matter)
 
@@ -854,8 +832,8 @@ def timeline(matter):
 def minutes_meeting(matter, meeting_id):
     """A meeting whose minutes belong to the matter's trail (decided one of its stages)."""
     if not isinstance(meeting_id, int):
-        raise NotFound("找不到该会议纪要。")
+        raise Refused("not_found", "找不到该会议纪要。")
     step = next((s for s in matter.steps if s.meeting_id == meeting_id), None)
     if step is None or step.meeting is None or not step.meeting.minutes_text:
-        raise NotFound("找不到该会议纪要。")
+        raise Refused("not_found", "找不到该会议纪要。")
     return step.meeting

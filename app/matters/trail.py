@@ -13,6 +13,7 @@ from flask import has_request_context, url_for
 from app.core.timeutil import format_local
 from app.matters import workflow
 from app.matters.workflow import MatterStage, Outcome
+from app.core.refusal import Refused
 
 
 def minutes_url(matter, meeting):
@@ -61,7 +62,7 @@ def _scheduled(matter):
             continue
         try:
             purpose_of(matter, meeting.body)
-        except workflow.Refused:
+        except Refused:
             continue
         found.append({
             "meeting_id": meeting.id, "title": meeting.title, "body": meeting.body.name,

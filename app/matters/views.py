@@ -6,7 +6,7 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.core.db import commit, get_or_404
-from app.core.errors import DomainError, Forbidden
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.sanitize import render_markdown
 from app.core.timeutil import format_local, utcnow
@@ -19,7 +19,7 @@ from app.matters.forms import (
 )
 from app.matters.models import can_draft
 from app.matters.trail import trail as build_trail
-from app.matters.workflow import MatterStage, Refused
+from app.matters.workflow import MatterStage
 
 bp = Blueprint("matters", __name__)
 
@@ -99,7 +99,7 @@ def _budget(form):
 def new(community_id):
     community = load_community(current_user, community_id)
     if not can_draft(current_user, community):
-        raise Forbidden("只有本社区两委成员或工作人员可以提出重大事项。")
+        raise Refused("forbidden", "只有本社区两委成员或工作人员可以提出重大事项。")
     form = _matter_form(community)
     status = 200
     if form.validate_on_submit():
@@ -112,7 +112,7 @@ def new(community_id):
                 commit()
                 flash("事项已创建。请把它列入党支部委员会会议的议程。", "success")
                 return redirect(url_for(".show", community_id=community.id, matter_id=matter.id))
-            except DomainError as exc:
+            except Refused as exc:
                 db.session.rollback()
                 _form_errors(form, exc)
                 status = exc.status
@@ -144,7 +144,7 @@ def edit(community_id, matter_id):
                 commit()
                 flash("方案已保存。", "success")
                 return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
-            except DomainError as exc:
+            except Refused as exc:
                 db.session.rollback()
                 _form_errors(form, exc)
                 status = exc.status
@@ -169,7 +169,7 @@ def from_proposal(community_id, proposal_id):
     try:
         matter = operations.open_for_proposal(current_user, proposal)
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("proposals.show", community_id=community_id, proposal_id=proposal_id))
@@ -247,7 +247,7 @@ def _act(community_id, matter_id, form, name, run, done):
     try:
         run(matter)
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
             raise
@@ -319,10 +319,7 @@ def report(community_id, matter_id):
                               files=_files("photos"))
 
     def guarded(matter):
-        try:
-            run(matter)
-        except Refused as exc:
-            raise operations.as_error(exc) from None
+        run(matter)
 
     return _act(community_id, matter_id, form, "report", guarded, "实施报告已发布，关注者已收到通知。")
 
@@ -383,7 +380,7 @@ def settings(community_id):
             commit()
             flash("重大事项设置已保存并记入审计日志。", "success")
             return redirect(url_for(".settings", community_id=community.id))
-        except DomainError as exc:
+        except Refused as exc:
             db.session.rollback()
             flash(exc.message, "error")
             status = exc.status

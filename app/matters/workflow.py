@@ -32,19 +32,12 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from app.community.rules import meeting_name
+from app.core.refusal import Refused
 
 MIN_OBJECTION_DAYS = 7
 MAX_OBJECTION_DAYS = 60
 ANSWER_DAYS = 3
 
-
-class Refused(Exception):
-    """Something the rules do not allow, with a message for people (Chinese) and a stable code."""
-
-    def __init__(self, message, code="refused"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 class MatterStage(str, Enum):
@@ -163,7 +156,7 @@ def stage_of(value):
     try:
         return MatterStage(value)
     except ValueError:
-        raise Refused("未知的阶段。", code="unknown_stage") from None
+        raise Refused("unknown_stage", "未知的阶段。") from None
 
 
 def next_stage(stage):
@@ -186,19 +179,19 @@ def purpose_for(stage, preset, *, merge_allowed=False):
     """What a meeting of the body with `preset` may decide about a matter at `stage`, or Refused."""
     stage = stage_of(stage)
     if stage is MatterStage.result_public:
-        raise Refused("实施结果已经公开，事项已办结。", code="finished")
+        raise Refused("finished", "实施结果已经公开，事项已办结。")
     if stage is MatterStage.proposal and preset == TWO_COMMITTEES:
         if merge_allowed:
             return Purpose.merged
-        raise Refused("只有党支部书记同时主持两委联席会议（一肩挑）时，党支部会提议才能与两委会商议合并进行；"
-                      "请先由党支部委员会会议提议。", code="merge_not_allowed")
+        raise Refused("merge_not_allowed", "只有党支部书记同时主持两委联席会议（一肩挑）时，党支部会提议才能与两委会商议合并进行；"
+                      "请先由党支部委员会会议提议。")
     if preset not in STAGE_BODIES[stage]:
         if stage is MatterStage.resolution_public:
-            raise Refused("决议公开期间只有党员大会可以审议未解决的异议。", code="wrong_body")
+            raise Refused("wrong_body", "决议公开期间只有党员大会可以审议未解决的异议。")
         if stage is MatterStage.implementation:
-            raise Refused("实施结果须由居务监督委员会确认。", code="wrong_body")
-        raise Refused(f"事项处于「{stage.label}」阶段，须由{meetings_text(STAGE_BODIES[stage])}表决，"
-                      f"{BODY_NAMES.get(preset, preset)}的会议不能决定这一阶段。", code="wrong_body")
+            raise Refused("wrong_body", "实施结果须由居务监督委员会确认。")
+        raise Refused("wrong_body", f"事项处于「{stage.label}」阶段，须由{meetings_text(STAGE_BODIES[stage])}表决，"
+                      f"{BODY_NAMES.get(preset, preset)}的会议不能决定这一阶段。")
     if stage is MatterStage.resolution_public:
         return Purpose.objections
     if stage is MatterStage.implementation:
@@ -240,7 +233,7 @@ def on_vote(stage, purpose, *, passed, quorum_met):
     stage = stage_of(stage)
     purpose = Purpose(purpose)
     if passed is None:
-        raise Refused("这是一项选择性表决，不是对事项的赞成或反对，不能决定事项。", code="not_a_motion")
+        raise Refused("not_a_motion", "这是一项选择性表决，不是对事项的赞成或反对，不能决定事项。")
     expected = {
         Purpose.decide: {MatterStage.proposal, MatterStage.consultation, MatterStage.review,
                          MatterStage.resolution},
@@ -249,7 +242,7 @@ def on_vote(stage, purpose, *, passed, quorum_met):
         Purpose.confirm: {MatterStage.implementation},
     }[purpose]
     if stage not in expected:
-        raise Refused(f"事项已处于「{stage.label}」阶段，这项表决不再决定它。", code="wrong_stage")
+        raise Refused("wrong_stage", f"事项已处于「{stage.label}」阶段，这项表决不再决定它。")
     merged = purpose is Purpose.merged
     if not quorum_met:
         return Move(stage, stage, (Step(stage, False, Outcome.invalid, merged),), Outcome.invalid,
@@ -291,7 +284,7 @@ def on_vote(stage, purpose, *, passed, quorum_met):
 def check_plan_editable(stage):
     stage = stage_of(stage)
     if stage not in PLAN_EDITABLE:
-        raise Refused("方案在党员大会审议前定稿：进入「党员大会审议」阶段后不能再修改。", code="plan_locked")
+        raise Refused("plan_locked", "方案在党员大会审议前定稿：进入「党员大会审议」阶段后不能再修改。")
 
 
 @dataclass(frozen=True)
@@ -317,13 +310,11 @@ def check_schedule(stage, purpose, *, objections=(), has_final_report=False, pla
     if purpose is Purpose.objections:
         waiting = [o for o in objections if not o.is_resolved and not o.scheduled]
         if not waiting:
-            raise Refused("没有需要提交党员大会审议的异议（已解决或已列入议程）。", code="no_objections")
+            raise Refused("no_objections", "没有需要提交党员大会审议的异议（已解决或已列入议程）。")
     if purpose is Purpose.confirm and not has_final_report:
-        raise Refused("请先发布完成度为 100% 的实施报告，再提请居务监督委员会确认。",
-                      code="no_final_report")
+        raise Refused("no_final_report", "请先发布完成度为 100% 的实施报告，再提请居务监督委员会确认。")
     if plan_with_notice and purpose is Purpose.decide and meeting_announced:
-        raise Refused("党员大会须随会议通知送达方案：这次会议的通知已经发出，请安排尚未发通知的会议。",
-                      code="notice_sent")
+        raise Refused("notice_sent", "党员大会须随会议通知送达方案：这次会议的通知已经发出，请安排尚未发通知的会议。")
 
 
 # -- objections -------------------------------------------------------------------------------
@@ -338,8 +329,7 @@ def objection_days(configured):
 def check_objection_days(days):
     if isinstance(days, bool) or not isinstance(days, int) or \
             not MIN_OBJECTION_DAYS <= days <= MAX_OBJECTION_DAYS:
-        raise Refused(f"决议公示期须为 {MIN_OBJECTION_DAYS} 到 {MAX_OBJECTION_DAYS} 天。",
-                      code="objection_days")
+        raise Refused("objection_days", f"决议公示期须为 {MIN_OBJECTION_DAYS} 到 {MAX_OBJECTION_DAYS} 天。")
     return days
 
 
@@ -350,11 +340,11 @@ def window_end(published_dt, days):
 def check_object(stage, published_dt, days, now):
     stage = stage_of(stage)
     if stage is not MatterStage.resolution_public or published_dt is None:
-        raise Refused("只有在决议公示期内才能提出异议。", code="not_public")
+        raise Refused("not_public", "只有在决议公示期内才能提出异议。")
     if now < published_dt:
-        raise Refused("决议尚未公示。", code="not_public")
+        raise Refused("not_public", "决议尚未公示。")
     if now >= window_end(published_dt, days):
-        raise Refused("决议公示期已经结束，不能再提出异议。", code="window_closed")
+        raise Refused("window_closed", "决议公示期已经结束，不能再提出异议。")
 
 
 def answer_due(created_dt):
@@ -369,35 +359,32 @@ def is_overdue(created_dt, answered_dt, now):
 
 def check_answer(answered_dt):
     if answered_dt is not None:
-        raise Refused("这条异议已经答复过了。", code="already_answered")
+        raise Refused("already_answered", "这条异议已经答复过了。")
 
 
 def check_accept(answered_dt, accepted):
     if answered_dt is None:
-        raise Refused("工作人员答复后才能表示接受。", code="not_answered")
+        raise Refused("not_answered", "工作人员答复后才能表示接受。")
     if accepted:
-        raise Refused("您已经接受了这条答复。", code="already_accepted")
+        raise Refused("already_accepted", "您已经接受了这条答复。")
 
 
 def check_start_implementation(stage, published_dt, days, now, objections):
     """Stage 5 → 6: after the window, every objection answered, every unresolved one decided."""
     stage = stage_of(stage)
     if stage is not MatterStage.resolution_public:
-        raise Refused("只有决议公示之后才能组织实施。", code="wrong_stage")
+        raise Refused("wrong_stage", "只有决议公示之后才能组织实施。")
     end = window_end(published_dt, days)
     if now < end:
-        raise Refused(f"决议公示期尚未结束（至少公示 {objection_days(days)} 天），不能开始实施。",
-                      code="window_open")
+        raise Refused("window_open", f"决议公示期尚未结束（至少公示 {objection_days(days)} 天），不能开始实施。")
     unanswered = [o for o in objections if o.answered_dt is None]
     if unanswered:
-        raise Refused(f"还有 {len(unanswered)} 条异议没有答复，不能开始实施。", code="unanswered")
+        raise Refused("unanswered", f"还有 {len(unanswered)} 条异议没有答复，不能开始实施。")
     unresolved = [o for o in objections if not o.is_resolved]
     if unresolved:
         if any(not o.scheduled for o in unresolved):
-            raise Refused(f"还有 {len(unresolved)} 条异议未解决：须提交党员大会审议后才能开始实施。",
-                          code="objections_unresolved")
-        raise Refused("未解决的异议已列入党员大会议程，须待党员大会审议通过后才能开始实施。",
-                      code="objections_pending")
+            raise Refused("objections_unresolved", f"还有 {len(unresolved)} 条异议未解决：须提交党员大会审议后才能开始实施。")
+        raise Refused("objections_pending", "未解决的异议已列入党员大会议程，须待党员大会审议通过后才能开始实施。")
 
 
 # -- implementation ----------------------------------------------------------------------------
@@ -405,11 +392,11 @@ def check_start_implementation(stage, published_dt, days, now, objections):
 def check_report(stage, percent_done, spent_fen):
     stage = stage_of(stage)
     if stage is not MatterStage.implementation:
-        raise Refused("只有在组织实施阶段才能发布实施报告。", code="wrong_stage")
+        raise Refused("wrong_stage", "只有在组织实施阶段才能发布实施报告。")
     if isinstance(percent_done, bool) or not isinstance(percent_done, int) or not 0 <= percent_done <= 100:
-        raise Refused("完成度须是 0 到 100 之间的整数。", code="percent")
+        raise Refused("percent", "完成度须是 0 到 100 之间的整数。")
     if isinstance(spent_fen, bool) or not isinstance(spent_fen, int) or spent_fen < 0:
-        raise Refused("已用资金不能为负数。", code="spent")
+        raise Refused("spent", "已用资金不能为负数。")
 
 
 # -- the timeline --------------------------------------------------------------------------------
@@ -448,7 +435,7 @@ def parse_yuan(text):
     if text is None:
         return None
     if isinstance(text, bool):
-        raise Refused("金额格式不正确。", code="budget")
+        raise Refused("budget", "金额格式不正确。")
     if isinstance(text, int):
         value = Decimal(text)
     elif isinstance(text, Decimal):
@@ -460,13 +447,13 @@ def parse_yuan(text):
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise Refused("金额格式不正确，例如 12000 或 12000.50。", code="budget") from None
+            raise Refused("budget", "金额格式不正确，例如 12000 或 12000.50。") from None
     if not value.is_finite() or value < 0:
-        raise Refused("金额不能为负数。", code="budget")
+        raise Refused("budget", "金额不能为负数。")
     if value > Decimal("100000000000"):
-        raise Refused("金额过大。", code="budget")
+        raise Refused("budget", "金额过大。")
     if value != value.quantize(Decimal("0.01")):
-        raise Refused("金额最多精确到分。", code="budget")
+        raise Refused("budget", "金额最多精确到分。")
     return int(value * 100)
 
 

@@ -5,7 +5,7 @@ from app.auth import cards
 from app.auth.models import User
 from app.community.models import Household
 from app.core import audit
-from app.core.errors import Conflict, NotFound
+from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.meetings import desk_rules, operations, workflow
@@ -58,15 +58,14 @@ def check_in_card(actor, meeting, text, now=None):
     _require_desk(actor, meeting)
     code = cards.normalise(text)
     if not code:
-        raise NotFound("请输入或扫描签到卡上的号码。", code="no_card_code")
+        raise Refused("no_card_code", "请输入或扫描签到卡上的号码。")
     user = cards.holder(code)
     if user is None:
-        raise NotFound("签到卡无效：没有这张卡，或它已被补办的新卡取代。", code="unknown_card")
+        raise Refused("unknown_card", "签到卡无效：没有这张卡，或它已被补办的新卡取代。")
     if user.community_id != meeting.community_id:
-        raise NotFound(f"这张签到卡属于其他社区的居民（{user.name}），不能在本会议签到。",
-                       code="other_community")
+        raise Refused("other_community", f"这张签到卡属于其他社区的居民（{user.name}），不能在本会议签到。")
     if meeting.member(user) is None:
-        raise NotFound(f"{user.name} 不在本次会议的成员名单中。", code="not_member")
+        raise Refused("not_member", f"{user.name} 不在本次会议的成员名单中。")
     changed = operations.check_in(actor, meeting, user.id, now=now)
     return user, changed
 
@@ -75,13 +74,13 @@ def undo_check_in(actor, meeting, user_id, now=None):
     """Take back a hall check-in made by mistake: the member is no longer present and the record
     of their attendance goes (the audit log keeps that it was made and undone)."""
     _require_desk(actor, meeting)
-    operations._apply(workflow.require_state, meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能撤销签到。")
+    workflow.require_state(meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能撤销签到。")
     user = db.session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
     if user is None or meeting.member(user) is None:
-        raise NotFound("此人不在本次会议的成员名单中。", code="not_member")
+        raise Refused("not_member", "此人不在本次会议的成员名单中。")
     row = Attendance.query.filter_by(meeting_id=meeting.id, user_id=user.id).first()
     if row is None or row.left_dt is not None or row.mode is not AttendanceMode.HALL:
-        raise Conflict(f"{user.name} 没有现场签到，无需撤销。", code="not_checked_in")
+        raise Refused("not_checked_in", f"{user.name} 没有现场签到，无需撤销。")
     audit.record("meeting.check_in_undone", actor=actor, obj=meeting, user_id=user.id,
                  checked_in_dt=row.checked_in_dt, checked_in_by_id=row.checked_in_by_id,
                  at=now or utcnow())

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.auth.models import User
 from app.core.db import commit
-from app.core.errors import DomainError, Invalid, NotFound
+from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import desk, operations
 from app.meetings.workflow import MeetingState
@@ -19,9 +19,9 @@ def _load(meeting_id):
     others in, 404 while it is a draft or cancelled (there is nobody to check in)."""
     meeting = operations.load_meeting(current_user, meeting_id)
     if not meeting.can_record(current_user):
-        raise DomainError("只有记录员、主持人或社区工作人员可以使用签到台。", code="secretary_only", status=403)
+        raise Refused("secretary_only", "只有记录员、主持人或社区工作人员可以使用签到台。")
     if meeting.state in (MeetingState.DRAFT, MeetingState.CANCELLED):
-        raise NotFound("会议尚未发出通知或已取消，签到台未开放。")
+        raise Refused("not_found", "会议尚未发出通知或已取消，签到台未开放。")
     return meeting
 
 
@@ -32,7 +32,7 @@ def _answer(meeting, action):
         db.session.flush()
         data.update(quorum=operations.quorum(meeting), present=desk.present(meeting))
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         return jsonify(ok=False, error=exc.to_dict()), exc.status
     return jsonify(ok=True, **data)
@@ -52,7 +52,7 @@ def _user_id(data):
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("缺少或无效的参数：user_id", code="invalid_payload")
+        raise Refused("invalid_payload", "缺少或无效的参数：user_id")
     return value
 
 

@@ -34,7 +34,8 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
-from app.core.errors import DATABASE_UNAVAILABLE, DomainError, Invalid
+from app.core.errors import DATABASE_UNAVAILABLE
+from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import operations, room
 
@@ -86,7 +87,7 @@ def _int(data, key, required=True):
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"缺少或无效的参数：{key}", code="invalid_payload")
+        raise Refused("invalid_payload", f"缺少或无效的参数：{key}")
     return value
 
 
@@ -94,9 +95,9 @@ def _failure(exc, what):
     """The answer to an unexpected failure: the database being away or busy is said as such."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
         log.warning("database unavailable during %s: %s", what, exc)
-        return _error(DomainError("服务暂时不可用，请稍后再试。", code="unavailable", status=503))
+        return _error(Refused("unavailable", "服务暂时不可用，请稍后再试。"))
     log.exception("live command %s failed", what)
-    return _error(DomainError("系统出现问题，请稍后再试。", code="server_error", status=500))
+    return _error(Refused("server_error", "系统出现问题，请稍后再试。"))
 
 
 def command(handler):
@@ -106,12 +107,12 @@ def command(handler):
         try:
             user = socket_user()
             if user is None:
-                raise DomainError("请先登录。", code="unauthorized", status=401)
+                raise Refused("unauthorized", "请先登录。")
             meeting = operations.load_meeting(user, _int(data, "meeting_id"))
             result = handler(self, user, meeting, data) or {}
             db.session.commit()
             return _ok(**result)
-        except DomainError as exc:
+        except Refused as exc:
             db.session.rollback()
             return _error(exc)
         except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
@@ -194,11 +195,11 @@ class LiveNamespace(Namespace):
         try:
             meeting_id = _int(data, "meeting_id")
             if socket_user_id() is None:
-                raise DomainError("请先登录。", code="unauthorized", status=401)
+                raise Refused("unauthorized", "请先登录。")
             if meeting_id not in _joined.get(request.sid, ()):
-                raise Invalid("请先进入会议室。", code="not_joined")
+                raise Refused("not_joined", "请先进入会议室。")
             return _ok(version=operations.room_version(meeting_id))
-        except DomainError as exc:
+        except Refused as exc:
             return _error(exc)
         except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
             return _failure(exc, "sync")

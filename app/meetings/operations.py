@@ -12,7 +12,7 @@ from app.auth.models import User, UserState
 from app.community.models import Body, Household
 from app.core import audit
 from app.core.db import after_commit
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.notify import notify
 from app.core.sanitize import clean_text
 from app.core.timeutil import format_local, utcnow
@@ -23,26 +23,12 @@ from app.meetings.models import (
     AgendaItem, Attendance, ChatMessage, ConveneRequest, ConveneSupporter, Meeting, MeetingMember,
     MinutesSignature, Speaker, can_organise,
 )
-from app.meetings.workflow import AttendanceMode, MeetingMode, MeetingState, Refused, SpeakerState
+from app.meetings.workflow import AttendanceMode, MeetingMode, MeetingState, SpeakerState
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/live"
 CHAT_MAX = 500
-
-
-def _refused(exc):
-    """A rule's refusal as the domain error views, API and events all understand."""
-    status = Conflict if exc.code in {"wrong_state", "already_queued", "already_signed", "too_early",
-                                      "item_not_in_notice"} else Invalid
-    return status(exc.message, code=exc.code)
-
-
-def _apply(rule, *args, **kwargs):
-    try:
-        return rule(*args, **kwargs)
-    except Refused as exc:
-        raise _refused(exc) from None
 
 
 def bump_room_version(meeting_id):
@@ -92,7 +78,7 @@ def _changed_after_commit(meeting, action, from_state, to_state):
 
 def _require(condition, message, code="forbidden"):
     if not condition:
-        raise Forbidden(message, code=code)
+        raise Refused(code, message)
 
 
 # -- loading ---------------------------------------------------------------------
@@ -101,7 +87,7 @@ def load_meeting(user, meeting_id):
     """The meeting if the user may see it; otherwise a 404, so nobody learns what exists elsewhere."""
     meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
     if meeting is None or not meeting.can_view(user):
-        raise NotFound("找不到该会议。")
+        raise Refused("not_found", "找不到该会议。")
     return meeting
 
 
@@ -116,16 +102,16 @@ def meetings_of(user, community):
 def _check_details(title, start_dt, mode, video_url, limit):
     title = clean_text(title, 120)
     if not title:
-        raise Invalid("请填写会议名称。", code="title")
+        raise Refused("title", "请填写会议名称。")
     if not isinstance(start_dt, datetime):
-        raise Invalid("请填写会议时间。", code="start_dt")
+        raise Refused("start_dt", "请填写会议时间。")
     try:
         mode = MeetingMode(mode)
     except ValueError:
-        raise Invalid("会议形式只能是现场、线上或现场 + 线上。", code="mode") from None
+        raise Refused("mode", "会议形式只能是现场、线上或现场 + 线上。") from None
     if video_url and not str(video_url).startswith(("https://", "http://")):
-        raise Invalid("视频会议链接须以 http:// 或 https:// 开头。", code="video_url")
-    _apply(workflow.check_limit, limit)
+        raise Refused("video_url", "视频会议链接须以 http:// 或 https:// 开头。")
+    workflow.check_limit(limit)
     return title, mode
 
 
@@ -148,18 +134,18 @@ def add_item(actor, meeting, *, title, description=None, proposal_id=None, matte
     """An item at the end of the agenda. Once the notice is out, an item `for_vote` needs the notice
     period again (then it goes out to the members at once); otherwise it is for discussion only."""
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
-    _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    workflow.require_state(meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
     now = now or utcnow()
     late = meeting.state is MeetingState.ANNOUNCED
     for_vote = bool(for_vote)
     if late and for_vote:
-        _apply(workflow.check_late_item, meeting.start_dt, now, meeting.body.rule.notice_days, meeting.body.name)
+        workflow.check_late_item(meeting.start_dt, now, meeting.body.rule.notice_days, meeting.body.name)
     title = clean_text(title, 200)
     if not title:
-        raise Invalid("请填写议题名称。", code="title")
+        raise Refused("title", "请填写议题名称。")
     for value, name in ((proposal_id, "proposal_id"), (matter_id, "matter_id")):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise Invalid("关联编号无效。", code=name)
+            raise Refused(name, "关联编号无效。")
     kind = "proposal" if proposal_id else "matter" if matter_id else "discussion"
     item = AgendaItem(meeting=meeting, position=len(meeting.items), title=title,
                       description=(description or "").strip() or None, kind=kind,
@@ -181,10 +167,10 @@ def _tell_members(meeting, text):
 
 def remove_item(actor, meeting, item_id):
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
-    _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    workflow.require_state(meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
     item = next((i for i in meeting.items if i.id == item_id), None)
     if item is None:
-        raise NotFound("找不到该议题。")
+        raise Refused("not_found", "找不到该议题。")
     meeting.items.remove(item)
     for position, other in enumerate(meeting.items):
         other.position = position
@@ -200,16 +186,15 @@ def announce(actor, meeting, now=None, notice_text=None):
     """
     now = now or utcnow()
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以发出会议通知。")
-    target = _apply(workflow.transition, meeting.state, "announce")
+    target = workflow.transition(meeting.state, "announce")
     if notice_text is not None:
         meeting.notice_text = notice_text.strip() or None
     body = meeting.body
-    _apply(workflow.check_notice, meeting.start_dt, now, body.rule.notice_days, body.name)
+    workflow.check_notice(meeting.start_dt, now, body.rule.notice_days, body.name)
     if not meeting.items:
-        raise Invalid("请先编排至少一项议程再发通知。", code="empty_agenda")
+        raise Refused("empty_agenda", "请先编排至少一项议程再发通知。")
     if body.rule.plan_with_notice and not (meeting.notice_text or "").strip():
-        raise Invalid(f"{body.name}须随通知将会议方案告知成员：请填写“通知正文 / 会议方案”。",
-                      code="plan_required")
+        raise Refused("plan_required", f"{body.name}须随通知将会议方案告知成员：请填写“通知正文 / 会议方案”。")
     members = [m for m in body.memberships if m.user.is_active]
     for m in members:
         db.session.add(MeetingMember(meeting=meeting, user_id=m.user_id, role=m.role, is_voting=m.is_voting))
@@ -231,9 +216,9 @@ def cancel(actor, meeting, reason):
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以取消会议。")
     reason = clean_text(reason, 500)
     if not reason:
-        raise Invalid("请写明取消的原因。", code="reason")
+        raise Refused("reason", "请写明取消的原因。")
     before = meeting.state
-    meeting.state = _apply(workflow.transition, meeting.state, "cancel")
+    meeting.state = workflow.transition(meeting.state, "cancel")
     meeting.cancel_reason = reason
     audit.record("meeting.cancelled", actor=actor, obj=meeting, from_state=before,
                  to_state=meeting.state, reason=reason)
@@ -250,13 +235,13 @@ def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=Non
     """Change a meeting's time, place or title before it starts (改期). Once announced, postponing
     is always allowed, moving it earlier only with the notice period; members hear what changed."""
     _require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以修改会议。")
-    _apply(workflow.require_state, meeting.state, workflow.EDITABLE, "会议已开始、结束或取消，不能再修改。")
+    workflow.require_state(meeting.state, workflow.EDITABLE, "会议已开始、结束或取消，不能再修改。")
     now = now or utcnow()
     changes = {}
     if title is not None:
         title = clean_text(title, 120)
         if not title:
-            raise Invalid("请填写会议名称。", code="title")
+            raise Refused("title", "请填写会议名称。")
         if title != meeting.title:
             changes["title"] = (meeting.title, title)
     if place is not None:
@@ -265,14 +250,14 @@ def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=Non
             changes["place"] = (meeting.place or "", place)
     if start_dt is not None:
         if not isinstance(start_dt, datetime):
-            raise Invalid("请填写会议时间。", code="start_dt")
+            raise Refused("start_dt", "请填写会议时间。")
         if start_dt != meeting.start_dt:
             if meeting.state is MeetingState.ANNOUNCED:
                 body = meeting.body
-                _apply(workflow.check_move, meeting.start_dt, start_dt, now, body.rule.notice_days, body.name)
+                workflow.check_move(meeting.start_dt, start_dt, now, body.rule.notice_days, body.name)
             changes["start_dt"] = (meeting.start_dt, start_dt)
     if not changes:
-        raise Invalid("没有需要修改的内容。", code="no_change")
+        raise Refused("no_change", "没有需要修改的内容。")
     if "title" in changes:
         meeting.title = title
     if "place" in changes:
@@ -303,7 +288,7 @@ def _change_words(key, before, after):
 
 def require_votable(item):
     """Refuse a vote on an item that was not in the notice members received (the votes area asks)."""
-    _apply(workflow.check_votable, item.noticed_dt is not None, item.is_for_vote)
+    workflow.check_votable(item.noticed_dt is not None, item.is_for_vote)
 
 
 # -- the live room -----------------------------------------------------------------
@@ -315,9 +300,9 @@ def _require_chair(actor, meeting, message):
 def start(actor, meeting, now=None):
     _require(meeting.can_chair(actor) or meeting.can_record(actor), "只有主持人或记录员可以宣布开会。",
              code="chair_only")
-    target = _apply(workflow.transition, meeting.state, "start")
+    target = workflow.transition(meeting.state, "start")
     now = now or utcnow()
-    _apply(workflow.check_start_window, meeting.start_dt, now, current_app.config["MEETING_EARLY_START_MINUTES"])
+    workflow.check_start_window(meeting.start_dt, now, current_app.config["MEETING_EARLY_START_MINUTES"])
     meeting.state, meeting.started_dt = target, now
     audit.record("meeting.started", actor=actor, obj=meeting, from_state=MeetingState.ANNOUNCED,
                  to_state=MeetingState.LIVE)
@@ -446,10 +431,10 @@ def leave_online(user_id, meeting_id, now=None):
 def check_in(actor, meeting, user_id, now=None):
     """The secretary checks a member in in the hall (for those without a phone)."""
     _require(meeting.can_record(actor), "只有记录员或主持人可以为他人签到。", code="secretary_only")
-    _apply(workflow.require_state, meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能签到。")
+    workflow.require_state(meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能签到。")
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or meeting.member(user) is None:
-        raise NotFound("此人不在本次会议的成员名单中。", code="not_member")
+        raise Refused("not_member", "此人不在本次会议的成员名单中。")
     changed = _check_in(meeting, user.id, AttendanceMode.HALL, by=actor, now=now)
     if changed:
         audit.record("meeting.checked_in", actor=actor, obj=meeting, user_id=user.id, mode="hall")
@@ -460,9 +445,9 @@ def check_in(actor, meeting, user_id, now=None):
 def check_in_hall(user, meeting, token, now=None):
     """A member scans the hall's QR code with their own phone."""
     now = now or utcnow()
-    _apply(workflow.require_state, meeting.state, {MeetingState.LIVE}, "会议尚未开始或已经结束，不能扫码签到。")
+    workflow.require_state(meeting.state, {MeetingState.LIVE}, "会议尚未开始或已经结束，不能扫码签到。")
     _member_or_refuse(meeting, user, "您不在本次会议的成员名单中，不能签到。")
-    _apply(workflow.check_hall_token, meeting.hall_secret, meeting.id, token, now)
+    workflow.check_hall_token(meeting.hall_secret, meeting.id, token, now)
     changed = _check_in(meeting, user.id, AttendanceMode.HALL, by=user, now=now)
     if changed:
         audit.record("meeting.checked_in", actor=user, obj=meeting, mode="hall", via="qr")
@@ -529,9 +514,9 @@ def _send_presence(app, meeting_id):
 
 def next_item(actor, meeting, index=None):
     _require_chair(actor, meeting, "只有主持人可以切换议程。")
-    _apply(workflow.require_state, meeting.state, {MeetingState.LIVE}, "会议未在进行，不能切换议程。")
+    workflow.require_state(meeting.state, {MeetingState.LIVE}, "会议未在进行，不能切换议程。")
     before = meeting.current_item
-    meeting.current_item = _apply(workflow.move_item, before, len(meeting.items), index)
+    meeting.current_item = workflow.move_item(before, len(meeting.items), index)
     audit.record("meeting.item_changed", actor=actor, obj=meeting, before=before, after=meeting.current_item)
     item = meeting.items[meeting.current_item]
     emit_after_commit(meeting.id, "item_changed", {
@@ -572,14 +557,14 @@ def _speakers_changed(meeting):
 
 
 def _live(meeting, message="会议未在进行。"):
-    _apply(workflow.require_state, meeting.state, {MeetingState.LIVE}, message)
+    workflow.require_state(meeting.state, {MeetingState.LIVE}, message)
 
 
 def raise_hand(user, meeting):
     _member_or_refuse(meeting, user, "只有本次会议的成员可以申请发言。")
     _live(meeting, "会议未在进行，不能申请发言。")
     queue = _queue(meeting)
-    _apply(workflow.check_raise, _entries(queue), user.id)
+    workflow.check_raise(_entries(queue), user.id)
     row = Attendance.query.filter_by(meeting_id=meeting.id, user_id=user.id).first()
     source = row.mode if row is not None else AttendanceMode.ONLINE
     speaker = Speaker(meeting_id=meeting.id, user_id=user.id, source=source, item_index=meeting.current_item,
@@ -592,7 +577,7 @@ def raise_hand(user, meeting):
 
 def lower_hand(user, meeting):
     _live(meeting)
-    entry = _apply(workflow.waiting_entry_of, _entries(_queue(meeting)), user.id)
+    entry = workflow.waiting_entry_of(_entries(_queue(meeting)), user.id)
     speaker = db.session.get(Speaker, entry.id)
     speaker.state, speaker.ended_dt = SpeakerState.DONE, utcnow()
     audit.record("meeting.hand_lowered", actor=user, obj=meeting)
@@ -607,8 +592,8 @@ def add_speaker(actor, meeting, user_id):
     allowed = user is not None and (meeting.member(user) is not None or (
         meeting.body.is_public and user.community_id == meeting.community_id))
     if not allowed:
-        raise NotFound("此人不能在本次会议发言。", code="not_member")
-    _apply(workflow.check_raise, _entries(_queue(meeting)), user.id)
+        raise Refused("not_member", "此人不能在本次会议发言。")
+    workflow.check_raise(_entries(_queue(meeting)), user.id)
     speaker = Speaker(meeting_id=meeting.id, user_id=user.id, source=AttendanceMode.HALL,
                       item_index=meeting.current_item, limit_seconds=meeting.speaker_limit_seconds,
                       added_by_id=actor.id)
@@ -622,7 +607,7 @@ def give_floor(actor, meeting, speaker_id=None, now=None):
     _require_chair(actor, meeting, "只有主持人可以安排发言。")
     _live(meeting)
     queue = _queue(meeting)
-    change = _apply(workflow.give_floor, _entries(queue), speaker_id)
+    change = workflow.give_floor(_entries(queue), speaker_id)
     _apply_floor(meeting, queue, change, now or utcnow())
     audit.record("meeting.floor_given", actor=actor, obj=meeting, speaker_id=change.speaking)
     _speakers_changed(meeting)
@@ -632,7 +617,7 @@ def end_floor(actor, meeting, now=None):
     _require_chair(actor, meeting, "只有主持人可以结束发言。")
     _live(meeting)
     queue = _queue(meeting)
-    change = _apply(workflow.end_floor, _entries(queue))
+    change = workflow.end_floor(_entries(queue))
     _apply_floor(meeting, queue, change, now or utcnow())
     audit.record("meeting.floor_ended", actor=actor, obj=meeting)
     _speakers_changed(meeting)
@@ -658,12 +643,12 @@ def chat_view(message, names=None):
 def post_chat(user, meeting, text):
     _require(meeting.member(user) is not None or meeting.can_record(user),
              "只有会议成员可以发言交流；旁听者只能阅读。", code="read_only")
-    _apply(workflow.require_state, meeting.state, workflow.OPEN_ROOM, "会议不在进行中，不能发送消息。")
+    workflow.require_state(meeting.state, workflow.OPEN_ROOM, "会议不在进行中，不能发送消息。")
     text = clean_text(text, CHAT_MAX + 1) if isinstance(text, str) else ""
     if not text:
-        raise Invalid("消息不能为空。", code="empty")
+        raise Refused("empty", "消息不能为空。")
     if len(text) > CHAT_MAX:
-        raise Invalid(f"消息不能超过 {CHAT_MAX} 字。", code="too_long")
+        raise Refused("too_long", f"消息不能超过 {CHAT_MAX} 字。")
     message = ChatMessage(meeting_id=meeting.id, user_id=user.id, text=text)
     db.session.add(message)
     db.session.flush()
@@ -677,7 +662,7 @@ def hide_chat(actor, meeting, message_id, reason=None):
     _require_chair(actor, meeting, "只有主持人可以隐藏消息。")
     message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
     if message is None or message.meeting_id != meeting.id:
-        raise NotFound("找不到该消息。")
+        raise Refused("not_found", "找不到该消息。")
     message.is_hidden = True
     message.hidden_reason = clean_text(reason, 200) or "主持人已隐藏此消息"
     message.hidden_by_id = actor.id
@@ -689,7 +674,7 @@ def hide_chat(actor, meeting, message_id, reason=None):
 
 # -- ending and minutes -----------------------------------------------------------------
 
-# Areas above may refuse an end (an open vote): fn(meeting) raises a DomainError.
+# Areas above may refuse an end (an open vote): fn(meeting) raises a Refused.
 _end_checks = []
 
 
@@ -705,7 +690,7 @@ def end_meeting(actor, meeting, now=None):
     for check in _end_checks:
         check(meeting)
     now = now or utcnow()
-    meeting.state = _apply(workflow.transition, meeting.state, "end")
+    meeting.state = workflow.transition(meeting.state, "end")
     meeting.ended_dt = now
     for speaker in _queue(meeting):
         speaker.state, speaker.ended_dt = SpeakerState.DONE, now
@@ -722,7 +707,7 @@ def end_meeting(actor, meeting, now=None):
 def save_notes(actor, meeting, notes):
     _require(meeting.can_record(actor), "只有记录员可以编写会议记录。", code="secretary_only")
     if meeting.state in (MeetingState.ENDED, MeetingState.MINUTES_SIGNED, MeetingState.CANCELLED):
-        raise Conflict("会议已结束，纪要已锁定，不能再修改。", code="locked")
+        raise Refused("locked", "会议已结束，纪要已锁定，不能再修改。")
     meeting.notes = (notes or "").strip()[:20000] or None
     audit.record("meeting.notes_saved", actor=actor, obj=meeting)
 
@@ -741,11 +726,11 @@ def can_sign(user, meeting):
 
 
 def sign_minutes(user, meeting, now=None):
-    _apply(workflow.require_state, meeting.state, {MeetingState.ENDED, MeetingState.MINUTES_SIGNED},
+    workflow.require_state(meeting.state, {MeetingState.ENDED, MeetingState.MINUTES_SIGNED},
            "会议结束后才能签署纪要。")
     _require(can_sign(user, meeting), "只有出席会议的人可以签署纪要。", code="not_attendee")
     if MinutesSignature.query.filter_by(meeting_id=meeting.id, user_id=user.id).first():
-        raise Conflict("您已签署过本次会议纪要。", code="already_signed")
+        raise Refused("already_signed", "您已签署过本次会议纪要。")
     db.session.add(MinutesSignature(meeting_id=meeting.id, user_id=user.id, signed_dt=now or utcnow()))
     db.session.flush()
     audit.record("meeting.minutes_signed", actor=user, obj=meeting)
@@ -800,11 +785,11 @@ def convene_status(request):
 def file_convene(user, body, subject, reason=None):
     rule, _ = convene_base(body)
     if rule is None:
-        raise Invalid(f"{body.name}没有由成员提议召开的法定程序。", code="no_convene_rule")
+        raise Refused("no_convene_rule", f"{body.name}没有由成员提议召开的法定程序。")
     _require(_may_support(user, body), "只有该组织的成员（居民会议：本社区已认证的居民）可以提议召开。")
     subject = clean_text(subject, 200)
     if not subject:
-        raise Invalid("请写明提议讨论的事项。", code="subject")
+        raise Refused("subject", "请写明提议讨论的事项。")
     request = ConveneRequest(community_id=body.community_id, body=body, created_by_id=user.id,
                              subject=subject, reason=(reason or "").strip() or None)
     db.session.add(request)
@@ -817,9 +802,9 @@ def file_convene(user, body, subject, reason=None):
 def join_convene(user, request):
     _require(_may_support(user, request.body), "只有该组织的成员（居民会议：本社区已认证的居民）可以联署。")
     if request.answered_dt is not None:
-        raise Conflict("该组织已经发出会议通知，本提议已办结。", code="answered")
+        raise Refused("answered", "该组织已经发出会议通知，本提议已办结。")
     if any(s.user_id == user.id for s in request.supporters):
-        raise Conflict("您已联署过这一提议。", code="already_joined")
+        raise Refused("already_joined", "您已联署过这一提议。")
     _support(user, request)
     return request
 
@@ -842,5 +827,5 @@ def _support(user, request):
 def load_body(user, body_id):
     body = db.session.get(Body, body_id) if isinstance(body_id, int) else None
     if body is None or not user.belongs_to(body.community):
-        raise NotFound("找不到该组织。")
+        raise Refused("not_found", "找不到该组织。")
     return body

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from app.core.db import commit
 from app.core.web import attempt, public_url_for, refuse
-from app.core.errors import DomainError, NotFound
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import from_local, to_local
 from app.extensions import db
@@ -44,7 +44,7 @@ def create(community_id):
     community = load_community(current_user, community_id)
     bodies = [b for b in community.bodies if can_organise(current_user, b)]
     if not bodies:
-        raise DomainError("只有组织的主持人、记录员或社区工作人员可以安排会议。", code="forbidden", status=403)
+        raise Refused("forbidden", "只有组织的主持人、记录员或社区工作人员可以安排会议。")
     form = CreateMeetingForm()
     form.body_id.choices = [(b.id, b.name) for b in bodies]
     if request.method == "GET" and request.args.get("body_id", type=int):
@@ -60,7 +60,7 @@ def create(community_id):
             commit()
             flash("会议已创建。请编排议程，然后发出通知。", "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
     elif form.errors:
         status = 422
@@ -161,7 +161,7 @@ def cancel(meeting_id):
 def room(meeting_id):
     meeting = _load(meeting_id)
     if meeting.state is MeetingState.DRAFT:
-        raise NotFound("会议尚未发出通知，会议室未开放。")
+        raise Refused("not_found", "会议尚未发出通知，会议室未开放。")
     g.no_store = True
     return render_template("meetings/room.html", meeting=meeting, community=meeting.community,
                            role=meeting.role_of(current_user))
@@ -170,7 +170,7 @@ def room(meeting_id):
 def _recorder(meeting_id):
     meeting = _load(meeting_id)
     if not meeting.can_record(current_user):
-        raise DomainError("只有主持人、记录员或社区工作人员可以打开会场大屏。", code="forbidden", status=403)
+        raise Refused("forbidden", "只有主持人、记录员或社区工作人员可以打开会场大屏。")
     return meeting
 
 
@@ -209,7 +209,7 @@ def checkin(meeting_id):
             commit()
             flash("签到成功：您已现场出席。" if changed else "您已经现场签到过了。", "success")
             return redirect(url_for(".room", meeting_id=meeting.id))
-        except DomainError as exc:
+        except Refused as exc:
             refuse(exc)
             return render_template("meetings/checkin.html", meeting=meeting, token=token), exc.status
     return render_template("meetings/checkin.html", meeting=meeting, token=token)
@@ -230,7 +230,7 @@ def minutes(meeting_id):
                 commit()
                 flash("记录已保存。", "success")
                 return redirect(url_for(".minutes", meeting_id=meeting.id))
-            except DomainError as exc:
+            except Refused as exc:
                 status = refuse(exc)
         else:
             status = 422
@@ -275,7 +275,7 @@ def convene(community_id):
             commit()
             flash("提议已提交，请邀请其他人联署。", "success")
             return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
     elif form.errors:
         status = 422
@@ -291,7 +291,7 @@ def convene_request(community_id, request_id):
     community = load_community(current_user, community_id)
     req = db.session.get(ConveneRequest, request_id)
     if req is None or req.community_id != community.id:
-        raise NotFound("找不到该提议。")
+        raise Refused("not_found", "找不到该提议。")
     return render_template("meetings/convene_request.html", community=community, req=req,
                            status=operations.convene_status(req),
                            joined=any(s.user_id == current_user.id for s in req.supporters))
@@ -303,6 +303,6 @@ def convene_join(community_id, request_id):
     community = load_community(current_user, community_id)
     req = db.session.get(ConveneRequest, request_id)
     if req is None or req.community_id != community.id:
-        raise NotFound("找不到该提议。")
+        raise Refused("not_found", "找不到该提议。")
     attempt(lambda: operations.join_convene(current_user, req), "您已联署。")
     return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))

@@ -28,15 +28,8 @@ from fractions import Fraction
 
 from app.community import rules
 from app.core.timeutil import to_local
+from app.core.refusal import Refused
 
-
-class Refused(Exception):
-    """A command the rules do not allow, with a message for people (Chinese)."""
-
-    def __init__(self, message, code="refused"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 class MeetingState(str, Enum):
@@ -106,15 +99,15 @@ def transition(state, action):
     try:
         sources, target, message = TRANSITIONS[action]
     except KeyError:
-        raise Refused(f"未知的操作：{action}", "unknown_action") from None
+        raise Refused("unknown_action", f"未知的操作：{action}") from None
     if MeetingState(state) not in sources:
-        raise Refused(message, "wrong_state")
+        raise Refused("wrong_state", message)
     return target
 
 
 def require_state(state, allowed, message):
     if MeetingState(state) not in allowed:
-        raise Refused(message, "wrong_state")
+        raise Refused("wrong_state", message)
 
 
 # -- notice period -------------------------------------------------------------
@@ -126,15 +119,12 @@ def earliest_start(now, notice_days):
 def check_notice(start_dt, now, notice_days, body_name="该组织"):
     """Refuse a start sooner than the body's notice period, saying by how much, in words."""
     if start_dt <= now:
-        raise Refused("会议时间已过，请先修改会议时间再发通知。", "start_in_past")
+        raise Refused("start_in_past", "会议时间已过，请先修改会议时间再发通知。")
     earliest = earliest_start(now, notice_days)
     if start_dt < earliest:
         short = earliest - start_dt
-        raise Refused(
-            f"{body_name}须提前 {notice_days} 天通知：会议时间距现在只有{_duration_words(start_dt - now)}，"
-            f"还差{_duration_words(short)}。请把会议时间改到通知期之后再发通知。",
-            "notice_too_short",
-        )
+        raise Refused("notice_too_short", f"{body_name}须提前 {notice_days} 天通知：会议时间距现在只有{_duration_words(start_dt - now)}，"
+            f"还差{_duration_words(short)}。请把会议时间改到通知期之后再发通知。")
 
 
 # -- time is law: the start window, moving a meeting, items added after the notice --------
@@ -160,22 +150,19 @@ def check_start_window(start_dt, now, margin_minutes):
     if now < earliest:
         same_day = to_local(earliest).date() == to_local(start_dt).date()
         opens = f"{to_local(earliest):%H:%M}" if same_day else local_when(earliest, now)
-        raise Refused(f"会议定于 {local_when(start_dt, now)} 召开，最早可于 {opens} 开始。", "too_early")
+        raise Refused("too_early", f"会议定于 {local_when(start_dt, now)} 召开，最早可于 {opens} 开始。")
 
 
 def check_move(old_start, new_start, now, notice_days, body_name="该组织"):
     """Postponing an announced meeting is always allowed; moving it earlier only while the notice
     period still holds before the new time (members must have the full period to plan for it)."""
     if new_start <= now:
-        raise Refused("新的会议时间已过，请选择以后的时间。", "start_in_past")
+        raise Refused("start_in_past", "新的会议时间已过，请选择以后的时间。")
     if new_start >= old_start:
         return
     earliest = earliest_start(now, notice_days)
     if new_start < earliest:
-        raise Refused(
-            f"{body_name}须提前 {notice_days} 天通知：会议提前召开时，新的时间须不早于 {local_when(earliest, now)}。",
-            "notice_too_short",
-        )
+        raise Refused("notice_too_short", f"{body_name}须提前 {notice_days} 天通知：会议提前召开时，新的时间须不早于 {local_when(earliest, now)}。")
 
 
 def check_late_item(start_dt, now, notice_days, body_name="该组织"):
@@ -183,19 +170,16 @@ def check_late_item(start_dt, now, notice_days, body_name="该组织"):
     again before the meeting; otherwise it may only be discussed."""
     earliest = earliest_start(now, notice_days)
     if start_dt < earliest:
-        raise Refused(
-            f"{body_name}须提前 {notice_days} 天通知表决事项：此议题若要表决，须先把会议改期到不早于 "
-            f"{local_when(earliest, now)}；也可以作为讨论事项加入（不表决）。",
-            "item_too_late",
-        )
+        raise Refused("item_too_late", f"{body_name}须提前 {notice_days} 天通知表决事项：此议题若要表决，须先把会议改期到不早于 "
+            f"{local_when(earliest, now)}；也可以作为讨论事项加入（不表决）。")
 
 
 def check_votable(noticed, for_vote):
     """Only an item in the notice the members received, as an item for a vote, can be voted on."""
     if not for_vote:
-        raise Refused("此议题是讨论事项，会议通知中没有列为表决事项，不能表决。", "item_not_in_notice")
+        raise Refused("item_not_in_notice", "此议题是讨论事项，会议通知中没有列为表决事项，不能表决。")
     if not noticed:
-        raise Refused("此议题不在成员收到的会议通知中，不能表决。", "item_not_in_notice")
+        raise Refused("item_not_in_notice", "此议题不在成员收到的会议通知中，不能表决。")
 
 
 def _duration_words(delta):
@@ -258,7 +242,7 @@ def quorum_meter(rule, members, present, persons_members=None, persons_present=N
     """What the meter in the room shows: counts in the body's unit (households on the household
     base: see `quorum_meter_of`), the minimum to sit, and the rule in words."""
     if present < 0 or members < 0:
-        raise Refused("人数不能为负。", "invalid")
+        raise Refused("invalid", "人数不能为负。")
     base = counting_base(rule)
     return QuorumMeter(
         members=members,
@@ -282,7 +266,7 @@ def quorum_meter_of(rule, voting, present, households=None):
     if counting_base(rule) == PERSONS:
         return quorum_meter(rule, len(voting), len(here))
     if households is None or not voting <= households.keys():
-        raise Refused("户籍信息不完整，无法按户计算法定人数。", "invalid")
+        raise Refused("invalid", "户籍信息不完整，无法按户计算法定人数。")
     return quorum_meter(rule, len({households[u] for u in voting}), len({households[u] for u in here}),
                         persons_members=len(voting), persons_present=len(here))
 
@@ -292,12 +276,12 @@ def quorum_meter_of(rule, voting, present, households=None):
 def move_item(current, count, index=None):
     """The agenda index to move to: the next one, or `index` when given."""
     if count <= 0:
-        raise Refused("议程为空。", "empty_agenda")
+        raise Refused("empty_agenda", "议程为空。")
     target = current + 1 if index is None else index
     if isinstance(target, bool) or not isinstance(target, int):
-        raise Refused("议程序号无效。", "invalid")
+        raise Refused("invalid", "议程序号无效。")
     if target < 0 or target >= count:
-        raise Refused("已经是最后一项议程。" if index is None else "没有这一项议程。", "no_such_item")
+        raise Refused("no_such_item", "已经是最后一项议程。" if index is None else "没有这一项议程。")
     return target
 
 
@@ -316,15 +300,14 @@ def check_raise(entries, user_id):
     """A member may be in the queue once at a time (waiting or speaking)."""
     for e in entries:
         if e.user_id == user_id and e.state in (SpeakerState.WAITING, SpeakerState.SPEAKING):
-            raise Refused("您已在发言队列中。" if e.state is SpeakerState.WAITING else "您正在发言。",
-                          "already_queued")
+            raise Refused("already_queued", "您已在发言队列中。" if e.state is SpeakerState.WAITING else "您正在发言。")
 
 
 def waiting_entry_of(entries, user_id):
     for e in entries:
         if e.user_id == user_id and e.state is SpeakerState.WAITING:
             return e
-    raise Refused("您没有在排队发言。", "not_queued")
+    raise Refused("not_queued", "您没有在排队发言。")
 
 
 @dataclass(frozen=True)
@@ -339,18 +322,18 @@ def give_floor(entries, entry_id=None):
     waiting = [e for e in entries if e.state is SpeakerState.WAITING]
     if entry_id is None:
         if not waiting:
-            raise Refused("没有人在排队发言。", "queue_empty")
+            raise Refused("queue_empty", "没有人在排队发言。")
         return FloorChange(finished, waiting[0].id)
     target = next((e for e in entries if e.id == entry_id), None)
     if target is None or target.state is not SpeakerState.WAITING:
-        raise Refused("该发言人不在等待队列中。", "not_waiting")
+        raise Refused("not_waiting", "该发言人不在等待队列中。")
     return FloorChange(finished, target.id)
 
 
 def end_floor(entries):
     finished = tuple(e.id for e in entries if e.state is SpeakerState.SPEAKING)
     if not finished:
-        raise Refused("当前没有人在发言。", "nobody_speaking")
+        raise Refused("nobody_speaking", "当前没有人在发言。")
     return FloorChange(finished, None)
 
 
@@ -363,7 +346,7 @@ def remaining_seconds(started_dt, limit_seconds, now):
 
 def check_limit(seconds):
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 30 <= seconds <= 3600:
-        raise Refused("发言时限须在 30 秒到 60 分钟之间。", "invalid")
+        raise Refused("invalid", "发言时限须在 30 秒到 60 分钟之间。")
     return seconds
 
 
@@ -391,7 +374,7 @@ def check_hall_token(secret, meeting_id, token, now, period=TOKEN_PERIOD):
     if token and any(hmac.compare_digest(str(token), _token(secret, meeting_id, w))
                      for w in (window, window - 1)):
         return
-    raise Refused("签到二维码已过期，请重新扫描会场大屏上的二维码。", "stale_token")
+    raise Refused("stale_token", "签到二维码已过期，请重新扫描会场大屏上的二维码。")
 
 
 # -- requests to convene ---------------------------------------------------------

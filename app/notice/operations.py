@@ -5,7 +5,7 @@ of a notice is written in the same transaction, so a notice is on the board exac
 published.
 """
 from app.core import audit
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -20,7 +20,7 @@ def load(notice_id, user):
     """A notice the user may manage (an admin of its community); others get a 404."""
     notice = db.session.get(Notice, notice_id) if notice_id is not None else None
     if notice is None or not notice.can_manage(user):
-        raise NotFound("找不到该公告。")
+        raise Refused("not_found", "找不到该公告。")
     return notice
 
 
@@ -30,7 +30,7 @@ def notices_of(community):
 
 def _require_admin(actor, community):
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_admin_of(community):
-        raise Forbidden("只有本社区管理员可以发布居务公开。")
+        raise Refused("forbidden", "只有本社区管理员可以发布居务公开。")
 
 
 def _clean(title, category, body):
@@ -46,8 +46,7 @@ def _clean(title, category, body):
     elif len(body) > BODY_MAX:
         errors["body"] = [f"内容不超过 {BODY_MAX} 字。"]
     if errors:
-        raise Invalid("公告内容不完整：" + "；".join(e[0] for e in errors.values()),
-                      code="invalid", details=errors)
+        raise Refused("invalid", "公告内容不完整：" + "；".join(e[0] for e in errors.values()), details=errors)
     return title, category, body
 
 
@@ -71,7 +70,7 @@ def update(actor, notice, *, title, category, body, now=None):
     """Correct a notice. A published one stays published and says it was updated, and when."""
     _require_admin(actor, notice.community)
     if notice.state == NoticeState.WITHDRAWN:
-        raise Conflict("已撤下的公告不能再修改。", code="wrong_state")
+        raise Refused("wrong_state", "已撤下的公告不能再修改。")
     title, category, body = _clean(title, category, body)
     before = {"title": notice.title, "category": notice.category}
     notice.title, notice.category, notice.body = title, category, body
@@ -85,7 +84,7 @@ def update(actor, notice, *, title, category, body, now=None):
 def publish(actor, notice, now=None):
     _require_admin(actor, notice.community)
     if notice.state != NoticeState.DRAFT:
-        raise Conflict("只有草稿可以发布。", code="wrong_state")
+        raise Refused("wrong_state", "只有草稿可以发布。")
     now = now or utcnow()
     notice.state = NoticeState.PUBLISHED
     notice.published_dt = notice.updated_dt = now
@@ -99,10 +98,10 @@ def withdraw(actor, notice, reason, now=None):
     """Take a published notice off the board, with a reason (kept in the audit log)."""
     _require_admin(actor, notice.community)
     if notice.state != NoticeState.PUBLISHED:
-        raise Conflict("只有已发布的公告可以撤下。", code="wrong_state")
+        raise Refused("wrong_state", "只有已发布的公告可以撤下。")
     reason = clean_text(reason, 500)
     if not reason:
-        raise Invalid("撤下公告须说明理由。", code="reason_required")
+        raise Refused("reason_required", "撤下公告须说明理由。")
     now = now or utcnow()
     notice.state = NoticeState.WITHDRAWN
     notice.withdrawn_dt = notice.updated_dt = now

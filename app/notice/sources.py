@@ -25,6 +25,7 @@ from app.core.timeutil import format_local
 from app.extensions import db
 from app.notice import rules
 from app.notice.rules import PostingKind, Status
+from app.core.refusal import Refused
 
 BATCH = 500
 
@@ -125,14 +126,13 @@ class ProposalSource(Source):
         return proposal
 
     def load_public(self, source_id):
-        from app.core.errors import NotFound
         from app.proposals import operations
 
         self._settings.clear()  # settings may have changed since the last request
         try:
             # The proposals area's own reading rule, as for anyone without an account.
             return self._with_settings(operations.load(source_id, user=None))
-        except NotFound:  # a draft, or no such proposal
+        except Refused:  # a draft, or no such proposal
             return None
 
     def status(self, proposal, now):

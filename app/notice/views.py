@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.core.db import commit
-from app.core.errors import DomainError
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.core.web import public_url_for, refuse
@@ -270,7 +270,7 @@ def manage(community_id):
                 flash("公告已发布。" if notice.is_public else "草稿已保存，发布后才会出现在公开栏。",
                       "success")
                 return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
-            except DomainError as exc:
+            except Refused as exc:
                 status = refuse(exc)
         else:
             status = 422
@@ -301,7 +301,7 @@ def edit(community_id, notice_id):
                 commit()
                 flash("公告已保存。", "success")
                 return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
-            except DomainError as exc:
+            except Refused as exc:
                 status = refuse(exc)
                 community, notice = _load_notice(community_id, notice_id)
         else:
@@ -322,7 +322,7 @@ def publish(community_id, notice_id):
         operations.publish(current_user, notice)
         commit()
         flash("公告已发布到公开栏。", "success")
-    except DomainError as exc:
+    except Refused as exc:
         refuse(exc)
     return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
 
@@ -339,7 +339,7 @@ def withdraw(community_id, notice_id):
         operations.withdraw(current_user, notice, form.reason.data)
         commit()
         flash("公告已从公开栏撤下。", "success")
-    except DomainError as exc:
+    except Refused as exc:
         refuse(exc)
     return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
 

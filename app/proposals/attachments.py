@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.core.errors import Invalid
+from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -37,13 +37,12 @@ def check(filename, data):
     """(clean filename, content type) or Invalid with a message naming the file."""
     name = clean_text(os.path.basename(filename or ""), 100) or "附件"
     if not data:
-        raise Invalid(f"文件「{name}」是空的。", code="empty_file")
+        raise Refused("empty_file", f"文件「{name}」是空的。")
     if len(data) > MAX_BYTES:
-        raise Invalid(f"文件「{name}」超过 {MAX_BYTES // 1024 // 1024} MB。", code="file_too_large",
-                      status=413)
+        raise Refused("file_too_large", f"文件「{name}」超过 {MAX_BYTES // 1024 // 1024} MB。")
     kind = sniff(data)
     if kind is None:
-        raise Invalid(f"文件「{name}」不是图片（JPEG、PNG、GIF、WebP）或 PDF。", code="file_type")
+        raise Refused("file_type", f"文件「{name}」不是图片（JPEG、PNG、GIF、WebP）或 PDF。")
     return name, kind
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.core import audit
 from app.core.db import after_commit
-from app.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.notify import notify
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -24,33 +24,12 @@ from app.proposals.models import (
     ProposalSettings, ProposalTerm,
 )
 from app.proposals.signals import proposal_changed, proposal_escalated
-from app.proposals.workflow import Action, ProposalState, Role, TransitionRefused
+from app.proposals.workflow import Action, ProposalState, Role
 
 PER_PAGE = 20
 SEARCH_COUNT_CAP = 1000
 OPEN_STATES = (ProposalState.under_review.value, ProposalState.accepted.value,
                ProposalState.assigned.value)
-
-# How a refusal of the workflow maps to an HTTP status.
-_REFUSAL_STATUS = {
-    "not_allowed": 403,
-    "wrong_state": 409,
-    "window_closed": 409,
-    "already_cosigned": 409,
-    "already_extended": 409,
-    "deadline_passed": 409,
-}
-
-
-class Refused(DomainError):
-    """A workflow refusal, carrying its stable code and its message for people."""
-
-    status = 422
-
-
-def _refused(exc: TransitionRefused):
-    return Refused(exc.message, code=exc.code, status=_REFUSAL_STATUS.get(exc.code, 422))
-
 
 # -- loading -----------------------------------------------------------------
 
@@ -75,9 +54,9 @@ def load(proposal_id, community=None, user=None):
     """
     proposal = db.session.get(Proposal, proposal_id) if proposal_id is not None else None
     if proposal is None or (community is not None and proposal.community_id != community.id):
-        raise NotFound("找不到该提案。")
+        raise Refused("not_found", "找不到该提案。")
     if not can_read(proposal, user):
-        raise NotFound("找不到该提案。")
+        raise Refused("not_found", "找不到该提案。")
     return proposal
 
 
@@ -88,13 +67,13 @@ def load_for_member(proposal_id, user):
     """
     proposal = load(proposal_id, user=user)
     if not proposal.is_insider(user):
-        raise NotFound("找不到该提案。")
+        raise Refused("not_found", "找不到该提案。")
     return proposal
 
 
 def _require_insider(proposal, user):
     if not proposal.is_insider(user):
-        raise NotFound("找不到该提案。")
+        raise Refused("not_found", "找不到该提案。")
 
 
 def settings_for(community):
@@ -106,15 +85,15 @@ def settings_for(community):
 def update_settings(actor, community, *, cosign_threshold, window_days, review_days, reply_days,
                     rehandle_days, categories):
     if not actor.is_admin_of(community):
-        raise Forbidden("只有本社区管理员可以修改提案设置。")
+        raise Refused("forbidden", "只有本社区管理员可以修改提案设置。")
     values = {"cosign_threshold": cosign_threshold, "window_days": window_days,
               "review_days": review_days, "reply_days": reply_days, "rehandle_days": rehandle_days}
     for name, value in values.items():
         if not isinstance(value, int) or not 1 <= value <= 365:
-            raise Invalid("人数和天数必须是 1 到 365 之间的整数。", code="invalid_settings")
+            raise Refused("invalid_settings", "人数和天数必须是 1 到 365 之间的整数。")
     cats = list(dict.fromkeys(clean_text(c, 32) for c in categories if clean_text(c, 32)))
     if not cats:
-        raise Invalid("至少需要一个提案类别。", code="invalid_settings")
+        raise Refused("invalid_settings", "至少需要一个提案类别。")
     settings = settings_for(community)
     before = {k: getattr(settings, k) for k in values} | {"categories": settings.categories}
     for name, value in values.items():
@@ -145,8 +124,7 @@ def _clean_fields(settings, title, category, problem, suggestion, place):
     if len(problem) > 5000 or len(suggestion) > 5000:
         errors.setdefault("problem", []).append("问题和建议各不超过 5000 字。")
     if errors:
-        raise Invalid("提案内容不完整：" + "；".join(e[0] for e in errors.values()),
-                      code="invalid", details=errors)
+        raise Refused("invalid", "提案内容不完整：" + "；".join(e[0] for e in errors.values()), details=errors)
     return dict(title=title, category=category, problem=problem, suggestion=suggestion,
                 place=clean_text(place, 120))
 
@@ -154,7 +132,7 @@ def _clean_fields(settings, title, category, problem, suggestion, place):
 def create_draft(actor, community, *, title, category, problem, suggestion, place="", files=()):
     """A draft by anyone of the community (unverified users may draft, not publish)."""
     if actor.community_id != community.id:
-        raise Forbidden("只有本社区居民可以提出提案。")
+        raise Refused("forbidden", "只有本社区居民可以提出提案。")
     fields = _clean_fields(settings_for(community), title, category, problem, suggestion, place)
     now = utcnow()
     proposal = Proposal(community_id=community.id, author_id=actor.id,
@@ -172,8 +150,8 @@ def create_draft(actor, community, *, title, category, problem, suggestion, plac
 
 def update_draft(actor, proposal, *, title, category, problem, suggestion, place="", files=()):
     if not proposal.can_edit(actor):
-        raise (Conflict("提案发布后不能再修改。", code="wrong_state")
-               if actor.id == proposal.author_id else Forbidden("只有提案人可以修改草稿。"))
+        raise (Refused("wrong_state", "提案发布后不能再修改。")
+               if actor.id == proposal.author_id else Refused("forbidden", "只有提案人可以修改草稿。"))
     fields = _clean_fields(proposal.settings, title, category, problem, suggestion, place)
     for name, value in fields.items():
         setattr(proposal, name, value)
@@ -198,9 +176,9 @@ def _index_terms(proposal):
 
 def add_attachment(actor, proposal, filename, data):
     if not proposal.can_edit(actor):
-        raise Forbidden("只能在草稿阶段由提案人添加附件。")
+        raise Refused("forbidden", "只能在草稿阶段由提案人添加附件。")
     if len(proposal.attachments) >= attachments.MAX_FILES:
-        raise Invalid(f"每个提案最多 {attachments.MAX_FILES} 个附件。", code="too_many_files")
+        raise Refused("too_many_files", f"每个提案最多 {attachments.MAX_FILES} 个附件。")
     name, kind = attachments.check(filename, data)
     stored = attachments.store(data, kind)
     attachment = ProposalAttachment(proposal=proposal, filename=name, stored_name=stored,
@@ -213,7 +191,7 @@ def add_attachment(actor, proposal, filename, data):
 
 def remove_attachment(actor, attachment):
     if not attachment.proposal.can_edit(actor):
-        raise Forbidden("只能在草稿阶段由提案人删除附件。")
+        raise Refused("forbidden", "只能在草稿阶段由提案人删除附件。")
     stored = attachment.stored_name
     db.session.delete(attachment)
     after_commit(lambda: attachments.remove(stored))
@@ -223,10 +201,10 @@ def load_attachment(proposal, attachment_id):
     """The attachment and where its bytes are; seeing it follows seeing the proposal."""
     found = db.session.get(ProposalAttachment, attachment_id)
     if found is None or found.proposal_id != proposal.id:
-        raise NotFound("找不到该附件。")
+        raise Refused("not_found", "找不到该附件。")
     path = attachments.path_of(found.stored_name)
     if not path.exists():
-        raise NotFound("附件文件已不存在。")
+        raise Refused("not_found", "附件文件已不存在。")
     return found, path
 
 
@@ -271,12 +249,9 @@ def _transition(actor, proposal, action, *, now=None, reason="", extra_guard=Non
     if action is Action.cosign:
         has_cosigned = ProposalCosign.query.filter_by(
             proposal_id=proposal.id, user_id=actor.id).first() is not None
-    try:
-        move = workflow.decide(proposal.snapshot(), action, proposal.roles_of(actor), now,
-                               proposal.settings.rules, reason=reason,
-                               has_cosigned=has_cosigned, **inputs)
-    except TransitionRefused as exc:
-        raise _refused(exc) from None
+    move = workflow.decide(proposal.snapshot(), action, proposal.roles_of(actor), now,
+                           proposal.settings.rules, reason=reason,
+                           has_cosigned=has_cosigned, **inputs)
     if callable(values):
         values = values(move)
     changes = {"state": move.to_state.value, "updated_dt": now} | (values or {})
@@ -286,7 +261,7 @@ def _transition(actor, proposal, action, *, now=None, reason="", extra_guard=Non
     result = db.session.execute(update(Proposal).where(*guard).values(**changes)
                                 .execution_options(synchronize_session="fetch"))
     if result.rowcount != 1:
-        raise Conflict("提案刚刚被其他人处理过，请刷新页面后重试。", code="stale")
+        raise Refused("stale", "提案刚刚被其他人处理过，请刷新页面后重试。")
     db.session.refresh(proposal)
     audit.record(f"proposal.{action.value}", actor=actor, obj=proposal,
                  from_state=move.from_state, to_state=move.to_state, reason=reason or None,
@@ -298,11 +273,8 @@ def _transition(actor, proposal, action, *, now=None, reason="", extra_guard=Non
 
 def _preview(actor, proposal, action, now, **inputs):
     _require_insider(proposal, actor)
-    try:
-        return workflow.decide(proposal.snapshot(), action, proposal.roles_of(actor), now,
-                               proposal.settings.rules, **inputs)
-    except TransitionRefused as exc:
-        raise _refused(exc) from None
+    return workflow.decide(proposal.snapshot(), action, proposal.roles_of(actor), now,
+                           proposal.settings.rules, **inputs)
 
 
 def _send_changed(proposal, action, from_state, to_state):
@@ -375,14 +347,14 @@ def merge(actor, proposal, target_id, reason="", now=None):
     _preview(actor, proposal, Action.merge, now or utcnow(), reason=reason)
     target = db.session.get(Proposal, target_id) if target_id else None
     if target is None or target.community_id != proposal.community_id or not target.is_public:
-        raise Invalid("请选择本社区一项已发布的提案作为并案对象。", code="merge_target")
+        raise Refused("merge_target", "请选择本社区一项已发布的提案作为并案对象。")
     if target.id == proposal.id:
-        raise Invalid("不能并入提案自身。", code="merge_target")
+        raise Refused("merge_target", "不能并入提案自身。")
     if target.id > proposal.id:
-        raise Invalid("只能并入更早提出的提案。", code="merge_target")
+        raise Refused("merge_target", "只能并入更早提出的提案。")
     if not workflow.can_absorb_merge(target.effective_state()):
-        raise Invalid(f"并案对象「{target.title}」的状态是「{target.effective_state().label}」，"
-                      "已不会再有新的答复，不能并入。", code="merge_target")
+        raise Refused("merge_target", f"并案对象「{target.title}」的状态是「{target.effective_state().label}」，"
+                      "已不会再有新的答复，不能并入。")
     move = _transition(actor, proposal, Action.merge, now=now, reason=reason,
                        values={"merged_into_id": target.id})
     # The merged proposal's people follow the target and hear its reply.
@@ -402,7 +374,7 @@ def assign(actor, proposal, org_id, days=None, now=None):
     _preview(actor, proposal, Action.assign, now, days=days)
     org = db.session.get(HandlerOrg, org_id) if org_id else None
     if org is None or not org.serves(proposal.community):
-        raise Invalid("请选择为本社区服务的承办单位。", code="handler_required")
+        raise Refused("handler_required", "请选择为本社区服务的承办单位。")
     move = _transition(actor, proposal, Action.assign, now=now, days=days,
                        values=lambda m: {"handler_org_id": org.id, "assigned_dt": now,
                                          "reply_due_dt": m.due_dt})
@@ -436,7 +408,7 @@ def answer(actor, proposal, category, body, reason="", now=None):
     # Who and when first: someone who may not answer should hear that, not about the text.
     _preview(actor, proposal, Action.answer, now, reason=reason, category=category)
     if len(body) < 5:
-        raise Invalid("请写出答复内容（至少 5 个字）。", code="body_required")
+        raise Refused("body_required", "请写出答复内容（至少 5 个字）。")
     late = proposal.reply_due_dt is not None and now >= proposal.reply_due_dt
     move = _transition(actor, proposal, Action.answer, now=now, reason=(reason or "").strip(),
                        category=category)
@@ -491,14 +463,14 @@ def rate_as_cosigner(actor, proposal, rating):
     _require_insider(proposal, actor)
     cosign = ProposalCosign.query.filter_by(proposal_id=proposal.id, user_id=actor.id).first()
     if cosign is None:
-        raise Forbidden("只有附议人可以评价答复。", code="not_allowed")
+        raise Refused("not_allowed", "只有附议人可以评价答复。")
     if proposal.latest_reply is None or proposal.state not in (
             ProposalState.answered.value, ProposalState.closed.value):
-        raise Conflict("提案答复后才能评价。", code="wrong_state")
+        raise Refused("wrong_state", "提案答复后才能评价。")
     try:
         value = workflow.Rating(rating).value
     except ValueError:
-        raise Invalid("请选择评价", code="rating_required") from None
+        raise Refused("rating_required", "请选择评价") from None
     cosign.rating = value
     cosign.rated_reply_id = proposal.latest_reply.id
     audit.record("proposal.cosigner_rate", actor=actor, obj=proposal, rating=value,
@@ -533,7 +505,7 @@ def answer_from_matter(proposal, *, body, category, actor=None, now=None):
     Called by the matters area (which stands above proposals) once its matter is decided.
     """
     if proposal.state != ProposalState.escalated.value:
-        raise Conflict("只有已转为四议两公开事项的提案可以由事项结果答复。", code="wrong_state")
+        raise Refused("wrong_state", "只有已转为四议两公开事项的提案可以由事项结果答复。")
     category = _category_value(category)
     now = now or utcnow()
     db.session.add(ProposalReply(proposal_id=proposal.id, author_id=getattr(actor, "id", None),
@@ -601,7 +573,7 @@ def has_cosigned(proposal, user):
 def follow(actor, proposal):
     _require_insider(proposal, actor)
     if not proposal.is_public:
-        raise Conflict("草稿不能关注。", code="wrong_state")
+        raise Refused("wrong_state", "草稿不能关注。")
     _follow(proposal, actor)
     audit.record("proposal.follow", actor=actor, obj=proposal)
 
@@ -615,12 +587,12 @@ def unfollow(actor, proposal):
 def add_comment(actor, proposal, body):
     _require_insider(proposal, actor)
     if not proposal.is_public:
-        raise Conflict("提案发布后才能评论。", code="wrong_state")
+        raise Refused("wrong_state", "提案发布后才能评论。")
     body = (body or "").strip()
     if not body:
-        raise Invalid("评论不能为空。", code="body_required")
+        raise Refused("body_required", "评论不能为空。")
     if len(body) > 3000:
-        raise Invalid("评论不超过 3000 字。", code="too_long")
+        raise Refused("too_long", "评论不超过 3000 字。")
     comment = ProposalComment(proposal_id=proposal.id, author_id=actor.id, body=body)
     db.session.add(comment)
     db.session.flush()
@@ -632,15 +604,15 @@ def add_comment(actor, proposal, body):
 def hide_comment(actor, proposal, comment_id, reason):
     comment = db.session.get(ProposalComment, comment_id)
     if comment is None or comment.proposal_id != proposal.id:
-        raise NotFound("找不到该评论。")
+        raise Refused("not_found", "找不到该评论。")
     _require_insider(proposal, actor)
     if not actor.is_staff_of(proposal.community):
-        raise Forbidden("只有两委成员或社区工作人员可以隐藏评论。")
+        raise Refused("forbidden", "只有两委成员或社区工作人员可以隐藏评论。")
     reason = clean_text(reason, 500)
     if not reason:
-        raise Invalid("隐藏评论须说明理由。", code="reason_required")
+        raise Refused("reason_required", "隐藏评论须说明理由。")
     if comment.is_hidden:
-        raise Conflict("该评论已被隐藏。", code="already_hidden")
+        raise Refused("already_hidden", "该评论已被隐藏。")
     comment.is_hidden = True
     comment.hidden_reason = reason
     comment.hidden_by_id = actor.id

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.core.db import commit, get_or_404
 from app.core.web import refuse, send_upload, toggle_follow
-from app.core.errors import DomainError, Forbidden
+from app.core.refusal import Refused
 from app.core.permissions import load_community, require
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -125,7 +125,7 @@ def new(community_id):
             commit()
             flash("草稿已保存。请看看下面有没有相似的提案，再决定发布。", "success")
             return redirect(url_for(".show", community_id=community.id, proposal_id=proposal.id))
-        except DomainError as exc:
+        except Refused as exc:
             db.session.rollback()
             _form_errors(form, exc)
             status = exc.status
@@ -157,7 +157,7 @@ def edit(community_id, proposal_id):
     community = load_community(current_user, community_id)
     proposal = operations.load(proposal_id, community, current_user)
     if not proposal.can_edit(current_user):
-        raise Forbidden("只有提案人可以修改草稿；提案发布后不能再修改。")
+        raise Refused("forbidden", "只有提案人可以修改草稿；提案发布后不能再修改。")
     form = _proposal_form(community, proposal)
     status = 200
     if form.validate_on_submit():
@@ -169,7 +169,7 @@ def edit(community_id, proposal_id):
             commit()
             flash("草稿已保存。", "success")
             return redirect(url_for(".show", community_id=community.id, proposal_id=proposal.id))
-        except DomainError as exc:
+        except Refused as exc:
             db.session.rollback()
             _form_errors(form, exc)
             status = exc.status
@@ -243,7 +243,7 @@ def cosigner_rating(community_id, proposal_id):
     try:
         operations.rate_as_cosigner(current_user, proposal, form.rating.data)
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
             raise
@@ -267,7 +267,7 @@ def act(community_id, proposal_id, action):
     try:
         ACTIONS[action](current_user, proposal, form)
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         proposal = _load(community_id, proposal_id)
         if exc.status == 404:
@@ -289,7 +289,7 @@ def comment(community_id, proposal_id):
     try:
         c = operations.add_comment(current_user, proposal, form.body.data)
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
             raise
@@ -311,7 +311,7 @@ def hide_comment(community_id, proposal_id, comment_id):
     try:
         operations.hide_comment(current_user, proposal, comment_id, form.reason.data)
         commit()
-    except DomainError as exc:
+    except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
             raise
@@ -405,7 +405,7 @@ def settings(community_id):
             commit()
             flash("提案设置已保存并记入审计日志。", "success")
             return redirect(url_for(".settings", community_id=community.id))
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
     elif form.errors:
         status = 422

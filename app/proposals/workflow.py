@@ -1,6 +1,6 @@
 """State machine of a resident proposal: who may move it where, and until when.
 
-Plain data in, a `Transition` or a `TransitionRefused` out; the clock is always an argument and
+Plain data in, a `Transition` or a `Refused` out; the clock is always an argument and
 every datetime is naive UTC. Decisions the rest of the app relies on:
 
 - Periods are half-open, [start, end): at the end instant the time is up. So a co-sign at exactly
@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from app.core.refusal import Refused
 
 
 class ProposalState(str, Enum):
@@ -260,18 +261,6 @@ _REQUIRED_FIELDS = {
 }
 
 
-class TransitionRefused(Exception):
-    """A refused action: `code` is a stable English slug, `message` is shown to users as is."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"TransitionRefused({self.code!r}, {self.message!r})"
-
-
 @dataclass(frozen=True)
 class Transition:
     """An allowed move. from_state is the stored state (use it as a compare-and-set guard);
@@ -433,7 +422,7 @@ def decide(
     days: int | None = None,
     has_cosigned: bool = False,
 ) -> Transition:
-    """Decide whether `role` may take `action` now, and what follows; raise TransitionRefused.
+    """Decide whether `role` may take `action` now, and what follows; raise Refused.
 
     `role` may be several roles (a committee member who also lives in the community): the first
     that may act wins. `has_cosigned` says whether this person already co-signed.
@@ -447,10 +436,10 @@ def decide(
     for one in roles:
         try:
             return _decide_as(snap, state, action, one, now, settings, inputs)
-        except TransitionRefused as refused:
+        except Refused as refused:
             refusals.append(refused)
     if not refusals:
-        raise TransitionRefused("not_allowed", f"您无权{action.label}此提案")
+        raise Refused("not_allowed", f"您无权{action.label}此提案")
     # A role that was allowed but stopped by something else explains more than "not allowed".
     raise next((r for r in refusals if r.code != "not_allowed"), refusals[0])
 
@@ -470,7 +459,7 @@ def allowed_actions(
             continue
         try:
             decide(snap, action, role, now, settings, has_cosigned=has_cosigned, **_PROBE)
-        except TransitionRefused:
+        except Refused:
             continue
         allowed.append(action)
     return allowed
@@ -507,12 +496,10 @@ def _decide_as(snap, state, action, role, now, settings, inputs) -> Transition:
         action is Action.expire and snap.state is not ProposalState.collecting
     ):
         if action is Action.cosign and state is ProposalState.expired:
-            raise TransitionRefused("window_closed", "附议期已结束，不能再附议")
-        raise TransitionRefused(
-            "wrong_state", f"该提案当前为「{state.label}」，不能{action.label}"
-        )
+            raise Refused("window_closed", "附议期已结束，不能再附议")
+        raise Refused("wrong_state", f"该提案当前为「{state.label}」，不能{action.label}")
     if role not in _WHO[action]:
-        raise TransitionRefused("not_allowed", _not_allowed_message(action, role))
+        raise Refused("not_allowed", _not_allowed_message(action, role))
     return _RULES[action](snap, action, now, settings, inputs)
 
 
@@ -542,7 +529,7 @@ def _move(snap, action, to_state, due_dt, note) -> Transition:
 
 def _require_reason(inputs: _Inputs, message: str) -> None:
     if not inputs.reason:
-        raise TransitionRefused("reason_required", message)
+        raise Refused("reason_required", message)
 
 
 def _days(inputs: _Inputs, default: int, limit: int) -> int:
@@ -550,17 +537,17 @@ def _days(inputs: _Inputs, default: int, limit: int) -> int:
         return default
     days = inputs.days
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= limit:
-        raise TransitionRefused("invalid_days", f"天数必须是 1 到 {limit} 之间的整数")
+        raise Refused("invalid_days", f"天数必须是 1 到 {limit} 之间的整数")
     return days
 
 
 def _enum(kind, value, code: str, message: str):
     if value is None or value == "":
-        raise TransitionRefused(code, message)
+        raise Refused(code, message)
     try:
         return kind(value)
     except ValueError:
-        raise TransitionRefused(code, message) from None
+        raise Refused(code, message) from None
 
 
 def _publish(snap, action, now, settings, inputs):
@@ -571,11 +558,11 @@ def _publish(snap, action, now, settings, inputs):
 
 def _cosign(snap, action, now, settings, inputs):
     if inputs.has_cosigned:
-        raise TransitionRefused("already_cosigned", "您已经附议过这项提案")
+        raise Refused("already_cosigned", "您已经附议过这项提案")
     end = window_end(snap, settings)
     # Reached only when the threshold was met but nobody took it to review; co-signs still stop.
     if now >= end:
-        raise TransitionRefused("window_closed", "附议期已结束，不能再附议")
+        raise Refused("window_closed", "附议期已结束，不能再附议")
     count = snap.cosign_count + 1
     if count >= settings.cosign_threshold:
         return _move(snap, action, ProposalState.under_review,
@@ -620,9 +607,9 @@ def _assign(snap, action, now, settings, inputs):
 
 def _extend(snap, action, now, settings, inputs):
     if snap.is_extended:
-        raise TransitionRefused("already_extended", "答复期限只能延长一次")
+        raise Refused("already_extended", "答复期限只能延长一次")
     if now >= snap.reply_due_dt:
-        raise TransitionRefused("deadline_passed", "答复期限已过，不能再申请延期")
+        raise Refused("deadline_passed", "答复期限已过，不能再申请延期")
     _require_reason(inputs, "申请延期须说明理由")
     days = _days(inputs, settings.extend_days, settings.extend_days)
     return _move(snap, action, ProposalState.assigned, snap.reply_due_dt + timedelta(days=days),
@@ -631,9 +618,7 @@ def _extend(snap, action, now, settings, inputs):
 
 def _return_assignment(snap, action, now, settings, inputs):
     if now >= snap.assigned_dt + timedelta(days=settings.return_days):
-        raise TransitionRefused(
-            "deadline_passed", f"交办超过 {settings.return_days} 天，不能再退回，请办理并答复"
-        )
+        raise Refused("deadline_passed", f"交办超过 {settings.return_days} 天，不能再退回，请办理并答复")
     _require_reason(inputs, "退回交办须说明理由")
     return _move(snap, action, ProposalState.accepted, review_due(snap, settings),
                  "承办单位退回交办，待重新交办")

@@ -11,7 +11,7 @@ member's own room (`operations.member_room`), where `household_voted` goes; `lea
 from flask import request
 from flask_socketio import join_room, leave_room
 
-from app.core.errors import DomainError, Invalid
+from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings.events import LiveNamespace, _connected, _error, _failure, _int, _ok, command, socket_user_id
 from app.votes import operations
@@ -20,7 +20,7 @@ from app.votes import operations
 def _vote_of(user, meeting, data):
     vote = operations.load_vote(user, _int(data, "vote_id"))
     if vote.meeting_id != meeting.id:
-        raise Invalid("该表决不属于本次会议。", code="wrong_meeting")
+        raise Refused("wrong_meeting", "该表决不属于本次会议。")
     return vote
 
 
@@ -47,7 +47,7 @@ class VoteCommands:
     def on_open_vote(self, user, meeting, data):
         labels = data.get("labels")
         if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
-            raise Invalid("选项须是文字列表。", code="invalid_payload")
+            raise Refused("invalid_payload", "选项须是文字列表。")
         up_to = _int(data, "up_to", required=False) or 1
         vote = operations.open_vote(
             user, meeting, title=data.get("title") if isinstance(data.get("title"), str) else None,
@@ -71,11 +71,11 @@ class VoteCommands:
         try:
             user_id = socket_user_id()
             if user_id is None:
-                raise DomainError("请先登录。", code="unauthorized", status=401)
+                raise Refused("unauthorized", "请先登录。")
             receipt = operations.cast_committed(operations.Voter(user_id), _int(data, "vote_id"),
                                                 data.get("choice"), data.get("nonce"))
             return _ok(receipt=receipt, vote_id=data["vote_id"])
-        except DomainError as exc:
+        except Refused as exc:
             db.session.rollback()
             return _error(exc)
         except Exception as exc:  # noqa: BLE001 - a socket must always get its answer

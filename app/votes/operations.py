@@ -17,7 +17,7 @@ from app.auth.models import User, UserState
 from app.community.rules import Base, BodyRule, ResidentsBase, Threshold
 from app.core import audit
 from app.core.db import after_commit
-from app.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.core.refusal import Refused
 from app.core.notify import notify
 from app.core.permissions import load_community, require
 from app.core.sanitize import clean_text
@@ -32,7 +32,7 @@ from app.meetings.workflow import AttendanceMode, MeetingState
 from app.votes import chain
 from app.votes.models import Ballot, Consultation, ConsultationResponse, Vote, VoteParticipation, VoteState
 from app.votes.rules import (
-    HallTotals, OptionSet, RuleError, Snapshot, VoteError, VoteKind, can_open, check_cast,
+    HallTotals, OptionSet, RuleError, Snapshot, VoteKind, can_open, check_cast,
     check_hall_entry, check_hall_totals, tally,
 )
 from app.votes.rules import progress as rules_progress
@@ -66,7 +66,7 @@ def create_consultation(actor, community, *, title, description, labels, up_to, 
     if end_dt <= utcnow():
         problems.append("结束时间已经过去。")
     if problems:
-        raise Invalid("".join(problems), code="invalid_consultation")
+        raise Refused("invalid_consultation", "".join(problems))
     consultation = Consultation(
         community_id=community.id, title=title, description=description or "",
         options_json=json.dumps(options.to_dict(), ensure_ascii=False),
@@ -85,7 +85,7 @@ def load_consultation(user, consultation_id, community_id=None):
     community's address) a 404, so one community learns nothing of another's."""
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None or community_id not in (None, consultation.community_id):
-        raise NotFound("找不到该民意征集。")
+        raise Refused("not_found", "找不到该民意征集。")
     load_community(user, consultation.community_id)
     return consultation
 
@@ -94,22 +94,22 @@ def respond(user, consultation, choice, now=None):
     """One answer per resident; the same answer again is acknowledged, a different one refused."""
     community = consultation.community
     if not user.is_resident_of(community):
-        raise Forbidden("只有本社区已认证的居民可以参与民意征集。", code="not_resident")
+        raise Refused("not_resident", "只有本社区已认证的居民可以参与民意征集。")
     phase = consultation.phase(now)
     if phase == "upcoming":
-        raise Conflict("民意征集尚未开始。", code="not_open")
+        raise Refused("not_open", "民意征集尚未开始。")
     if phase == "closed":
-        raise Conflict("民意征集已经结束。", code="closed")
+        raise Refused("closed", "民意征集已经结束。")
     try:
         canonical = consultation.options.canonical(choice)
-    except VoteError as exc:
-        raise Invalid(exc.message, code=exc.code) from None
+    except Refused as exc:
+        raise Refused(exc.code, exc.message) from None
     existing = ConsultationResponse.query.filter_by(consultation_id=consultation.id,
                                                     user_id=user.id).first()
     if existing is not None:
         if existing.choice == canonical:
             return existing, False
-        raise Conflict("您已经提交过不同的意见，不能更改。", code="already_answered")
+        raise Refused("already_answered", "您已经提交过不同的意见，不能更改。")
     response = ConsultationResponse(consultation_id=consultation.id, user_id=user.id, choice=canonical)
     db.session.add(response)
     try:
@@ -120,7 +120,7 @@ def respond(user, consultation, choice, now=None):
         existing = ConsultationResponse.query.filter_by(consultation_id=consultation.id,
                                                         user_id=user.id).one()
         if existing.choice != canonical:
-            raise Conflict("您已经提交过不同的意见，不能更改。", code="already_answered") from None
+            raise Refused("already_answered", "您已经提交过不同的意见，不能更改。") from None
         return existing, False
     audit.record("consultation.answered", actor=user, community_id=community.id,
                  obj=consultation)
@@ -189,21 +189,6 @@ PROGRESS_INTERVAL = 0.3
 TITLE_MAX = 200
 
 
-def _vote_error(exc):
-    """A rule's refusal as the domain error every caller understands."""
-    status = Conflict if exc.code in {"already_cast", "household_already_cast"} else Invalid
-    error = status(exc.message, code=exc.code)
-    error.details = exc.detail or None
-    return error
-
-
-def _rule(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except VoteError as exc:
-        raise _vote_error(exc) from None
-
-
 def _rule_to_json(rule):
     return json.dumps({
         "quorum": str(rule.quorum), "majority": str(rule.majority),
@@ -245,7 +230,7 @@ def load_vote(user, vote_id):
     """The vote if the user may see its meeting; otherwise a 404."""
     vote = db.session.get(Vote, vote_id) if isinstance(vote_id, int) and not isinstance(vote_id, bool) else None
     if vote is None:
-        raise NotFound("找不到该表决。")
+        raise Refused("not_found", "找不到该表决。")
     load_meeting(user, vote.meeting_id)
     return vote
 
@@ -282,36 +267,36 @@ def _options(labels, up_to):
     if not labels:
         return OptionSet.motion()
     if len(labels) < 2:
-        raise Invalid("至少需要两个选项；表决一项动议时请不填选项。", code="options")
+        raise Refused("options", "至少需要两个选项；表决一项动议时请不填选项。")
     try:
         return OptionSet.choose(labels, up_to)
     except RuleError:
-        raise Invalid("选项须各不相同；“最多选几项”须在 1 到选项数之间。", code="options") from None
+        raise Refused("options", "选项须各不相同；“最多选几项”须在 1 到选项数之间。") from None
 
 
 def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1, auto_close=False,
               now=None):
     """The chair opens a vote on the current agenda item, if the quorum is met now."""
     if not meeting.can_chair(actor):
-        raise Forbidden("只有主持人可以开始表决。", code="chair_only")
+        raise Refused("chair_only", "只有主持人可以开始表决。")
     if meeting.state is not MeetingState.LIVE:
-        raise Conflict("会议未在进行，不能表决。", code="wrong_state")
+        raise Refused("wrong_state", "会议未在进行，不能表决。")
     item = meeting.current
     if item is None:
-        raise Invalid("请先编排议程。", code="no_item")
+        raise Refused("no_item", "请先编排议程。")
     meeting_operations.require_votable(item)   # only what the notice told members they would vote on
     if open_vote_of(meeting) is not None:
-        raise Conflict("上一项表决尚未结束，请先结束它。", code="vote_open")
+        raise Refused("vote_open", "上一项表决尚未结束，请先结束它。")
     try:
         kind = VoteKind(kind)
     except ValueError:
-        raise Invalid("表决方式只能是记名或无记名。", code="kind") from None
+        raise Refused("kind", "表决方式只能是记名或无记名。") from None
     title = clean_text(title or "", TITLE_MAX) or item.title
     options = _options(labels, up_to)
     rule, snapshot = _electorate(meeting, kind, options)
     ok, text = can_open(rule, snapshot)
     if not ok:
-        raise Invalid(text, code="no_quorum")
+        raise Refused("no_quorum", text)
     vote = Vote(meeting_id=meeting.id, item_id=item.id, community_id=meeting.community_id,
                 title=title, kind=kind.value, options_json=json.dumps(options.to_dict(), ensure_ascii=False),
                 snapshot_json=json.dumps(snapshot.to_dict()), rule_json=_rule_to_json(rule),
@@ -366,7 +351,7 @@ def _still_open(vote):
     state = db.session.execute(db.select(Vote.state).where(Vote.id == vote.id)
                                .with_for_update(read=True)).scalar_one()
     if state != VoteState.OPEN:
-        raise Conflict("表决已经结束。", code="vote_closed")
+        raise Refused("vote_closed", "表决已经结束。")
 
 
 def _household_voted(snapshot, vote, user_id):
@@ -390,21 +375,21 @@ def cast(user, vote, choice, nonce, *, locked=False, first_try=False):
     """
     if locked:
         if vote.state != VoteState.OPEN:
-            raise Conflict("表决已经结束。", code="vote_closed")
+            raise Refused("vote_closed", "表决已经结束。")
     else:
         _still_open(vote)
     snapshot, _ = frozen(vote)
     if user.id not in snapshot.online:
-        _rule(check_cast, snapshot, user.id, choice)   # says why: not eligible, in the hall, absent
-    nonce = _rule(chain.check_nonce, nonce)
+        check_cast(snapshot, user.id, choice)   # says why: not eligible, in the hall, absent
+    nonce = chain.check_nonce(nonce)
     receipt = chain.derive_receipt(_receipt_key(), vote.id, nonce)
-    canonical = _rule(snapshot.options.canonical, choice)
+    canonical = snapshot.options.canonical(choice)
     if not first_try:
         mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
         if mine is not None:
             return _retry(vote, mine, receipt, canonical)
     voted, names = _household_voted(snapshot, vote, user.id)
-    canonical = _rule(check_cast, snapshot, user.id, choice, voted, names)
+    canonical = check_cast(snapshot, user.id, choice, voted, names)
     named = vote.kind == VoteKind.NAMED.value
     household = snapshot.households[user.id] if snapshot.is_household_base else None
     # Two plain inserts: a cast storm is the hottest path of the whole application.
@@ -432,7 +417,7 @@ def _retry(vote, mine, receipt, canonical):
     else:
         ballot = db.session.get(Ballot, (vote.id, receipt))
         existing = (ballot.receipt, ballot.choice) if ballot is not None else None
-    return _rule(chain.retry_receipt, existing, canonical)
+    return chain.retry_receipt(existing, canonical)
 
 
 def _load_for_cast(user, vote_id):
@@ -441,7 +426,7 @@ def _load_for_cast(user, vote_id):
     vote = db.session.get(Vote, vote_id, with_for_update={"read": True}) \
         if isinstance(vote_id, int) and not isinstance(vote_id, bool) else None
     if vote is None:
-        raise NotFound("找不到该表决。")
+        raise Refused("not_found", "找不到该表决。")
     if user.id not in frozen(vote)[0].eligible:
         load_meeting(db.session.get(User, user.id), vote.meeting_id)
     return vote
@@ -503,7 +488,7 @@ def _cast_in_one_statement(user, vote_id, choice, nonce):
     try:
         nonce = chain.check_nonce(nonce)
         canonical = check_cast(snapshot, user.id, choice)
-    except VoteError:
+    except Refused:
         return None
     receipt = chain.derive_receipt(_receipt_key(), vote_id, nonce)
     named = kind == VoteKind.NAMED.value
@@ -550,12 +535,12 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
     counted paper ballots for a secret one (`totals`, replacing any earlier entry). All or nothing."""
     meeting = vote.meeting
     if not meeting.can_record(actor):
-        raise Forbidden("只有记录员或主持人可以录入会场表决。", code="secretary_only")
+        raise Refused("secretary_only", "只有记录员或主持人可以录入会场表决。")
     _still_open(vote)
     snapshot, _ = frozen(vote)
     if vote.kind == VoteKind.NAMED.value:
         if not isinstance(entries, Mapping) or not entries:
-            raise Invalid("请逐人录入会场表决。", code="entries")
+            raise Refused("entries", "请逐人录入会场表决。")
         voted = set(db.session.scalars(db.select(VoteParticipation.user_id)
                                        .where(VoteParticipation.vote_id == vote.id)))
         names = dict(db.session.execute(db.select(User.id, User.name).where(
@@ -565,8 +550,8 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
             try:
                 user_id = int(key)
             except (TypeError, ValueError):
-                raise Invalid("成员编号无效。", code="entries") from None
-            canonical = _rule(check_hall_entry, snapshot, user_id, choice, voted, names)
+                raise Refused("entries", "成员编号无效。") from None
+            canonical = check_hall_entry(snapshot, user_id, choice, voted, names)
             voted.add(user_id)
             rows.append((user_id, canonical))
         for user_id, canonical in rows:
@@ -588,7 +573,7 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
         after_commit(lambda: socketio.emit("hall_entered", entered, namespace=NAMESPACE,
                                            to=officers_room(entered["meeting_id"])))
     else:
-        parsed = _rule(check_hall_totals, snapshot, totals)
+        parsed = check_hall_totals(snapshot, totals)
         vote.hall_totals_json = json.dumps(parsed.to_dict(snapshot.options))
         audit.record("vote.hall_totals", actor=actor, obj=meeting, vote_id=vote.id,
                      totals=parsed.to_dict(snapshot.options))
@@ -654,7 +639,7 @@ def _send_progress(app, vote_id):
             if vote.auto_close and data["complete"]:
                 close_vote(None, vote)
                 db.session.commit()
-        except DomainError:
+        except Refused:
             db.session.rollback()   # closed meanwhile by the chair or another process
         except Exception:  # noqa: BLE001 - a background task has nobody to answer
             db.session.rollback()
@@ -691,14 +676,14 @@ def close_vote(actor, vote, now=None):
     areas above (a matter's stage moves with it, in this same transaction)."""
     meeting = vote.meeting
     if actor is not None and not meeting.can_chair(actor):
-        raise Forbidden("只有主持人可以结束表决。", code="chair_only")
+        raise Refused("chair_only", "只有主持人可以结束表决。")
     closed = db.session.execute(
         update(Vote).where(Vote.id == vote.id, Vote.state == VoteState.OPEN)
         .values(state=VoteState.CLOSED).execution_options(synchronize_session=False))
     if closed.rowcount != 1:
-        raise Conflict("表决已经结束。", code="vote_closed")
+        raise Refused("vote_closed", "表决已经结束。")
     snapshot, rule = frozen(vote)
-    result = _rule(compute_result, vote)
+    result = compute_result(vote)
     if vote.kind == VoteKind.SECRET.value and vote.hall_totals_json:
         totals = HallTotals.parse(snapshot.options, json.loads(vote.hall_totals_json))
         db.session.add(Ballot(vote_id=vote.id, receipt=chain.HALL_RECEIPT, choice=totals.canonical()))
@@ -737,7 +722,7 @@ def _seal(vote):
 def receipts(vote):
     """After the close: every receipt with its choice, in chain order, for voters to find theirs."""
     if vote.is_open:
-        raise Conflict("表决结束后才公布回执码。", code="vote_open")
+        raise Refused("vote_open", "表决结束后才公布回执码。")
     rows = db.session.execute(db.select(Ballot.receipt, Ballot.choice, Ballot.chain_hash)
                               .where(Ballot.vote_id == vote.id)).all()
     return [{"receipt": r, "choice": c, "chain_hash": h} for r, c, h in chain.canonical_order(rows)]
@@ -757,7 +742,7 @@ def verify(vote):
         again = compute_result(vote).to_dict()
         same = all(again[k] == stored.get(k) for k in ("counts", "cast", "present", "members", "passed",
                                                        "elected", "text"))
-    except (VoteError, RuleError) as exc:
+    except (Refused, RuleError) as exc:
         same = False
         findings.append(f"重新计票失败：{exc}")
     findings.append(f"重新计票：{'与公布结果一致' if same else '与公布结果不一致'}")
@@ -879,7 +864,7 @@ def room_votes(meeting, user):
 
 def _refuse_end_while_open(meeting):
     if open_vote_of(meeting) is not None:
-        raise Conflict("还有表决没有结束，请先结束表决再散会。", code="vote_open")
+        raise Refused("vote_open", "还有表决没有结束，请先结束表决再散会。")
 
 
 meeting_operations.add_end_check(_refuse_end_while_open)

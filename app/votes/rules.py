@@ -1,6 +1,6 @@
 """The tally of one vote: who may cast, hall and online ballots in one count, the result in words.
 
-Plain data in, a frozen dataclass or a `VoteError` out; the body's rule comes from
+Plain data in, a frozen dataclass or a `Refused` out; the body's rule comes from
 `app.community.rules` and every share is an exact `Fraction`. Decisions the rest of the app
 relies on:
 
@@ -34,22 +34,7 @@ from fractions import Fraction
 from app.community.rules import (
     Base, ResidentsBase, RuleError, _fraction_text, _share_words, decide, quorum_text,
 )
-
-
-class VoteError(Exception):
-    """A refused command: a stable `code` for programs, a Chinese `message` for people."""
-
-    def __init__(self, code, message, **detail):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.detail = detail
-
-    def to_dict(self):
-        error = {"code": self.code, "message": self.message}
-        if self.detail:
-            error["detail"] = dict(self.detail)
-        return error
+from app.core.refusal import Refused
 
 
 class VoteKind(str, Enum):
@@ -121,28 +106,26 @@ class OptionSet:
         if self.is_motion:
             if isinstance(choice, str) and choice in MOTION_KEYS:
                 return choice
-            raise VoteError("bad_choice", "请选择赞成、反对或弃权。")
+            raise Refused("bad_choice", "请选择赞成、反对或弃权。")
         if isinstance(choice, str):
             # The stored canonical form: "" (blank) or "0,2".
             parts = choice.split(",") if choice else []
             if not all(p.isdigit() and p == str(int(p)) for p in parts):
-                raise VoteError("bad_choice", "选项无效。")
+                raise Refused("bad_choice", "选项无效。")
             picked = [int(p) for p in parts]
         elif isinstance(choice, int) and not isinstance(choice, bool):
             picked = [choice]
         elif isinstance(choice, (list, tuple)):
             picked = list(choice)
         else:
-            raise VoteError("bad_choice", "选项无效。")
+            raise Refused("bad_choice", "选项无效。")
         if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.labels)
                    for i in picked):
-            raise VoteError("bad_choice", "没有这个选项。")
+            raise Refused("bad_choice", "没有这个选项。")
         if len(set(picked)) != len(picked):
-            raise VoteError("bad_choice", "同一选项只能选一次。")
+            raise Refused("bad_choice", "同一选项只能选一次。")
         if len(picked) > self.up_to:
-            raise VoteError("too_many_choices",
-                            f"最多只能选 {self.up_to} 项，您选了 {len(picked)} 项。",
-                            up_to=self.up_to, chosen=len(picked))
+            raise Refused("too_many_choices", f"最多只能选 {self.up_to} 项，您选了 {len(picked)} 项。", up_to=self.up_to, chosen=len(picked))
         return tuple(sorted(picked))
 
     def canonical(self, choice):
@@ -298,29 +281,27 @@ def _refuse_household_taken(snapshot, voter_id, voted, names):
     household, cast_by = _household_cast_by(snapshot, voter_id, voted)
     if cast_by is not None:
         who = _name(names, cast_by, "本户其他成员")
-        raise VoteError("household_already_cast", f"本户已由{who}投票，每户只有一票。",
-                        household=household, cast_by=cast_by, cast_by_name=who)
+        raise Refused("household_already_cast", f"本户已由{who}投票，每户只有一票。", household=household, cast_by=cast_by, cast_by_name=who)
 
 
 def check_cast(snapshot, voter_id, choice, voted=(), names=None):
-    """An online cast: the canonical choice to store, or a `VoteError`.
+    """An online cast: the canonical choice to store, or a `Refused`.
 
     `voted` holds the ids that have already cast (online, or entered in the hall for a named vote);
     only the voter and their household are looked up in it. `names` (id -> name) words messages.
     """
     if voter_id not in snapshot.eligible:
-        raise VoteError("not_eligible", "您不是本次表决的表决成员。")
+        raise Refused("not_eligible", "您不是本次表决的表决成员。")
     if voter_id in snapshot.hall:
-        raise VoteError("in_hall", "您已在会场签到，请在会场表决，由记录员录入。")
+        raise Refused("in_hall", "您已在会场签到，请在会场表决，由记录员录入。")
     if voter_id not in snapshot.online:
-        raise VoteError("not_present", "表决开始时您未签到，不能参加本次表决。")
+        raise Refused("not_present", "表决开始时您未签到，不能参加本次表决。")
     if voter_id in voted:
-        raise VoteError("already_cast", "您已投票，不能再次投票或更改。")
+        raise Refused("already_cast", "您已投票，不能再次投票或更改。")
     if snapshot.is_household_base:
         if snapshot.kind is VoteKind.SECRET \
                 and snapshot.households[voter_id] in snapshot.hall_households():
-            raise VoteError("household_in_hall", "本户已有成员在会场签到，请在会场投纸质选票。",
-                            household=snapshot.households[voter_id])
+            raise Refused("household_in_hall", "本户已有成员在会场签到，请在会场投纸质选票。", household=snapshot.households[voter_id])
         _refuse_household_taken(snapshot, voter_id, voted, names)
     return snapshot.options.canonical(choice)
 
@@ -329,15 +310,15 @@ def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
     """The secretary's entry of one hall member's show of hands in a named vote."""
     who = _name(names, voter_id, f"成员 {voter_id} ")
     if snapshot.kind is not VoteKind.NAMED:
-        raise VoteError("not_named", "无记名表决请录入会场纸质选票的各项合计。")
+        raise Refused("not_named", "无记名表决请录入会场纸质选票的各项合计。")
     if voter_id not in snapshot.eligible:
-        raise VoteError("not_eligible", f"{who}不是本次表决的表决成员。")
+        raise Refused("not_eligible", f"{who}不是本次表决的表决成员。")
     if voter_id in snapshot.online:
-        raise VoteError("online_member", f"{who}在线参会，须本人在线表决。")
+        raise Refused("online_member", f"{who}在线参会，须本人在线表决。")
     if voter_id not in snapshot.hall:
-        raise VoteError("not_in_hall", f"{who}表决开始时未在会场签到，不能录入。")
+        raise Refused("not_in_hall", f"{who}表决开始时未在会场签到，不能录入。")
     if voter_id in voted:
-        raise VoteError("already_cast", f"{who}的表决已录入，不能重复录入。")
+        raise Refused("already_cast", f"{who}的表决已录入，不能重复录入。")
     if snapshot.is_household_base:
         _refuse_household_taken(snapshot, voter_id, voted, names)
     return snapshot.options.canonical(choice)
@@ -362,31 +343,30 @@ class HallTotals:
         if isinstance(data, cls):
             data = data.to_dict(options)
         if not isinstance(data, Mapping):
-            raise VoteError("bad_totals", "请录入各选项的票数。")
+            raise Refused("bad_totals", "请录入各选项的票数。")
         if options.is_motion:
             unknown = set(data) - {*MOTION_KEYS, "invalid", "ballots"}
             counts = tuple(data.get(key, 0) for key in MOTION_KEYS)
             invalid = data.get("invalid", 0)
             if unknown or not all(_is_count(n) for n in (*counts, invalid)):
-                raise VoteError("bad_totals", "票数必须是不小于零的整数。")
+                raise Refused("bad_totals", "票数必须是不小于零的整数。")
             ballots = sum(counts) + invalid
             if data.get("ballots", ballots) != ballots:
-                raise VoteError("bad_totals", "总票数与各项之和不符。")
+                raise Refused("bad_totals", "总票数与各项之和不符。")
             return cls(counts, ballots, counts[MOTION_KEYS.index(ABSTAIN)], invalid)
         counts = tuple(data.get("counts") or ())
         ballots, blank, invalid = data.get("ballots"), data.get("blank", 0), data.get("invalid", 0)
         if len(counts) != len(options.labels) \
                 or not all(_is_count(n) for n in (*counts, ballots, blank, invalid)):
-            raise VoteError("bad_totals", "请为每个选项录入不小于零的整数票数，并录入总票数。")
+            raise Refused("bad_totals", "请为每个选项录入不小于零的整数票数，并录入总票数。")
         marked = ballots - blank - invalid
         if marked < 0:
-            raise VoteError("bad_totals", "空白票与废票之和超过总票数。")
+            raise Refused("bad_totals", "空白票与废票之和超过总票数。")
         if any(n > marked for n in counts):
-            raise VoteError("bad_totals", "某选项票数超过有效选票数。")
+            raise Refused("bad_totals", "某选项票数超过有效选票数。")
         # Every marked ballot names 1..k options, so the marks lie between marked and k × marked.
         if not marked <= sum(counts) <= options.up_to * marked:
-            raise VoteError("bad_totals",
-                            f"各选项票数之和应在 {marked} 到 {options.up_to * marked} 之间。")
+            raise Refused("bad_totals", f"各选项票数之和应在 {marked} 到 {options.up_to * marked} 之间。")
         return cls(counts, ballots, blank, invalid)
 
     def to_dict(self, options):
@@ -420,13 +400,11 @@ class HallTotals:
 def check_hall_totals(snapshot, totals):
     """The secretary's counted paper ballots of a secret vote; a new entry replaces the last."""
     if snapshot.kind is not VoteKind.SECRET:
-        raise VoteError("not_secret", "记名表决须逐人录入。")
+        raise Refused("not_secret", "记名表决须逐人录入。")
     parsed = HallTotals.parse(snapshot.options, totals)
     cap = snapshot.hall_count
     if parsed.ballots > cap:
-        raise VoteError("hall_totals_exceed",
-                        f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。",
-                        ballots=parsed.ballots, hall=cap)
+        raise Refused("hall_totals_exceed", f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。", ballots=parsed.ballots, hall=cap)
     return parsed
 
 
@@ -549,8 +527,7 @@ def _collect(snapshot, online_choices, hall_entries):
         raise RuleError("secret ballots carry no voter")
     online = [options.normalize(choice) for choice in online_choices]
     if len(online) > snapshot.online_count:
-        raise VoteError("too_many_ballots",
-                        f"在线选票 {len(online)} 张，超过在线实到 {snapshot.online_count} {snapshot.unit}。")
+        raise Refused("too_many_ballots", f"在线选票 {len(online)} 张，超过在线实到 {snapshot.online_count} {snapshot.unit}。")
     totals = check_hall_totals(snapshot, hall_entries) if hall_entries is not None else None
     return online, [], totals
 
@@ -586,7 +563,7 @@ def tally(rule, snapshot, online_choices, hall_entries=None):
 
     members, present = snapshot.members_count, snapshot.present_count
     if cast > present:
-        raise VoteError("too_many_ballots", f"选票 {cast} 张，超过实到 {present} {unit}。")
+        raise Refused("too_many_ballots", f"选票 {cast} 张，超过实到 {present} {unit}。")
     quorum_met = rule.quorum.met(present, members)
     count_base = members if rule.majority_base is Base.MEMBERS else present
     share = rule.majority.fraction * count_base

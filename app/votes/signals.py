@@ -8,7 +8,7 @@ whatever a subscriber changes commits (or rolls back) together with the result:
 `result` is `app.votes.rules.Result.to_dict()` plus "chain_head"; the keys a subscriber needs are
 "passed" (True/False for a motion, None for choose-up-to-k), "quorum_met" and "text" (the result in
 words). `vote.item_id` is the agenda item the vote was held on; its `matter_id` says which matter
-the vote decides. A subscriber that raises a `DomainError` refuses the close (nothing is stored).
+the vote decides. A subscriber that raises a `Refused` refuses the close (nothing is stored).
 """
 from blinker import Namespace
 

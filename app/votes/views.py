@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.core.db import commit, get_or_404
 from app.core.web import refuse
-from app.core.errors import DomainError
+from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import from_local, to_local, utcnow
 from app.extensions import db
@@ -50,7 +50,7 @@ def new_consultation(community_id):
                 labels=labels, up_to=form.up_to.data, start_dt=from_local(form.start.data),
                 end_dt=from_local(form.end.data), url_for_item=_deferred_url)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
         else:
             flash("民意征集已发布，并已通知本社区居民。", "success")
@@ -78,7 +78,7 @@ def consultation(community_id, consultation_id):
         try:
             _, created = operations.respond(current_user, item, choice)
             commit()
-        except DomainError as exc:
+        except Refused as exc:
             status = refuse(exc)
         else:
             flash("您的意见已提交，谢谢参与。" if created else "您已提交过相同的意见。", "success")

@@ -2,7 +2,7 @@
 import pytest
 
 from app.core.audit import AuditEvent, record
-from app.core.errors import DomainError
+from app.core.refusal import Refused
 
 
 def test_healthz(client):
@@ -55,7 +55,7 @@ def test_unexpected_error_shows_no_traceback(own_app):
 def test_domain_errors_render_as_pages(own_app):
     @own_app.route("/_refuse")
     def refuse():
-        raise DomainError("不可以这样做。", code="nope", status=409)
+        raise Refused("nope", "不可以这样做。")
 
     response = own_app.test_client().get("/_refuse")
     assert response.status_code == 409 and "不可以这样做" in response.get_data(as_text=True)

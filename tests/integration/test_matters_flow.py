@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.matters import operations as matters
 from app.matters.models import Matter, MatterStep
@@ -157,7 +157,7 @@ def test_the_whole_journey_from_draft_to_published_result(world, db, changes):
     meeting, _ = w.decide(matter, "party_members_assembly")
     assert "更换健身器材" in meeting.notice_text and f"事项 #{matter.id} 方案" in meeting.notice_text
     assert matter.stage is S.resolution
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         matters.update(w.staff, matter, title=matter.title, kind=matter.kind, plan="改过的方案内容很长。")
     assert matter.resolution_published_dt is None
 
@@ -175,7 +175,7 @@ def test_the_whole_journey_from_draft_to_published_result(world, db, changes):
 
     # Stage 5 → 6 only after the window.
     published = matter.resolution_published_dt
-    with pytest.raises(Conflict) as early:
+    with pytest.raises(Refused) as early:
         matters.start_implementation(w.staff, matter, now=published + timedelta(days=6))
     assert early.value.code == "window_open"
     matters.start_implementation(w.staff, matter, now=published + timedelta(days=7))
@@ -194,7 +194,7 @@ def test_the_whole_journey_from_draft_to_published_result(world, db, changes):
 
     # Stage 7: needs a final report, then the supervisory committee's vote.
     supervisory = w.meeting("supervisory_committee")
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refused) as refused:
         matters.schedule(w.staff, matter, supervisory)
     assert refused.value.code == "no_final_report"
     matters.add_report(w.staff, matter, text="全部完工并验收。", percent_done=100, spent_fen=8_350_000)
@@ -257,7 +257,7 @@ def test_a_vote_cannot_decide_without_quorum(world, db):
     meetings.start(chair, meeting)
     meetings.check_in(chair, meeting, chair.id)
     db.session.commit()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Refused) as refused:
         votes.open_vote(chair, meeting)
     assert refused.value.code == "no_quorum"
     for user in w.members["party_branch_committee"][1:3]:
@@ -279,7 +279,7 @@ def test_a_vote_cannot_decide_without_quorum(world, db):
 ])
 def test_the_wrong_body_cannot_take_a_matter(world, db, stage, key):
     matter = world.matter()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Refused) as refused:
         matters.schedule(world.staff, matter, world.meeting(key))
     assert refused.value.code in {"wrong_body", "merge_not_allowed"}
     assert matter.stage is S.proposal
@@ -304,13 +304,13 @@ def test_no_path_publishes_a_matter_that_skipped_a_stage(world, db, changes):
     ignored = AuditEvent.query.filter_by(action="matter.vote_ignored", object_id=matter.id).one()
     assert "党支部委员会" in ignored.reason
     # Operations that would skip ahead are refused at stage 1.
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         matters.start_implementation(w.staff, matter, now=utcnow() + timedelta(days=30))
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         matters.add_report(w.staff, matter, text="提前施工了。", percent_done=100, spent_fen=0)
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         matters.raise_objection(w.resident, matter, "我反对这个决议。")
-    with pytest.raises(Invalid):
+    with pytest.raises(Refused):
         matters.schedule(w.staff, matter, w.meeting("supervisory_committee"))
 
     # Past stages 1 and 2, a stage-3 assembly whose notice lost the plan decides nothing.
@@ -327,7 +327,7 @@ def test_no_path_publishes_a_matter_that_skipped_a_stage(world, db, changes):
     late = w.meeting("party_members_assembly")
     meetings.add_item(w.staff, late, title="其他")
     w.announce(late, notice_text="通知")
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refused) as refused:
         matters.schedule(w.staff, matter, late)
     assert refused.value.code == "notice_sent"
     # A second vote of a stage already passed (a stale two-committees item) moves nothing either.
@@ -359,7 +359,7 @@ def test_merged_first_stage_where_one_person_holds_both_posts(make, db):
 
 def test_without_one_person_holding_both_posts_the_stages_are_not_merged(world, db):
     matter = world.matter()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Refused) as refused:
         matters.schedule(world.staff, matter, world.meeting("two_committees"))
     assert refused.value.code == "merge_not_allowed"
 
@@ -371,11 +371,11 @@ def test_objections_their_three_day_deadline_and_the_assembly(world, db):
     day = timedelta(days=1)
 
     # Only verified residents of the community object, only inside the window.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.raise_objection(w.pending, matter, "我也有意见要提。", now=published + day)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.raise_objection(w.stranger, matter, "我也有意见要提。", now=published + day)
-    with pytest.raises(Conflict) as closed:
+    with pytest.raises(Refused) as closed:
         matters.raise_objection(w.resident, matter, "公示期过了才提的意见。", now=published + 7 * day)
     assert closed.value.code == "window_closed"
     first = matters.raise_objection(w.resident, matter, "座椅离我家窗户太近，晚上吵。", now=published + day)
@@ -392,28 +392,28 @@ def test_objections_their_three_day_deadline_and_the_assembly(world, db):
     db.session.commit()
     assert not first.is_overdue(published + 30 * day)
     assert second.is_overdue(published + 30 * day)   # answered late stays flagged
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         matters.answer_objection(w.staff, first, "再答复一次。", now=published + 3 * day)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.answer_objection(w.resident, second, "我来答复。")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.accept_answer(w.neighbour, first)
     matters.accept_answer(w.resident, first)
     db.session.commit()
 
     # The second objection is unresolved: implementation is refused until the assembly decides.
     after = published + 8 * day
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refused) as refused:
         matters.start_implementation(w.staff, matter, now=after)
     assert refused.value.code == "objections_unresolved"
-    with pytest.raises(Invalid):
+    with pytest.raises(Refused):
         matters.schedule(w.staff, matter, w.meeting("representatives_assembly"))
     assembly = w.meeting("party_members_assembly")
     item = matters.schedule(w.staff, matter, assembly)
     assert second.item_id == item.id and first.item_id is None
     assert "预算偏高" in assembly.notice_text
     w.announce(assembly)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refused) as refused:
         matters.start_implementation(w.staff, matter, now=after)
     assert refused.value.code == "objections_pending"
     w.hold_vote(assembly)   # the assembly lets the resolution stand
@@ -502,13 +502,13 @@ def test_supervisory_committee_not_confirming_keeps_it_in_implementation(world, 
 
 def test_only_committee_members_draft_and_schedule(world, db):
     w = world
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.create(w.resident, w.c, title="居民自己建事项", kind="公共资金使用", plan="这是一个很长的方案。")
     representative = w.members["representatives_assembly"][1]
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.create(representative, w.c, title="代表起草的事项", kind="公共资金使用",
                        plan="这是一个很长的方案。")
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Refused) as refused:
         matters.create(w.staff, w.c, title="短", kind="不存在的类别", plan="短", budget_fen=-5)
     assert set(refused.value.details) == {"title", "kind", "plan", "budget"}
     # A member of the party branch committee is a committee member (两委成员) too.
@@ -516,23 +516,23 @@ def test_only_committee_members_draft_and_schedule(world, db):
     matter = matters.create(branch_member, w.c, title="支委提出的事项", kind="公共资金使用",
                             plan="这是支部委员提出的方案。")
     db.session.commit()
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.schedule(representative, matter, w.meeting("party_branch_committee"))
     other_c = w.make.community(name="第二社区")
     other_staff = w.make.user(other_c, name="别处委员", roles=("staff",), password=None)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.schedule(other_staff, matter, w.meeting("party_branch_committee"))
 
 
 def test_settings_never_below_seven_days(world, db, app):
     w = world
-    with pytest.raises(Invalid):
+    with pytest.raises(Refused):
         matters.update_settings(w.staff, w.c, kinds=["公共资金使用"], objection_days=6)
     matters.update_settings(w.staff, w.c, kinds=["公共资金使用", "养老服务补贴"], objection_days=10)
     db.session.commit()
     assert matters.effective_objection_days(w.c) == 10
     assert "养老服务补贴" in matters.settings_for(w.c).kinds
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         matters.update_settings(w.resident, w.c, kinds=["x"], objection_days=10)
     # The app-wide default is used where a community has none, never under 7.
     other = w.make.community(name="另一个社区")
@@ -546,7 +546,6 @@ def test_settings_never_below_seven_days(world, db, app):
 
 
 def test_who_reads_a_matter_before_it_is_published(world, db):
-    from app.core.errors import NotFound
 
     w = world
     matter = w.matter()
@@ -563,7 +562,7 @@ def test_who_reads_a_matter_before_it_is_published(world, db):
             try:
                 matters.load(matter.id, user)
                 found.append(name)
-            except NotFound:
+            except Refused:
                 pass
         return found
 

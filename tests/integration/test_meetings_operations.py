@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from app.core.audit import AuditEvent
-from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.meetings import operations
 from tests.integration.live_helpers import Meeting
@@ -51,7 +51,7 @@ def test_party_assembly_needs_the_plan_with_the_notice(make, db):
     make.member(body, chair, role="chair")
     meeting = operations.create_meeting(chair, body, title="党员大会", start_dt=utcnow() + timedelta(days=5))
     operations.add_item(chair, meeting, title="发展党员")
-    with pytest.raises(Invalid, match="会议方案"):
+    with pytest.raises(Refused, match="会议方案"):
         operations.announce(chair, meeting)
     meeting.notice_text = "会议方案：……"
     operations.announce(chair, meeting)
@@ -64,13 +64,13 @@ def test_organising_is_for_chair_secretary_and_staff(make, db):
     member, staff = make.user(community), make.user(community, roles=["staff"])
     make.member(body, member)
     start = utcnow() + timedelta(days=2)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         operations.create_meeting(member, body, title="x", start_dt=start)
     meeting = operations.create_meeting(staff, body, title="x", start_dt=start)
-    with pytest.raises(Invalid, match="议程"):
+    with pytest.raises(Refused, match="议程"):
         operations.announce(staff, meeting)
     operations.cancel(staff, meeting, "改期")
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         operations.add_item(staff, meeting, title="y")
     db.session.commit()
     actions = [e.action for e in AuditEvent.query.filter_by(object_type="meetings", object_id=meeting.id)]

@@ -9,7 +9,7 @@ import requests
 
 from app.core.audit import AuditEvent
 from app.core.notify import Notification
-from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.refusal import Refused
 from app.core.timeutil import to_local, utcnow
 from app.meetings import operations
 from app.meetings.workflow import MeetingState
@@ -81,7 +81,7 @@ def test_the_operation_keeps_the_configured_margin(app, make, db):
     room = Meeting(make, db)   # due in ten minutes
     app.config["MEETING_EARLY_START_MINUTES"] = 0
     try:
-        with pytest.raises(Conflict) as refused:
+        with pytest.raises(Refused) as refused:
             operations.start(room.chair, room.meeting)
         assert refused.value.code == "too_early"
         db.session.rollback()
@@ -123,7 +123,7 @@ def test_postponing_on_the_page_notifies_every_member(make, db, client):
     event = AuditEvent.query.filter_by(action="meeting.rescheduled", object_id=room.id).one()
     assert event.actor_id == room.chair.id
     # A member may not.
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         operations.reschedule(room.members[0], room.meeting, title="x")
 
 
@@ -248,5 +248,5 @@ def test_cancelled_pages_show_the_reason(make, db, client):
     html = page.get_data(as_text=True)
     assert '<span id="cancel-reason">场地被占用</span>' in html
     assert "hidden" not in re.search(r'<p id="cancelled"[^>]*>', html).group()
-    with pytest.raises(Invalid):
+    with pytest.raises(Refused):
         operations.cancel(room.chair, room.meeting, "")

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import inspect, text
 
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.refusal import Refused
 from app.meetings import operations as meetings
 from app.votes import operations as votes
 from app.votes.models import Ballot, Vote, VoteParticipation
@@ -36,7 +36,7 @@ def seat(room, db, online=(), hall=()):
 def test_a_vote_cannot_open_without_the_quorum_and_the_room_is_told_the_numbers(make, db):
     room = live_room(make, db)
     seat(room, db, online=[room.chair, room.members[0]])
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Refused) as refused:
         votes.open_vote(room.chair, room.meeting)
     assert refused.value.code == "no_quorum"
     assert "应到 5 人，实到 2 人" in refused.value.message
@@ -47,13 +47,13 @@ def test_a_vote_cannot_open_without_the_quorum_and_the_room_is_told_the_numbers(
 def test_only_the_chair_opens_and_closes(make, db):
     room = live_room(make, db)
     seat(room, db, online=[room.chair, *room.members])
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         votes.open_vote(room.members[0], room.meeting)
     vote = votes.open_vote(room.chair, room.meeting)
     db.session.commit()
-    with pytest.raises(Forbidden):
+    with pytest.raises(Refused):
         votes.close_vote(room.secretary, vote)
-    with pytest.raises(NotFound):
+    with pytest.raises(Refused):
         votes.load_vote(room.stranger, vote.id)
 
 
@@ -74,12 +74,12 @@ def test_named_vote_counts_online_and_hall_once_each_and_goes_into_the_minutes(m
                     votes.cast_committed(room.members[0], vote.id, "yes", nonce(2)),
                     votes.cast_committed(room.members[1], vote.id, "no", nonce(3))]
         assert len(set(receipts)) == 3
-        with pytest.raises(Invalid) as in_hall:
+        with pytest.raises(Refused) as in_hall:
             votes.cast(room.members[2], vote, "yes", nonce(4))
         assert in_hall.value.code == "in_hall"
         votes.enter_hall_votes(room.secretary, vote, entries={str(room.members[2].id): "abstain"})
         db.session.commit()
-        with pytest.raises(Conflict):
+        with pytest.raises(Refused):
             votes.enter_hall_votes(room.secretary, vote, entries={room.members[2].id: "yes"})
         db.session.rollback()
         votes.close_vote(room.chair, vote)
@@ -110,11 +110,11 @@ def test_a_retry_gets_the_same_receipt_and_a_different_cast_is_refused(make, db)
         db.session.commit()
         first = votes.cast_committed(room.members[0], vote.id, "yes", NONCE)
         assert votes.cast_committed(room.members[0], vote.id, "yes", NONCE) == first
-        with pytest.raises(Conflict) as changed:
+        with pytest.raises(Refused) as changed:
             votes.cast_committed(room.members[0], vote.id, "no", NONCE)
         assert changed.value.code == "already_cast"
         db.session.rollback()
-        with pytest.raises(Conflict):
+        with pytest.raises(Refused):
             votes.cast_committed(room.members[0], vote.id, "yes", "another-nonce-0123456789")
         db.session.rollback()
         assert VoteParticipation.query.filter_by(vote_id=vote.id).count() == 1
@@ -146,7 +146,7 @@ def test_a_cast_after_the_close_is_refused_and_stores_nothing(make, db):
         assert len(statements) == 1 and "FOR SHARE" in statements[0]   # one round trip
     votes.close_vote(room.chair, db.session.get(Vote, vote_id))
     db.session.commit()
-    with pytest.raises(Conflict) as closed:
+    with pytest.raises(Refused) as closed:
         votes.cast_committed(room.members[2], vote_id, "yes", nonce(3))
     assert closed.value.code == "vote_closed"
     db.session.rollback()
@@ -161,16 +161,16 @@ def test_absent_members_and_late_arrivals_cannot_vote(make, db):
     db.session.commit()
     meetings.join_online(room.members[2], room.meeting)   # arrives after the vote opened
     db.session.commit()
-    with pytest.raises(Invalid) as late:
+    with pytest.raises(Refused) as late:
         votes.cast(room.members[2], vote, "yes", NONCE)
     assert late.value.code == "not_present"
-    with pytest.raises(Invalid) as outsider:
+    with pytest.raises(Refused) as outsider:
         votes.cast(room.resident, vote, "yes", NONCE)
     assert outsider.value.code == "not_eligible"
-    with pytest.raises(Invalid) as bad:
+    with pytest.raises(Refused) as bad:
         votes.cast(room.members[0], vote, "maybe", NONCE)
     assert bad.value.code == "bad_choice"
-    with pytest.raises(Invalid) as no_nonce:
+    with pytest.raises(Refused) as no_nonce:
         votes.cast(room.members[0], vote, "yes", "short")
     assert no_nonce.value.code == "bad_nonce"
 
@@ -182,7 +182,7 @@ def test_secret_vote_hall_totals_are_capped_and_ballots_carry_no_voter(make, db)
     db.session.commit()
     mine = votes.cast_committed(room.chair, vote.id, "yes", nonce(1))
     votes.cast_committed(room.members[0], vote.id, "no", nonce(2))
-    with pytest.raises(Invalid) as too_many:
+    with pytest.raises(Refused) as too_many:
         votes.enter_hall_votes(room.secretary, vote, totals={"yes": 2, "no": 1})
     assert too_many.value.code == "hall_totals_exceed" and "会场实到 2 人" in too_many.value.message
     db.session.rollback()
@@ -211,7 +211,7 @@ def test_receipts_are_not_published_while_the_vote_is_open(make, db):
     seat(room, db, online=[room.chair, *room.members])
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         votes.receipts(vote)
 
 
@@ -238,7 +238,7 @@ def test_choose_up_to_k_and_too_many_choices(make, db):
     seat(room, db, online=[room.chair, *room.members])
     vote = votes.open_vote(room.chair, room.meeting, kind="secret", labels=["绿化", "停车", "照明"], up_to=2)
     db.session.commit()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Refused) as refused:
         votes.cast(room.chair, vote, [0, 1, 2], NONCE)
     assert refused.value.code == "too_many_choices" and "最多只能选 2 项" in refused.value.message
     for i, user in enumerate([room.chair, *room.members]):
@@ -269,15 +269,15 @@ def test_one_vote_at_a_time_and_no_end_while_open(make, db):
     seat(room, db, online=[room.chair, *room.members])
     vote = votes.open_vote(room.chair, room.meeting)
     db.session.commit()
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         votes.open_vote(room.chair, room.meeting)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refused) as refused:
         meetings.end_meeting(room.chair, room.meeting)
     assert refused.value.code == "vote_open"
     db.session.rollback()
     votes.close_vote(room.chair, vote)
     db.session.commit()
-    with pytest.raises(Conflict):
+    with pytest.raises(Refused):
         votes.close_vote(room.chair, vote)
 
 
@@ -307,7 +307,7 @@ def test_household_base_counts_a_household_once(make, db):
     db.session.commit()
     assert json.loads(vote.snapshot_json)["households"]
     votes.cast_committed(wife, vote.id, "yes", nonce(1))
-    with pytest.raises(Conflict) as taken:
+    with pytest.raises(Refused) as taken:
         votes.cast_committed(husband, vote.id, "no", nonce(2))
     assert taken.value.code == "household_already_cast" and "王阿姨" in taken.value.message
     db.session.rollback()

@@ -15,7 +15,6 @@ from app.proposals.workflow import (
     Role,
     Settings,
     Snapshot,
-    TransitionRefused,
     allowed_actions,
     can_absorb_merge,
     can_be_cosigned,
@@ -24,6 +23,7 @@ from app.proposals.workflow import (
     effective_state,
     is_overdue,
 )
+from app.core.refusal import Refused
 
 S = Settings()
 T0 = datetime(2025, 3, 1, 8, 0, 0)
@@ -88,7 +88,7 @@ ALLOWED = {
 
 
 def refused(snap, action, role, now=NOW, settings=S, **kwargs):
-    with pytest.raises(TransitionRefused) as info:
+    with pytest.raises(Refused) as info:
         decide(snap, action, role, now, settings, **kwargs)
     return info.value
 

@@ -9,7 +9,7 @@ from app.votes.chain import (
     check_nonce, derive_receipt, genesis, new_receipt, normalize_receipt, retry_receipt, same_cast,
     verify_chain,
 )
-from app.votes.rules import VoteError
+from app.core.refusal import Refused
 
 RECEIPT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
 KEY = b"server secret"
@@ -45,10 +45,10 @@ def test_a_derived_receipt_is_the_same_for_the_same_cast_only():
     "short", "x" * 129, None, 12345678901234567, "é" * 20, "a\nb" * 8,
 ])
 def test_a_cast_needs_a_proper_nonce(nonce):
-    with pytest.raises(VoteError) as info:
+    with pytest.raises(Refused) as info:
         check_nonce(nonce)
     assert info.value.code == "bad_nonce"
-    with pytest.raises(VoteError):
+    with pytest.raises(Refused):
         derive_receipt(KEY, 7, nonce)
 
 
@@ -203,6 +203,6 @@ def test_same_cast(existing, new, same):
 def test_a_retry_gets_its_receipt_and_a_different_cast_is_refused():
     assert retry_receipt(("K7M2-Q9XP-3A", "yes"), "yes") == "K7M2-Q9XP-3A"
     for existing, choice in ((("K7M2-Q9XP-3A", "yes"), "no"), (None, "yes")):
-        with pytest.raises(VoteError) as info:
+        with pytest.raises(Refused) as info:
             retry_receipt(existing, choice)
         assert info.value.code == "already_cast" and "已投票" in info.value.message

@@ -6,9 +6,10 @@ import pytest
 
 from app.community.rules import PRESETS, TWO_THIRDS, Base, ResidentsBase, RuleError
 from app.votes.rules import (
-    HallTotals, OptionSet, Snapshot, VoteError, VoteKind, can_open, check_cast, check_hall_entry,
+    HallTotals, OptionSet, Snapshot, VoteKind, can_open, check_cast, check_hall_entry,
     check_hall_totals, progress, tally,
 )
+from app.core.refusal import Refused
 
 MOTION = OptionSet.motion()
 ABC = OptionSet.choose(["甲", "乙", "丙"], up_to=2)
@@ -33,7 +34,7 @@ def motion_ballots(yes, no, abstain):
 
 
 def refused(code, call, *args, **kwargs):
-    with pytest.raises(VoteError) as info:
+    with pytest.raises(Refused) as info:
         call(*args, **kwargs)
     assert info.value.code == code
     assert info.value.message  # every refusal says why, in words
@@ -73,7 +74,7 @@ def test_choose_up_to_k_accepts_zero_to_k(choice, canonical, blank):
 def test_one_more_than_k_is_refused_with_the_limit():
     error = refused("too_many_choices", ABC.normalize, [0, 1, 2])
     assert "最多只能选 2 项" in error.message
-    assert error.detail == {"up_to": 2, "chosen": 3}
+    assert error.params == {"up_to": 2, "chosen": 3}
 
 
 @pytest.mark.parametrize("choice", [[3], [-1], [0, 0], [True], ["0"], "0,,1", "a", "01", {0}, 1.0])
@@ -224,7 +225,7 @@ def test_hall_totals_never_exceed_the_hall_present(totals, ok):
         assert check_hall_totals(snap, totals).ballots == sum(totals.values())
     else:
         error = refused("hall_totals_exceed", check_hall_totals, snap, totals)
-        assert "会场实到 20 人" in error.message and error.detail["hall"] == 20
+        assert "会场实到 20 人" in error.message and error.params["hall"] == 20
 
 
 def test_reentered_hall_totals_replace_rather_than_add():
@@ -298,7 +299,7 @@ def test_a_household_casts_once_and_the_second_adult_sees_who_did():
     assert check_cast(snap, 1, "yes") == "yes"
     error = refused("household_already_cast", check_cast, snap, 2, "no", voted={1}, names=NAMES)
     assert "张伟" in error.message
-    assert error.detail == {"household": 10, "cast_by": 1, "cast_by_name": "张伟"}
+    assert error.params == {"household": 10, "cast_by": 1, "cast_by_name": "张伟"}
     # another household is not affected
     assert check_cast(snap, 4, "no", voted={1}) == "no"
 
@@ -307,7 +308,7 @@ def test_whoever_casts_first_wins_across_hall_and_online():
     snap = household_snapshot(hall={2}, online={1, 4, 5})
     assert check_hall_entry(snap, 2, "yes", names=NAMES) == "yes"
     error = refused("household_already_cast", check_cast, snap, 1, "no", voted={2}, names=NAMES)
-    assert error.detail["cast_by"] == 2 and "李娜" in error.message
+    assert error.params["cast_by"] == 2 and "李娜" in error.message
     refused("household_already_cast", check_hall_entry, household_snapshot(hall={2}, online={1}),
             2, "yes", voted={1})
 
@@ -315,7 +316,7 @@ def test_whoever_casts_first_wins_across_hall_and_online():
 def test_in_a_secret_vote_a_household_in_the_hall_votes_on_paper_only():
     snap = household_snapshot(hall={1, 2}, online={3, 4, 5}, kind=VoteKind.SECRET)
     error = refused("household_in_hall", check_cast, snap, 3, "yes")
-    assert error.detail == {"household": 10}
+    assert error.params == {"household": 10}
     assert check_cast(snap, 4, "yes") == "yes"
     # two adults of one household in the hall hold one paper ballot
     assert check_hall_totals(snap, {"yes": 1}).ballots == 1
