@@ -33,7 +33,7 @@ class Desk:
         make.member(self.body, self.secretary, role="secretary")
         for m in (self.zhang, self.li, self.wang):
             make.member(self.body, m)
-        start = utcnow() + timedelta(hours=1)
+        start = utcnow() + timedelta(minutes=10)   # due: inside the set-up margin
         self.meeting = operations.create_meeting(self.chair, self.body, title="月度例会", start_dt=start)
         operations.add_item(self.chair, self.meeting, title="预算")
         operations.announce(self.chair, self.meeting, now=start - timedelta(days=30))

@@ -29,7 +29,7 @@ class Assembly:
         make.member(self.body, self.chair, role="chair")
         for user in (self.wife, self.husband, self.grandma, self.li, self.zhao):
             make.member(self.body, user)
-        start = utcnow() + timedelta(hours=1)
+        start = utcnow() + timedelta(minutes=10)   # due: inside the set-up margin
         self.meeting = meetings.create_meeting(self.chair, self.body, title="居民公约", start_dt=start)
         meetings.add_item(self.chair, self.meeting, title="修订居民公约")
         meetings.announce(self.chair, self.meeting, now=start - timedelta(days=30))

@@ -50,7 +50,7 @@ def pages(app, people, room):
     found = []
     for rule in app.url_map.iter_rules():
         if ("GET" in rule.methods and set(rule.arguments) <= SWEEP_ARGS
-                and not rule.rule.startswith("/api/") and rule.endpoint != "static"):
+                and not rule.rule.startswith("/api/") and rule.endpoint not in ("static", "core.favicon")):
             with app.test_request_context():
                 found.append((rule.endpoint, url_for(rule.endpoint, **url_values(rule, people, room))))
     return sorted(found)
