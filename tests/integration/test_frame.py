@@ -55,7 +55,7 @@ def test_unexpected_error_shows_no_traceback(own_app):
 def test_domain_errors_render_as_pages(own_app):
     @own_app.route("/_refuse")
     def refuse():
-        raise Refused("nope", "不可以这样做。")
+        raise Refused("wrong_state", "不可以这样做。")   # the status comes from the code
 
     response = own_app.test_client().get("/_refuse")
     assert response.status_code == 409 and "不可以这样做" in response.get_data(as_text=True)
