@@ -7,7 +7,6 @@ from app.api import ErrorSchema
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.auth import operations, throttle
-from app.core.db import commit
 
 auth_blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="登录与令牌")
 me_blp = Blueprint("api_me", __name__, url_prefix="/me", description="当前用户")
@@ -70,7 +69,6 @@ class Token(MethodView):
     def post(self, data):
         """Exchange phone and password for a bearer token."""
         user, token, raw = operations.issue_token(data["phone"], data["password"])
-        commit()
         return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_dt, "user": user}
 
 

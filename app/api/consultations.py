@@ -5,7 +5,6 @@ from flask_smorest import Blueprint
 
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
-from app.core.db import commit
 from app.core.errors import ErrorSchema
 from app.core.permissions import load_community
 from app.votes import operations
@@ -104,7 +103,6 @@ class Consultations(MethodView):
             api_user(), community, title=data["title"], description=data["description"],
             labels=data["options"], up_to=data["up_to"], start_dt=_naive_utc(data["start_dt"]),
             end_dt=_naive_utc(data["end_dt"]))
-        commit()
         return item
 
 
@@ -137,5 +135,4 @@ class Responses(MethodView):
         """Answer once; the same answer again returns 201 with created=false."""
         item = _load(consultation_id)
         response, created = operations.respond(api_user(), item, data["choice"])
-        commit()
         return {"consultation_id": item.id, "choice": response.choice, "created": created}

@@ -14,7 +14,6 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
-from app.core.db import commit
 from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
@@ -282,7 +281,6 @@ def _read(matter_id):
 
 
 def _done(matter):
-    commit()
     db.session.refresh(matter)
     return _dump(matter, api_user(), detail=True)
 
@@ -390,7 +388,6 @@ class Schedule(MethodView):
         user = api_user()
         matter = _read(matter_id)
         item = operations.schedule(user, matter, meetings.load_meeting(user, args["meeting_id"]))
-        commit()
         return {"item_id": item.id, "meeting_id": item.meeting_id, "title": item.title,
                 "matter": _dump(matter, user, detail=True)}
 
@@ -415,7 +412,6 @@ class Objections(MethodView):
         """A verified resident of the community objects, inside the notice period."""
         user = api_user()
         objection = operations.raise_objection(user, _read(matter_id), args["text"])
-        commit()
         return _objection(objection, user, False, utcnow())
 
 
@@ -431,7 +427,6 @@ class AnswerObjection(MethodView):
         matter = _read(matter_id)
         objection = operations.answer_objection(user, operations.load_objection(matter, objection_id),
                                                 args["text"])
-        commit()
         return _objection(objection, user, True, utcnow())
 
 
@@ -445,7 +440,6 @@ class AcceptAnswer(MethodView):
         user = api_user()
         matter = _read(matter_id)
         objection = operations.accept_answer(user, operations.load_objection(matter, objection_id))
-        commit()
         return _objection(objection, user, False, utcnow())
 
 
@@ -484,7 +478,6 @@ class Reports(MethodView):
         report = operations.add_report(api_user(), matter, text=args["text"],
                                        percent_done=args["percent_done"],
                                        spent_fen=_fen(args.get("spent")) or 0)
-        commit()
         return _report(matter, report)
 
 

@@ -8,7 +8,6 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.auth.models import User
-from app.core.db import commit
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import desk, operations
@@ -125,7 +124,6 @@ class Meetings(MethodView):
             speaker_limit_seconds=data["speaker_limit_seconds"])
         for item in data["items"]:
             operations.add_item(user, meeting, **_item_args(item))
-        commit()
         return meeting
 
 
@@ -154,7 +152,6 @@ class MeetingResource(MethodView):
         meeting = operations.load_meeting(user, meeting_id)
         start_dt = _naive_utc(data["start_dt"]) if "start_dt" in data else None
         operations.reschedule(user, meeting, start_dt=start_dt, place=data.get("place"), title=data.get("title"))
-        commit()
         return meeting
 
 
@@ -180,7 +177,6 @@ class Agenda(MethodView):
         members are notified of an added item."""
         user = api_user()
         item = operations.add_item(user, operations.load_meeting(user, meeting_id), **_item_args(data))
-        commit()
         return item
 
 
@@ -196,7 +192,6 @@ class Announce(MethodView):
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
         operations.announce(user, meeting, notice_text=data.get("notice_text") or None)
-        commit()
         return meeting
 
 
@@ -212,7 +207,6 @@ class Start(MethodView):
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
         operations.start(user, meeting)
-        commit()
         return meeting
 
 
@@ -228,7 +222,6 @@ class Cancel(MethodView):
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
         operations.cancel(user, meeting, data["reason"])
-        commit()
         return meeting
 
 
@@ -277,7 +270,6 @@ class CheckIns(MethodView):
         else:
             changed = operations.check_in(user, meeting, data["user_id"])
             member = db.session.get(User, data["user_id"])
-        commit()
         return {"user_id": member.id, "name": member.name, "changed": changed,
                 "quorum": operations.quorum(meeting)}
 
@@ -293,6 +285,5 @@ class CheckIn(MethodView):
         user = api_user()
         meeting = operations.load_meeting(user, meeting_id)
         member = desk.undo_check_in(user, meeting, user_id)
-        commit()
         return {"user_id": member.id, "name": member.name, "changed": True,
                 "quorum": operations.quorum(meeting)}

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import api_user, token_required
-from app.core.db import commit
 from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
@@ -270,7 +269,6 @@ class ManageNotices(MethodView):
         notice = operations.create(api_user(), community, title=args["title"],
                                    category=args["category"], body=args["body"],
                                    publish_now=args["publish"])
-        commit()
         return notice
 
 
@@ -290,7 +288,6 @@ class ManageNotice(MethodView):
     def put(self, args, notice_id):
         """Correct a notice; a published one says it was updated."""
         notice = operations.update(api_user(), operations.load(notice_id, api_user()), **args)
-        commit()
         return notice
 
 
@@ -303,7 +300,6 @@ class PublishNotice(MethodView):
     def post(self, notice_id):
         """Publish a draft to the board."""
         notice = operations.publish(api_user(), operations.load(notice_id, api_user()))
-        commit()
         return notice
 
 
@@ -318,5 +314,4 @@ class WithdrawNotice(MethodView):
         """Take a published notice off the board, with a reason."""
         notice = operations.withdraw(api_user(), operations.load(notice_id, api_user()),
                                      args["reason"])
-        commit()
         return notice

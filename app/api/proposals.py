@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
-from app.core.db import commit
 from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
@@ -248,7 +247,6 @@ def token_optional(view):
 
 
 def _done(proposal):
-    commit()
     return _dump(proposal, api_user(), detail=True)
 
 
@@ -462,14 +460,12 @@ class Follow(MethodView):
     def post(self, proposal_id):
         """Follow: hear of every change."""
         operations.follow(api_user(), _load(proposal_id))
-        commit()
 
     @blp.response(204)
     @_document
     def delete(self, proposal_id):
         """Stop following."""
         operations.unfollow(api_user(), _load(proposal_id))
-        commit()
 
 
 def _comment(c):
@@ -495,7 +491,6 @@ class Comments(MethodView):
     def post(self, args, proposal_id):
         """Comment (Markdown, rendered through the one sanitiser on pages)."""
         comment = operations.add_comment(api_user(), _load(proposal_id), args["body"])
-        commit()
         return _comment(comment)
 
 
@@ -509,5 +504,4 @@ class HideComment(MethodView):
     def post(self, args, proposal_id, comment_id):
         """Staff hide a comment, with a reason (audited)."""
         comment = operations.hide_comment(api_user(), _load(proposal_id), comment_id, args["reason"])
-        commit()
         return _comment(comment)

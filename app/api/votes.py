@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from app.api.docs import documented
 from app.api.security import BEARER, api_user, token_required
-from app.core.db import commit, get_or_404
+from app.core.db import get_or_404, unit_of_work
 from app.core.refusal import Refused
 from app.meetings.operations import load_meeting
 from app.votes import operations
@@ -112,7 +112,6 @@ class MeetingVotes(MethodView):
         quorum is not met."""
         user = api_user()
         vote = operations.open_vote(user, load_meeting(user, meeting_id), **data)
-        commit()
         return operations.vote_view(vote, user)
 
 
@@ -138,7 +137,12 @@ class Cast(MethodView):
     def post(self, data, vote_id):
         """Cast online. Answered only after the ballot is committed; the same nonce and choice again
         returns the same receipt; a different cast is refused with 409 `already_cast`."""
-        receipt = operations.cast_committed(api_user(), vote_id, data["choice"], data["nonce"])
+        user = api_user()
+        # Committed here rather than at the request's end: a lost race (the same voter's double
+        # submit) is rolled back and tried again, and the receipt answered is a committed one.
+        receipt = unit_of_work(lambda attempt: operations.cast_online(
+            user, vote_id, data["choice"], data["nonce"], attempt),
+            retry_on=operations.CAST_RACES, attempts=3)
         return {"vote_id": vote_id, "receipt": receipt}
 
 
@@ -156,7 +160,6 @@ class Hall(MethodView):
         if data["entries"] is None and data["totals"] is None:
             raise Refused("entries", "请提供 entries（记名）或 totals（无记名）。")
         operations.enter_hall_votes(user, vote, entries=data["entries"], totals=data["totals"])
-        commit()
         return operations.vote_view(vote, user)
 
 
@@ -170,7 +173,6 @@ class Close(MethodView):
         """The chair closes the vote: the result is counted, sealed and announced."""
         user = api_user()
         vote = operations.close_vote(user, operations.load_vote(user, vote_id))
-        commit()
         return operations.vote_view(vote, user)
 
 

@@ -6,7 +6,6 @@ from wtforms.fields.choices import SelectChoice
 from app.auth import operations, throttle
 from app.auth.forms import ActivateForm, ChangePasswordForm, EmailForm, LoginForm, RegisterForm
 from app.community.models import Community
-from app.core.db import commit
 from app.core.errors import retry_after
 from app.core.refusal import Refused
 from app.core.web import refuse, safe_next
@@ -21,8 +20,8 @@ def _safe_next(default):
 def _refused(template, form, exc):
     """A login or activation form refused: the reason on the form; a waiting account also
     learns from Retry-After when it may try again."""
-    flash(exc.message, "error")
-    response = make_response(render_template(template, form=form), exc.status)
+    status = refuse(exc)
+    response = make_response(render_template(template, form=form), status)
     if retry_after(exc):
         response.headers["Retry-After"] = str(retry_after(exc))
     return response
@@ -48,9 +47,8 @@ def register():
                 phone=form.phone.data.strip(), password=form.password.data,
                 name=form.name.data, community_id=form.community_id.data,
                 building=form.building.data, unit=form.unit.data, room=form.room.data)
-            commit()
         except Refused as exc:
-            flash(exc.message, "error")
+            refuse(exc)
         else:
             _start_session(user)
             flash("注册成功。居委会审核通过后，您就可以提案、附议和投票了。", "success")
@@ -67,7 +65,6 @@ def login():
     if form.validate_on_submit():
         try:
             user = operations.authenticate(form.phone.data, form.password.data)
-            commit()
         except Refused as exc:
             return _refused("auth/login.html", form, exc)
         _start_session(user)
@@ -80,7 +77,6 @@ def logout():
     message = "您已退出登录。"
     if current_user.is_authenticated:
         operations.log_out(current_user._get_current_object())
-        commit()
         message = "已退出登录，所有设备上的登录都已失效。"
     logout_user()
     session.clear()
@@ -95,7 +91,6 @@ def activate():
     if form.validate_on_submit():
         try:
             user = operations.activate(form.phone.data, form.code.data, form.password.data)
-            commit()
         except Refused as exc:
             return _refused("auth/activate.html", form, exc)
         _start_session(user)
@@ -112,9 +107,8 @@ def change_password():
         try:
             user = current_user._get_current_object()
             operations.change_password(user, form.old_password.data, form.password.data)
-            commit()
         except Refused as exc:
-            flash(exc.message, "error")
+            refuse(exc)
             return render_template("auth/password.html", form=form), exc.status
         _start_session(user)  # a new session with the new epoch: this device stays logged in
         flash("密码已修改，其他设备上的登录都已失效。", "success")
@@ -128,7 +122,6 @@ def toggle_large_type():
     on = request.form.get("on") == "1"
     if current_user.is_authenticated:
         operations.set_large_type(current_user, on)
-        commit()
     response = redirect(_safe_next(url_for("core.home")))
     response.set_cookie("large_type", "1" if on else "0", max_age=3600 * 24 * 365,
                         httponly=True, samesite="Lax")
@@ -143,7 +136,6 @@ def profile():
     if form.validate_on_submit():
         try:
             operations.set_email(current_user, form.email.data)
-            commit()
         except Refused as exc:
             status = refuse(exc)
         else:

@@ -15,7 +15,7 @@ from app.community.forms import (
 from app.community.models import Community, HandlerMember, HandlerOrg, Membership, Street
 from app.community.register_import import RegisterFileError
 from app.core import audit
-from app.core.db import commit, get_or_404
+from app.core.db import get_or_404
 from app.core.web import refuse
 from app.core.refusal import Refused
 from app.core.permissions import load_community, require
@@ -62,7 +62,6 @@ def verify_resident(community_id, user_id):
     community = load_community(current_user, community_id, admin=True)
     user = _load_resident(community, user_id)
     auth_ops.verify(current_user, user)
-    commit()
     flash(f"已通过 {user.name} 的认证。", "success")
     return redirect(request.referrer or url_for(".residents", community_id=community.id))
 
@@ -77,7 +76,6 @@ def reject_resident(community_id, user_id):
         flash("请写明不通过的原因。", "error")
         return redirect(url_for(".residents", community_id=community.id, state="pending")), 303
     auth_ops.reject(current_user, user, form.reason.data)
-    commit()
     flash(f"已驳回 {user.name} 的认证申请，并告知原因。", "success")
     return redirect(url_for(".residents", community_id=community.id, state="pending"))
 
@@ -113,7 +111,6 @@ def body(community_id, body_id):
             changed = operations.update_body_rule(
                 current_user, body, quorum=form.quorum.data, majority_base=form.majority_base.data,
                 notice_days=form.notice_days.data, residents_base=form.residents_base.data)
-            commit()
             flash("议事规则已修改并记入审计日志。" if changed else "规则没有变化。", "success")
             return redirect(url_for(".body", community_id=community.id, body_id=body.id))
         except Refused as exc:
@@ -139,7 +136,6 @@ def add_member(community_id, body_id):
         try:
             membership = operations.add_member(current_user, body, form.phone.data,
                                                form.role.data, form.is_voting.data)
-            commit()
             flash(f"已将 {membership.user.name} 加入{body.name}。", "success")
         except Refused as exc:
             refuse(exc)
@@ -163,7 +159,6 @@ def update_member(community_id, body_id, membership_id):
     form = UpdateMemberForm()
     if form.validate_on_submit():
         operations.update_member(current_user, membership, form.role.data, form.is_voting.data)
-        commit()
         flash("成员身份已更新。", "success")
     return redirect(url_for(".body", community_id=community.id, body_id=body_id))
 
@@ -176,7 +171,6 @@ def remove_member(community_id, body_id, membership_id):
     membership = _load_membership(community, body_id, membership_id)
     name = membership.user.name
     operations.remove_member(current_user, membership)
-    commit()
     flash(f"已将 {name} 移出。", "success")
     return redirect(url_for(".body", community_id=community.id, body_id=body_id))
 
@@ -203,7 +197,6 @@ def import_register(community_id):
                 status = 422
             else:
                 issued = cards.issue_cards(current_user, community, [u for u, _ in created])
-                commit()
                 return render_template("community/letters.html", community=community,
                                        pairs=created, just_imported=True, cards=cards.printable(issued))
     elif form.errors:
@@ -219,7 +212,6 @@ def letters(community_id):
     user_ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
     pairs = operations.reissue_activation_codes(current_user, community, user_ids or None)
     issued = cards.issue_cards(current_user, community, [u for u, _ in pairs])
-    commit()
     return render_template("community/letters.html", community=community, pairs=pairs,
                            just_imported=False, cards=cards.printable(issued))
 
@@ -231,7 +223,6 @@ def print_cards(community_id):
     community = load_community(current_user, community_id, admin=True)
     user_ids = [int(x) for x in request.form.getlist("user_id") if x.isdigit()]
     pairs = cards.issue_cards(current_user, community, cards.residents(community, user_ids))
-    commit()
     return render_template("community/cards.html", community=community, pairs=pairs,
                            cards=cards.printable(pairs))
 
@@ -292,7 +283,6 @@ def handlers(street_id):
         try:
             org = operations.create_handler_org(current_user, street, name=form.name.data,
                                                 kind=form.kind.data, community=community)
-            commit()
             flash(f"已添加承办单位“{org.name}”。", "success")
             return redirect(url_for(".handlers", street_id=street.id))
         except Refused as exc:
@@ -324,7 +314,6 @@ def add_handler_person(street_id, org_id):
     else:
         try:
             link = operations.add_handler_person(current_user, org, form.phone.data)
-            commit()
             flash(f"已将 {link.user.name} 设为{org.name}的承办人。", "success")
         except Refused as exc:
             refuse(exc)
@@ -340,6 +329,5 @@ def remove_handler_person(street_id, org_id, link_id):
         raise Refused("not_found", "找不到该承办人。")
     name = link.user.name
     operations.remove_handler_person(current_user, link)
-    commit()
     flash(f"已将 {name} 移出{org.name}。", "success")
     return redirect(url_for(".handlers", street_id=street_id))

@@ -1,4 +1,9 @@
-"""Session helpers: commit once per request or event, and run side effects after commit."""
+"""The unit of work: one place per entry kind commits, and side effects run after the commit.
+
+An HTML or API request is committed by `end_request` when it answers with a success or a redirect
+and rolled back when it answers with a refusal or an error; a `/live` command and a cast go through
+`unit_of_work`. Views, API endpoints and event handlers never commit; operations flush.
+"""
 import logging
 import os
 
@@ -68,8 +73,37 @@ def _drop_after_rollback(session):
     session.info.pop("after_commit", None)
 
 
-def commit():
-    db.session.commit()
+def end_request(response):
+    """After every HTTP request (HTML and API): keep its changes when it succeeded (2xx, 3xx),
+    drop them when it was refused or failed (4xx, 5xx)."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def unit_of_work(work, *, retry_on=(), attempts=1):
+    """Run `work(attempt)` and commit it; its result is returned only once it is committed (a cast's
+    receipt, a command's acknowledgement). Anything raised rolls it back. An error in `retry_on`
+    (a lost race) rolls back and runs it again, `attempts` times at most."""
+    for attempt in range(attempts):
+        try:
+            result = work(attempt)
+            db.session.commit()
+            return result
+        except retry_on:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def init_app(app):
+    app.after_request(end_request)
 
 
 def get_or_404(model, ident, message=None):

@@ -3,7 +3,6 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from app.core.db import commit
 from app.core.notify import Notification
 from app.extensions import csrf, db, limiter
 
@@ -47,5 +46,4 @@ def notifications():
 @login_required
 def mark_read():
     Notification.query.filter_by(user_id=current_user.id, is_read=False).update({"is_read": True})
-    commit()
     return redirect(url_for("core.notifications"))

@@ -1,13 +1,14 @@
 """Request-wide wiring: template helpers, security headers, large type, error pages."""
 import re
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, flash, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from app.core import timeutil
 from app.core.errors import register_error_handlers
 from app.core.sanitize import render_markdown
+from app.extensions import db
 from app.core.refusal import Refused
 
 CSP = (
@@ -26,6 +27,9 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app):
+    from app.core import db as unit
+
+    unit.init_app(app)
     register_error_handlers(app)
 
     app.jinja_env.filters["markdown"] = render_markdown
@@ -97,30 +101,29 @@ def public_url_for(endpoint, **values):
     return public_url(url_for(endpoint, **values))
 
 
-def refuse(exc):
-    """A form view's answer to a refused operation: nothing half-done is kept, the reason is shown.
-
-    Returns the status the page should carry.
-    """
-    from flask import flash
-
-    from app.extensions import db
-
+def refuse(exc, form=None, aliases=None):
+    """A page's answer to a refused operation (the one way HTML views render a refusal): nothing
+    half-done is kept (the page shown next must not read it), the field errors go on the form's
+    fields where it has them, the reason is flashed otherwise. Returns the status the page carries,
+    which also has the request's unit of work roll back."""
     db.session.rollback()
-    flash(exc.message, "error")
+    placed = False
+    if form is not None:
+        for name, messages in (exc.details or {}).items():
+            name = (aliases or {}).get(name, name)   # a field the rule names otherwise (budget_fen)
+            if name in form:
+                form[name].errors = list(form[name].errors) + list(messages)
+                placed = True
+    if not placed:
+        flash(exc.message, "error")
     return exc.status
 
 
 def attempt(action, success):
-    """Run one operation for a form view, commit it and flash `success`; or, when it is refused,
-    roll back and flash the reason. Returns None on success, else the refusal's status."""
-    from flask import flash
-
-    from app.core.db import commit
-
+    """Run one operation for a form view and flash `success`; or, when it is refused, show why.
+    Returns None on success, else the refusal's status. (The request's end commits.)"""
     try:
         action()
-        commit()
     except Refused as exc:
         return refuse(exc)
     flash(success, "success")

@@ -5,12 +5,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from app.core.db import commit, get_or_404
+from app.core.db import get_or_404
 from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.sanitize import render_markdown
 from app.core.timeutil import format_local, utcnow
-from app.core.web import send_upload, toggle_follow
+from app.core.web import refuse, send_upload, toggle_follow
 from app.extensions import db
 from app.matters import operations, workflow
 from app.matters.forms import (
@@ -75,17 +75,6 @@ def _files(name="files"):
     return [(f.filename, f.read()) for f in request.files.getlist(name) if f and f.filename]
 
 
-def _form_errors(form, exc):
-    placed = False
-    for name, messages in (exc.details or {}).items():
-        field = "budget" if name == "budget_fen" else name
-        if field in form:
-            form[field].errors = list(form[field].errors) + list(messages)
-            placed = True
-    if not placed:
-        flash(exc.message, "error")
-
-
 def _budget(form):
     try:
         return workflow.parse_yuan(form.budget.data)
@@ -109,13 +98,10 @@ def new(community_id):
                 matter = operations.create(current_user, community, title=form.title.data,
                                            kind=form.kind.data, plan=form.plan.data,
                                            budget_fen=budget, files=_files())
-                commit()
                 flash("事项已创建。请把它列入党支部委员会会议的议程。", "success")
                 return redirect(url_for(".show", community_id=community.id, matter_id=matter.id))
             except Refused as exc:
-                db.session.rollback()
-                _form_errors(form, exc)
-                status = exc.status
+                status = refuse(exc, form, aliases={"budget_fen": "budget"})
         else:
             status = 422
     elif form.errors:
@@ -131,7 +117,7 @@ def edit(community_id, matter_id):
     try:
         workflow.check_plan_editable(matter.stage)
     except Refused as exc:
-        flash(exc.message, "error")
+        refuse(exc)
         return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
     form = _matter_form(matter.community, matter)
     status = 200
@@ -141,13 +127,10 @@ def edit(community_id, matter_id):
             try:
                 operations.update(current_user, matter, title=form.title.data, kind=form.kind.data,
                                   plan=form.plan.data, budget_fen=budget, files=_files())
-                commit()
                 flash("方案已保存。", "success")
                 return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
             except Refused as exc:
-                db.session.rollback()
-                _form_errors(form, exc)
-                status = exc.status
+                status = refuse(exc, form, aliases={"budget_fen": "budget"})
         else:
             status = 422
     elif form.errors:
@@ -168,10 +151,8 @@ def from_proposal(community_id, proposal_id):
         abort(400)
     try:
         matter = operations.open_for_proposal(current_user, proposal)
-        commit()
     except Refused as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        refuse(exc)
         return redirect(url_for("proposals.show", community_id=community_id, proposal_id=proposal_id))
     return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
 
@@ -246,7 +227,6 @@ def _act(community_id, matter_id, form, name, run, done):
                        forms={name: form})
     try:
         run(matter)
-        commit()
     except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -340,7 +320,6 @@ def follow(community_id, matter_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     message = toggle_follow(matter, operations, "已关注，事项有进展时会通知您。")
-    commit()
     flash(message, "success")
     return redirect(url_for(".show", community_id=community_id, matter_id=matter_id))
 
@@ -377,12 +356,10 @@ def settings(community_id):
         try:
             operations.update_settings(current_user, community, kinds=form.kinds.data.splitlines(),
                                        objection_days=form.objection_days.data)
-            commit()
             flash("重大事项设置已保存并记入审计日志。", "success")
             return redirect(url_for(".settings", community_id=community.id))
         except Refused as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            refuse(exc)
             status = exc.status
     elif form.errors:
         status = 422

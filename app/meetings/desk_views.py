@@ -5,7 +5,6 @@ from flask import Blueprint, g, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from app.auth.models import User
-from app.core.db import commit
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import desk, operations
@@ -31,7 +30,6 @@ def _answer(meeting, action):
         data = action()
         db.session.flush()
         data.update(quorum=operations.quorum(meeting), present=desk.present(meeting))
-        commit()
     except Refused as exc:
         db.session.rollback()
         return jsonify(ok=False, error=exc.to_dict()), exc.status

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
 from app.core.errors import DATABASE_UNAVAILABLE
+from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import operations, room
@@ -100,26 +101,33 @@ def _failure(exc, what):
     return _error(Refused("server_error", "系统出现问题，请稍后再试。"))
 
 
+def answer(work, what):
+    """The one place a `/live` command ends: `work()` runs as one unit of work (committed, or
+    rolled back on any error), and the caller is acknowledged with its result only after the
+    commit, or told why not. Never raises: a socket must always get its answer."""
+    try:
+        return _ok(**(work() or {}))
+    except Refused as exc:
+        return _error(exc)
+    except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
+        return _failure(exc, what)
+    finally:
+        db.session.remove()
+
+
 def command(handler):
-    """Run one command for the caller and answer with an acknowledgement; never raise."""
+    """A meeting command: the caller and the meeting loaded and checked, then `handler`, as one
+    unit of work acknowledged by `answer`."""
 
     def run(self, data=None):
-        try:
+        def work(attempt):
             user = socket_user()
             if user is None:
                 raise Refused("unauthorized", "请先登录。")
             meeting = operations.load_meeting(user, _int(data, "meeting_id"))
-            result = handler(self, user, meeting, data) or {}
-            db.session.commit()
-            return _ok(**result)
-        except Refused as exc:
-            db.session.rollback()
-            return _error(exc)
-        except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
-            db.session.rollback()
-            return _failure(exc, handler.__name__)
-        finally:
-            db.session.remove()
+            return handler(self, user, meeting, data)
+
+        return answer(lambda: unit_of_work(work), handler.__name__)
 
     run.__name__ = handler.__name__
     return run
@@ -181,7 +189,6 @@ class LiveNamespace(Namespace):
             db.session.flush()
             # Read in the same transaction, before the commit expires every loaded object.
             state = room.state(meeting, user)
-            db.session.commit()
         except IntegrityError:
             db.session.rollback()  # a second tab checked in at the same instant: it is done
             meeting = operations.load_meeting(user, meeting.id)

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from app.core.db import commit
 from app.core.web import attempt, public_url_for, refuse
 from app.core.refusal import Refused
 from app.core.permissions import load_community
@@ -57,7 +56,6 @@ def create(community_id):
                 current_user, body, title=form.title.data, start_dt=from_local(form.start.data),
                 place=form.place.data, mode=form.mode.data, video_url=form.video_url.data or None,
                 notice_text=form.notice_text.data, speaker_limit_seconds=form.speaker_limit.data * 60)
-            commit()
             flash("会议已创建。请编排议程，然后发出通知。", "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
         except Refused as exc:
@@ -206,7 +204,6 @@ def checkin(meeting_id):
     if request.method == "POST":
         try:
             changed = operations.check_in_hall(current_user, meeting, token)
-            commit()
             flash("签到成功：您已现场出席。" if changed else "您已经现场签到过了。", "success")
             return redirect(url_for(".room", meeting_id=meeting.id))
         except Refused as exc:
@@ -227,7 +224,6 @@ def minutes(meeting_id):
         if form.validate_on_submit():
             try:
                 operations.save_notes(current_user, meeting, form.notes.data)
-                commit()
                 flash("记录已保存。", "success")
                 return redirect(url_for(".minutes", meeting_id=meeting.id))
             except Refused as exc:
@@ -272,7 +268,6 @@ def convene(community_id):
         body = next(b for b in bodies if b.id == form.body_id.data)
         try:
             req = operations.file_convene(current_user, body, form.subject.data, form.reason.data)
-            commit()
             flash("提议已提交，请邀请其他人联署。", "success")
             return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))
         except Refused as exc:

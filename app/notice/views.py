@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from app.core.db import commit
 from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import utcnow
@@ -266,7 +265,6 @@ def manage(community_id):
                 notice = operations.create(current_user, community, title=form.title.data,
                                            category=form.category.data, body=form.body.data,
                                            publish_now=request.form.get("publish") == "1")
-                commit()
                 flash("公告已发布。" if notice.is_public else "草稿已保存，发布后才会出现在公开栏。",
                       "success")
                 return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
@@ -298,7 +296,6 @@ def edit(community_id, notice_id):
             try:
                 operations.update(current_user, notice, title=form.title.data,
                                   category=form.category.data, body=form.body.data)
-                commit()
                 flash("公告已保存。", "success")
                 return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
             except Refused as exc:
@@ -320,7 +317,6 @@ def publish(community_id, notice_id):
         abort(400)
     try:
         operations.publish(current_user, notice)
-        commit()
         flash("公告已发布到公开栏。", "success")
     except Refused as exc:
         refuse(exc)
@@ -337,7 +333,6 @@ def withdraw(community_id, notice_id):
         return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
     try:
         operations.withdraw(current_user, notice, form.reason.data)
-        commit()
         flash("公告已从公开栏撤下。", "success")
     except Refused as exc:
         refuse(exc)

@@ -4,7 +4,7 @@ from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, 
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.core.db import commit, get_or_404
+from app.core.db import get_or_404
 from app.core.web import refuse, send_upload, toggle_follow
 from app.core.refusal import Refused
 from app.core.permissions import load_community, require
@@ -122,13 +122,10 @@ def new(community_id):
                 current_user, community, title=form.title.data, category=form.category.data,
                 problem=form.problem.data, suggestion=form.suggestion.data,
                 place=form.place.data or "", files=_files())
-            commit()
             flash("草稿已保存。请看看下面有没有相似的提案，再决定发布。", "success")
             return redirect(url_for(".show", community_id=community.id, proposal_id=proposal.id))
         except Refused as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
-            status = exc.status
+            status = refuse(exc, form)
     elif form.errors:
         status = 422
     similar = operations.similar_to(community, form.title.data or "") if form.title.data else []
@@ -139,16 +136,6 @@ def new(community_id):
 def _with_hints(found):
     """Similar proposals with what the hint offers for each (co-sign, or see its answer)."""
     return [(p, operations.similar_hint(p)) for p, _ in found]
-
-
-def _form_errors(form, exc):
-    placed = False
-    for name, messages in (exc.details or {}).items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + list(messages)
-            placed = True
-    if not placed:
-        flash(exc.message, "error")
 
 
 @bp.route("/c/<int:community_id>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
@@ -166,13 +153,10 @@ def edit(community_id, proposal_id):
                                     category=form.category.data, problem=form.problem.data,
                                     suggestion=form.suggestion.data, place=form.place.data or "",
                                     files=_files())
-            commit()
             flash("草稿已保存。", "success")
             return redirect(url_for(".show", community_id=community.id, proposal_id=proposal.id))
         except Refused as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
-            status = exc.status
+            status = refuse(exc, form)
     elif form.errors:
         status = 422
     similar = operations.similar_to(community, form.title.data or "", exclude_id=proposal.id)
@@ -227,8 +211,7 @@ def show(community_id, proposal_id):
     proposal = _load(community_id, proposal_id)
     # Whoever first sees a lapsed collection writes the expiry down (and its people hear of it);
     # the page would show 已过期 anyway, as it is derived from the clock.
-    if operations.record_expiry(proposal):
-        commit()
+    operations.record_expiry(proposal)   # the request's end commits it, even on a GET
     return _render_show(proposal)
 
 
@@ -242,7 +225,6 @@ def cosigner_rating(community_id, proposal_id):
         return _render_show(proposal, form, "cosigner_rate", "请求无效，请刷新后重试。", status=400)
     try:
         operations.rate_as_cosigner(current_user, proposal, form.rating.data)
-        commit()
     except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -266,7 +248,6 @@ def act(community_id, proposal_id, action):
         return _render_show(proposal, form, action, message, status=422 if form.errors else 400)
     try:
         ACTIONS[action](current_user, proposal, form)
-        commit()
     except Refused as exc:
         db.session.rollback()
         proposal = _load(community_id, proposal_id)
@@ -288,7 +269,6 @@ def comment(community_id, proposal_id):
                             status=422)
     try:
         c = operations.add_comment(current_user, proposal, form.body.data)
-        commit()
     except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -310,7 +290,6 @@ def hide_comment(community_id, proposal_id, comment_id):
         return _render_show(proposal, error="隐藏评论须说明理由。", open_action="comment", status=422)
     try:
         operations.hide_comment(current_user, proposal, comment_id, form.reason.data)
-        commit()
     except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -327,7 +306,6 @@ def follow(community_id, proposal_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     message = toggle_follow(proposal, operations, "已关注，提案有进展时会通知您。")
-    commit()
     flash(message, "success")
     return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id))
 
@@ -349,7 +327,6 @@ def delete_attachment(community_id, proposal_id, attachment_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.remove_attachment(current_user, operations.load_attachment(proposal, attachment_id)[0])
-    commit()
     flash("附件已删除。", "success")
     return redirect(url_for(".edit", community_id=community_id, proposal_id=proposal_id))
 
@@ -402,7 +379,6 @@ def settings(community_id):
                 window_days=form.window_days.data, review_days=form.review_days.data,
                 reply_days=form.reply_days.data, rehandle_days=form.rehandle_days.data,
                 categories=form.categories.data.splitlines())
-            commit()
             flash("提案设置已保存并记入审计日志。", "success")
             return redirect(url_for(".settings", community_id=community.id))
         except Refused as exc:
@@ -416,5 +392,4 @@ def settings(community_id):
 def expire_command():
     """Record lapsed collections as expired (optional: the pages derive it from the clock)."""
     count = operations.expire_lapsed()
-    commit()
     print(f"{count} proposals expired")

@@ -11,9 +11,9 @@ member's own room (`operations.member_room`), where `household_voted` goes; `lea
 from flask import request
 from flask_socketio import join_room, leave_room
 
+from app.core.db import unit_of_work
 from app.core.refusal import Refused
-from app.extensions import db
-from app.meetings.events import LiveNamespace, _connected, _error, _failure, _int, _ok, command, socket_user_id
+from app.meetings.events import LiveNamespace, _connected, _int, answer, command, socket_user_id
 from app.votes import operations
 
 
@@ -67,22 +67,18 @@ class VoteCommands:
         return {"vote_id": vote.id, "result": vote.result}
 
     def on_cast(self, data=None):
-        """`{vote_id, choice, nonce}` → `{ok, receipt}` once the ballot is committed."""
-        try:
+        """`{vote_id, choice, nonce}` → `{ok, receipt}` once the ballot is committed. Not a
+        `command`: it loads no account and no meeting, only the vote (the fast path of a storm).
+        A failure records nothing; the same nonce may be sent again."""
+        def work(attempt):
             user_id = socket_user_id()
             if user_id is None:
                 raise Refused("unauthorized", "请先登录。")
-            receipt = operations.cast_committed(operations.Voter(user_id), _int(data, "vote_id"),
-                                                data.get("choice"), data.get("nonce"))
-            return _ok(receipt=receipt, vote_id=data["vote_id"])
-        except Refused as exc:
-            db.session.rollback()
-            return _error(exc)
-        except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
-            db.session.rollback()
-            return _failure(exc, "cast")   # nothing was recorded; the same nonce may be sent again
-        finally:
-            db.session.remove()
+            return {"receipt": operations.cast_online(operations.Voter(user_id), _int(data, "vote_id"),
+                                                      data.get("choice"), data.get("nonce"), attempt),
+                    "vote_id": data["vote_id"]}
+
+        return answer(lambda: unit_of_work(work, retry_on=operations.CAST_RACES, attempts=3), "cast")
 
 
 class Live(VoteCommands, LiveNamespace):

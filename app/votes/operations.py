@@ -180,7 +180,7 @@ def answer_of(user, consultation):
 # == votes in a meeting (DESIGN §6) ===========================================================
 #
 # open_vote → cast / enter_hall_votes → close_vote. Each changes and flushes; the caller commits
-# and only then acknowledges (`cast_committed` does both for a cast, retrying a lost race).
+# and only then acknowledges (for a cast, `cast_online` under the caller's unit of work, retrying a lost race).
 # Facts reach the room after the commit: `vote_opened`, `vote_progress` (at most a few a second,
 # counts only), `vote_closed`. In a named vote the hall's entries also go, as `hall_entered`, to
 # the officers' room alone (`officers_room`): who of the hall has been entered, never a choice.
@@ -504,30 +504,25 @@ def _cast_in_one_statement(user, vote_id, choice, nonce):
     return receipt
 
 
-def cast_committed(user, vote_id, choice, nonce, attempts=3):
-    """Cast and commit: the receipt is returned only once the ballot is in the database.
+CAST_RACES = (IntegrityError, OperationalError)
 
-    `user` is a User or a `Voter`.
 
-    The first try inserts straight away (on PostgreSQL in one statement once this process knows
-    the vote). Two casts of one voter (a double tap, a retry over a second connection) race on the
-    participation's unique key; the loser rolls back and tries again, now finding the winner's
-    ballot. SQLite may also refuse a writer whose snapshot went stale; that is retried the same way.
+def cast_online(user, vote_id, choice, nonce, attempt=0):
+    """One try at an online cast, for the caller's unit of work (`core.db.unit_of_work` with
+    `retry_on=CAST_RACES`), which acknowledges with the receipt only once it is committed.
+
+    `user` is a User or a `Voter`. The first try inserts straight away (on PostgreSQL in one
+    statement once this process knows the vote). Two casts of one voter (a double tap, a retry over
+    a second connection) race on the participation's unique key; the loser rolls back and tries
+    again, now finding the winner's ballot. SQLite may also refuse a writer whose snapshot went
+    stale; that is retried the same way.
     """
-    for attempt in range(attempts):
-        try:
-            receipt = _cast_in_one_statement(user, vote_id, choice, nonce) if attempt == 0 else None
-            if receipt is None:
-                vote = _load_for_cast(user, vote_id)
-                receipt = cast(user, vote, choice, nonce, locked=True, first_try=attempt == 0)
-                _remember_open(vote)
-            db.session.commit()
-            return receipt
-        except (IntegrityError, OperationalError):
-            db.session.rollback()
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
+    receipt = _cast_in_one_statement(user, vote_id, choice, nonce) if attempt == 0 else None
+    if receipt is None:
+        vote = _load_for_cast(user, vote_id)
+        receipt = cast(user, vote, choice, nonce, locked=True, first_try=attempt == 0)
+        _remember_open(vote)
+    return receipt
 
 
 def enter_hall_votes(actor, vote, *, entries=None, totals=None):

@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.db import commit, get_or_404
+from app.core.db import get_or_404
 from app.core.web import refuse
 from app.core.refusal import Refused
 from app.core.permissions import load_community
@@ -49,7 +49,6 @@ def new_consultation(community_id):
                 current_user, community, title=form.title.data, description=form.description.data,
                 labels=labels, up_to=form.up_to.data, start_dt=from_local(form.start.data),
                 end_dt=from_local(form.end.data), url_for_item=_deferred_url)
-            commit()
         except Refused as exc:
             status = refuse(exc)
         else:
@@ -77,7 +76,6 @@ def consultation(community_id, consultation_id):
                   else [int(x) for x in request.form.getlist("choice") if x.isdigit()])
         try:
             _, created = operations.respond(current_user, item, choice)
-            commit()
         except Refused as exc:
             status = refuse(exc)
         else:

@@ -5,6 +5,7 @@ import pytest
 from app.meetings import operations as meetings
 from app.votes import operations as votes
 from tests.integration.live_helpers import Meeting
+from tests.integration.test_votes_meeting import cast_committed
 
 pytestmark = pytest.mark.e2e
 
@@ -20,8 +21,8 @@ def test_receipts_page_does_not_scroll_sideways_at_360_px(page, make, db):
     vote = votes.open_vote(room.chair, room.meeting, kind="secret",
                            title="关于小区北门外停车位重新划线和夜间照明改造的预算方案表决")
     db.session.commit()
-    mine = votes.cast_committed(room.chair, vote.id, "yes", "r" * 20)
-    votes.cast_committed(room.members[0], vote.id, "no", "s" * 20)
+    mine = cast_committed(room.chair, vote.id, "yes", "r" * 20)
+    cast_committed(room.members[0], vote.id, "no", "s" * 20)
     votes.enter_hall_votes(room.secretary, vote, totals={"yes": 1, "no": 1})
     votes.close_vote(room.chair, vote)
     db.session.commit()

@@ -2,6 +2,7 @@
 from app.meetings import operations as meetings
 from tests.conftest import api_token
 from tests.integration.live_helpers import Meeting
+from tests.integration.test_votes_meeting import cast_committed
 
 
 def bearer(client, user):
@@ -87,8 +88,8 @@ def test_the_public_receipt_page_finds_a_receipt_typed_loosely(make, db, client)
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
     assert client.get(f"/votes/{vote.id}/receipts").status_code == 409
-    mine = votes.cast_committed(room.members[0], vote.id, "no", "r" * 20)
-    votes.cast_committed(room.members[1], vote.id, "yes", "s" * 20)
+    mine = cast_committed(room.members[0], vote.id, "no", "r" * 20)
+    cast_committed(room.members[1], vote.id, "yes", "s" * 20)
     votes.close_vote(room.chair, vote)
     db.session.commit()
     page = client.get(f"/votes/{vote.id}/receipts?code=" + mine.lower().replace("-", " "))

@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import inspect, text
 
+from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.meetings import operations as meetings
 from app.votes import operations as votes
@@ -13,6 +14,12 @@ from app.votes.signals import vote_closed
 from tests.integration.live_helpers import Meeting
 
 NONCE = "nonce-0123456789abcdef"
+
+
+def cast_committed(user, vote_id, choice, nonce):
+    """An online cast as the room and the API run it: one unit of work, retried on a lost race."""
+    return unit_of_work(lambda attempt: votes.cast_online(user, vote_id, choice, nonce, attempt),
+                        retry_on=votes.CAST_RACES, attempts=3)
 
 
 def nonce(i):
@@ -70,9 +77,9 @@ def test_named_vote_counts_online_and_hall_once_each_and_goes_into_the_minutes(m
         vote = votes.open_vote(room.chair, room.meeting, kind="named")
         db.session.commit()
         assert vote.title == "预算"
-        receipts = [votes.cast_committed(room.chair, vote.id, "yes", nonce(1)),
-                    votes.cast_committed(room.members[0], vote.id, "yes", nonce(2)),
-                    votes.cast_committed(room.members[1], vote.id, "no", nonce(3))]
+        receipts = [cast_committed(room.chair, vote.id, "yes", nonce(1)),
+                    cast_committed(room.members[0], vote.id, "yes", nonce(2)),
+                    cast_committed(room.members[1], vote.id, "no", nonce(3))]
         assert len(set(receipts)) == 3
         with pytest.raises(Refused) as in_hall:
             votes.cast(room.members[2], vote, "yes", nonce(4))
@@ -108,14 +115,14 @@ def test_a_retry_gets_the_same_receipt_and_a_different_cast_is_refused(make, db)
     for kind in ("named", "secret"):
         vote = votes.open_vote(room.chair, room.meeting, kind=kind)
         db.session.commit()
-        first = votes.cast_committed(room.members[0], vote.id, "yes", NONCE)
-        assert votes.cast_committed(room.members[0], vote.id, "yes", NONCE) == first
+        first = cast_committed(room.members[0], vote.id, "yes", NONCE)
+        assert cast_committed(room.members[0], vote.id, "yes", NONCE) == first
         with pytest.raises(Refused) as changed:
-            votes.cast_committed(room.members[0], vote.id, "no", NONCE)
+            cast_committed(room.members[0], vote.id, "no", NONCE)
         assert changed.value.code == "already_cast"
         db.session.rollback()
         with pytest.raises(Refused):
-            votes.cast_committed(room.members[0], vote.id, "yes", "another-nonce-0123456789")
+            cast_committed(room.members[0], vote.id, "yes", "another-nonce-0123456789")
         db.session.rollback()
         assert VoteParticipation.query.filter_by(vote_id=vote.id).count() == 1
         assert Ballot.query.filter_by(vote_id=vote.id).count() == 1
@@ -133,13 +140,13 @@ def test_a_cast_after_the_close_is_refused_and_stores_nothing(make, db):
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
     vote_id = vote.id
-    votes.cast_committed(room.members[0], vote_id, "yes", nonce(1))
+    cast_committed(room.members[0], vote_id, "yes", nonce(1))
     voter = votes.Voter(room.members[1].id)   # as the live room casts: by id, no account loaded
     statements = []
     listen = lambda *args: statements.append(args[2])   # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
-        votes.cast_committed(voter, vote_id, "no", nonce(2))
+        cast_committed(voter, vote_id, "no", nonce(2))
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
     if db.engine.dialect.name == "postgresql":
@@ -147,7 +154,7 @@ def test_a_cast_after_the_close_is_refused_and_stores_nothing(make, db):
     votes.close_vote(room.chair, db.session.get(Vote, vote_id))
     db.session.commit()
     with pytest.raises(Refused) as closed:
-        votes.cast_committed(room.members[2], vote_id, "yes", nonce(3))
+        cast_committed(room.members[2], vote_id, "yes", nonce(3))
     assert closed.value.code == "vote_closed"
     db.session.rollback()
     assert Ballot.query.filter_by(vote_id=vote_id).count() == 2
@@ -180,8 +187,8 @@ def test_secret_vote_hall_totals_are_capped_and_ballots_carry_no_voter(make, db)
     seat(room, db, online=[room.chair, room.members[0]], hall=[room.members[1], room.members[2]])
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
-    mine = votes.cast_committed(room.chair, vote.id, "yes", nonce(1))
-    votes.cast_committed(room.members[0], vote.id, "no", nonce(2))
+    mine = cast_committed(room.chair, vote.id, "yes", nonce(1))
+    cast_committed(room.members[0], vote.id, "no", nonce(2))
     with pytest.raises(Refused) as too_many:
         votes.enter_hall_votes(room.secretary, vote, totals={"yes": 2, "no": 1})
     assert too_many.value.code == "hall_totals_exceed" and "会场实到 2 人" in too_many.value.message
@@ -221,7 +228,7 @@ def test_a_changed_ballot_is_detected_by_verify(make, db):
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
     for i, user in enumerate([room.chair, *room.members]):
-        votes.cast_committed(user, vote.id, "yes" if i else "no", nonce(i))
+        cast_committed(user, vote.id, "yes" if i else "no", nonce(i))
     votes.close_vote(room.chair, vote)
     db.session.commit()
     assert votes.verify(vote)[0]
@@ -242,7 +249,7 @@ def test_choose_up_to_k_and_too_many_choices(make, db):
         votes.cast(room.chair, vote, [0, 1, 2], NONCE)
     assert refused.value.code == "too_many_choices" and "最多只能选 2 项" in refused.value.message
     for i, user in enumerate([room.chair, *room.members]):
-        votes.cast_committed(user, vote.id, [0, 1] if i < 3 else [2], nonce(i))
+        cast_committed(user, vote.id, [0, 1] if i < 3 else [2], nonce(i))
     votes.close_vote(room.chair, vote)
     db.session.commit()
     result = vote.result
@@ -256,7 +263,7 @@ def test_auto_close_when_everyone_present_has_voted(make, db, app):
     vote = votes.open_vote(room.chair, room.meeting, auto_close=True)
     db.session.commit()
     for i, user in enumerate([room.chair, room.members[0], room.members[1]]):
-        votes.cast_committed(user, vote.id, "yes", nonce(i))
+        cast_committed(user, vote.id, "yes", nonce(i))
     vote_id = vote.id
     votes._send_progress(app, vote_id)   # what the throttled task does when it wakes
     closed = db.session.get(Vote, vote_id)
@@ -306,12 +313,12 @@ def test_household_base_counts_a_household_once(make, db):
     vote = votes.open_vote(chair, meeting)
     db.session.commit()
     assert json.loads(vote.snapshot_json)["households"]
-    votes.cast_committed(wife, vote.id, "yes", nonce(1))
+    cast_committed(wife, vote.id, "yes", nonce(1))
     with pytest.raises(Refused) as taken:
-        votes.cast_committed(husband, vote.id, "no", nonce(2))
+        cast_committed(husband, vote.id, "no", nonce(2))
     assert taken.value.code == "household_already_cast" and "王阿姨" in taken.value.message
     db.session.rollback()
-    votes.cast_committed(chair, vote.id, "yes", nonce(3))
+    cast_committed(chair, vote.id, "yes", nonce(3))
     votes.close_vote(chair, meeting_vote := db.session.get(Vote, vote.id))
     db.session.commit()
     assert meeting_vote.result["unit"] == "户" and meeting_vote.result["present"] == 2
@@ -335,7 +342,7 @@ def test_flask_votes_verify_says_whether_chain_and_tally_match(make, db, app):
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
     for i, user in enumerate([room.chair, *room.members]):
-        votes.cast_committed(user, vote.id, "yes", nonce(i))
+        cast_committed(user, vote.id, "yes", nonce(i))
     votes.close_vote(room.chair, vote)
     db.session.commit()
     runner = app.test_cli_runner()
