@@ -19,6 +19,7 @@ run: setup db
 # PYTHONDONTWRITEBYTECODE is set: each worker would otherwise redo pytest's assertion rewriting
 # of ~300 plugin modules (5 s).
 test: setup chromium nginx
+	$(BIN)/ruff check .
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same tests on PostgreSQL ($$TEST_DATABASE_URL) =="; \

@@ -213,11 +213,11 @@ def main():
         port_app, port_bare = free_port(), free_port()
         env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port_app), HOST="127.0.0.1",
                    SECRET_KEY="bench", RATELIMIT_ENABLED="0", YISHI_INSTANCE=tmp)
-        for name, argv, port, env in (
+        for name, argv, port, server_env in (
                 ("Yishi /live (wsgi.py, gevent)", [sys.executable, str(ROOT / "wsgi.py")], port_app, env),
                 ("bare Flask-SocketIO (gevent)", [sys.executable, "-m", "bench._bare_server", str(port_bare)],
                  port_bare, None)):
-            url, proc = launch(argv, port, env)
+            url, proc = launch(argv, port, server_env)
             try:
                 bare = "bare" in name
                 connect_s, lat, lost, typical = asyncio.run(run_room(

@@ -116,7 +116,7 @@ def parse_register(table):
         if not any(c.strip() for c in cells):
             continue  # blank lines at the end of a spreadsheet
 
-        def cell(key):
+        def cell(key, cells=cells):
             index = mapping.get(key)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 

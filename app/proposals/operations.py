@@ -88,7 +88,7 @@ def update_settings(actor, community, *, cosign_threshold, window_days, review_d
         raise Refused("forbidden", "只有本社区管理员可以修改提案设置。")
     values = {"cosign_threshold": cosign_threshold, "window_days": window_days,
               "review_days": review_days, "reply_days": reply_days, "rehandle_days": rehandle_days}
-    for name, value in values.items():
+    for value in values.values():
         if not isinstance(value, int) or not 1 <= value <= 365:
             raise Refused("invalid_settings", "人数和天数必须是 1 到 365 之间的整数。")
     cats = list(dict.fromkeys(clean_text(c, 32) for c in categories if clean_text(c, 32)))

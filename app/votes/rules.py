@@ -404,7 +404,8 @@ def check_hall_totals(snapshot, totals):
     parsed = HallTotals.parse(snapshot.options, totals)
     cap = snapshot.hall_count
     if parsed.ballots > cap:
-        raise Refused("hall_totals_exceed", f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。", ballots=parsed.ballots, hall=cap)
+        raise Refused("hall_totals_exceed", f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。",
+                      ballots=parsed.ballots, hall=cap)
     return parsed
 
 

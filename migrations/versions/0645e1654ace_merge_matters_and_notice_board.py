@@ -5,8 +5,6 @@ Revises: 0fca5795b98a, 4f4a3e1d3170
 Create Date: 2026-11-23 12:39:56.782466
 
 """
-from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

@@ -5,8 +5,6 @@ Revises: 98abb1aa33e8, a42b027f9550, e273885d823c
 Create Date: 2026-11-23 10:52:11.561719
 
 """
-from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

@@ -1,7 +1,7 @@
 """accounts, communities, bodies, audit
 
 Revision ID: ee71a20aa540
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:26:31.082468
 
 """

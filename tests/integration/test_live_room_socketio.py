@@ -48,7 +48,7 @@ def test_presence_and_quorum_update_for_everyone(room, clients, db):
     room.start(db)
     chair = clients(room.chair)
     assert chair.join(room.id)["ok"]
-    for i, member in enumerate(room.members[:2]):
+    for member in room.members[:2]:
         assert clients(member).join(room.id)["ok"]
     data = chair.wait_for("presence_changed", lambda d: d["quorum"]["present"] == 3)
     assert data["quorum"]["met"] is True and data["quorum"]["minimum"] == 3   # > 1/2 of 5

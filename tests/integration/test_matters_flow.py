@@ -441,8 +441,9 @@ def test_objections_upheld_by_the_assembly_send_the_matter_back(world, db):
     assert matter.stage is S.proposal and matter.resolution_published_dt is None
     assert "消防通道" in matter.steps[-1].reasons
     # The public can no longer read it until it is resolved again.
-    with pytest.raises(Exception):
+    with pytest.raises(Refused) as refused:
         matters.load(matter.id, None)
+    assert refused.value.status == 404
 
 
 def test_escalated_proposal_opens_a_matter_and_is_answered_by_its_result(world, db):
