@@ -260,7 +260,7 @@ def _dump(matter, user=None, detail=False):
         data |= {
             "plan": matter.plan,
             "attachments": [_attachment(matter, a) for a in matter.plan_attachments],
-            "trail": trail(matter),
+            "trail": trail(matter, user),
             "objections": [_objection(o, user, manage, now) for o in matter.objections
                            if o.round == matter.round],
             "reports": [_report(matter, r) for r in matter.reports],
@@ -369,7 +369,7 @@ class Trail(MethodView):
     @_document_public
     def get(self, matter_id):
         """The seven stages, each with its state, meetings, attendance, result and minutes."""
-        return trail(_read(matter_id))
+        return trail(_read(matter_id), api_user())
 
 
 @blp.route("/<int:matter_id>/schedule")

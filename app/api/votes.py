@@ -1,15 +1,15 @@
 """API: votes in a meeting — open, cast, hall entry, close, result, receipts."""
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api.docs import documented
-from app.api.security import BEARER, api_user, token_required
-from app.core.db import get_or_404, unit_of_work
+from app.api.security import BEARER, api_user, current_api_user, token_required
+from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.meetings.operations import load_meeting
-from app.votes import operations
-from app.votes.models import Vote
+from app.votes import operations, visibility
 
 blp = Blueprint("api_votes", __name__, url_prefix="", description="表决")
 
@@ -87,6 +87,7 @@ class ReceiptSchema(ma.Schema):
 class ReceiptList(ma.Schema):
     vote_id = ma.fields.Integer()
     chain_head = ma.fields.String()
+    result = ma.fields.Dict(metadata={"description": "公布的结果：各项票数、法定人数、规则和文字结论 text"})
     receipts = ma.fields.List(ma.fields.Nested(ReceiptSchema))
 
 
@@ -178,10 +179,15 @@ class Close(MethodView):
 
 @blp.route("/votes/<int:vote_id>/receipts")
 class Receipts(MethodView):
+    @blp.doc(security=[{}] + BEARER)
     @blp.response(200, ReceiptList)
     @_errors
     def get(self, vote_id):
-        """Public after the close, no token needed: every receipt with its choice in chain order,
-        and the chain head, so anyone can recompute it (409 while the vote is open)."""
-        vote = get_or_404(Vote, vote_id, "找不到该表决。")
-        return {"vote_id": vote.id, "chain_head": vote.chain_head, "receipts": operations.receipts(vote)}
+        """After the close: every receipt with its choice in chain order, and the chain head, so
+        anyone can recompute it (409 while the vote is open). A public body's vote needs no token;
+        another body's is for its members and the community's staff (a token) until its decision
+        is published, and 404 to everyone else."""
+        user = current_api_user() if request.headers.get("Authorization") else None
+        vote = visibility.load_visible(user, vote_id)
+        return {"vote_id": vote.id, "chain_head": vote.chain_head, "receipts": operations.receipts(vote),
+                "result": vote.result}

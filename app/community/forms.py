@@ -23,6 +23,10 @@ class BodyRuleForm(FlaskForm):
     residents_base = SelectField("居民会议的计算基数", validate_choice=False)
 
 
+class BodyPublicForm(FlaskForm):
+    is_public = BooleanField("公开：本社区居民可旁听会议，表决结束后公开结果和回执码")
+
+
 class AddMemberForm(FlaskForm):
     phone = StringField("手机号", validators=[DataRequired(message="请输入手机号。"),
                                            Regexp(r"^1\d{10}$", message="请输入 11 位手机号码。")])

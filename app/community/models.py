@@ -113,6 +113,8 @@ class Body(db.Model):
     majority_base = db.Column(db.String(16), nullable=False)   # members | present
     notice_days = db.Column(db.Integer, nullable=False)
     residents_base = db.Column(db.String(16), nullable=True)   # residents_assembly only
+    # Marked public by the community admin (audited): as public as a 居民会议 (observers, results).
+    is_marked_public = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
 
     community = db.relationship("Community", back_populates="bodies")
     memberships = db.relationship("Membership", back_populates="body",
@@ -153,7 +155,18 @@ class Body(db.Model):
 
     @property
     def is_public(self):
+        """Its meetings admit the community's residents as observers, its results are public:
+        by law (居民会议) or because the community marked it so."""
+        return self.preset_info.is_public or self.is_marked_public
+
+    @property
+    def is_public_by_law(self):
         return self.preset_info.is_public
+
+    @property
+    def results_public(self):
+        """Its closed votes' receipts and results are public (app/votes/visibility.py)."""
+        return self.is_public or self.preset_info.results_public
 
     @property
     def meeting_name(self):

@@ -121,7 +121,10 @@ class Preset:
     name: str
     rule: BodyRule
     source: str
-    is_public: bool = False  # meetings admit read-only observers
+    is_public: bool = False  # meetings admit read-only observers, votes' results are public
+    # The body decides for all residents in the open (居民代表会议): its votes' receipts and results
+    # are public once closed, though its meetings are for its members.
+    results_public: bool = False
 
 
 PRESETS = {
@@ -136,7 +139,7 @@ PRESETS = {
                "《中国共产党支部工作条例（试行）》第十一条"),
         Preset("representatives_assembly", "居民代表会议",
                BodyRule(TWO_THIRDS, HALF, Base.PRESENT, 3),
-               "《村民委员会组织法》第二十六条，经地方规定适用于居民代表会议"),
+               "《村民委员会组织法》第二十六条，经地方规定适用于居民代表会议", results_public=True),
         Preset("residents_assembly", "居民会议",
                BodyRule(HALF, HALF, Base.PRESENT, 10, residents_base=ResidentsBase.ADULTS),
                "《城市居民委员会组织法》（2018）第九条；《村民委员会组织法》第二十一条",

@@ -7,10 +7,10 @@ from wtforms.fields.choices import SelectChoice
 from app.auth import operations as auth_ops
 from app.auth.forms import RejectForm
 from app.auth.models import User, UserState
-from app.community import cards, operations, rules
+from app.community import cards, operations, publicity, rules
 from app.community.forms import (
-    AddHandlerPersonForm, AddMemberForm, BodyRuleForm, CreateHandlerOrgForm, ImportRegisterForm,
-    UpdateMemberForm,
+    AddHandlerPersonForm, AddMemberForm, BodyPublicForm, BodyRuleForm, CreateHandlerOrgForm,
+    ImportRegisterForm, UpdateMemberForm,
 )
 from app.community.models import Community, HandlerMember, HandlerOrg, Membership, Street
 from app.community.register_import import RegisterFileError
@@ -121,7 +121,26 @@ def body(community_id, body_id):
                .filter_by(object_type="bodies", object_id=body.id)
                .order_by(audit.AuditEvent.id.desc()).limit(50).all())
     return render_template("community/body.html", community=community, body=body, form=form,
-                           add_form=AddMemberForm(), history=history), status
+                           add_form=AddMemberForm(), public_form=BodyPublicForm(is_public=body.is_public),
+                           history=history), status
+
+
+@bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/public", methods=["POST"])
+@login_required
+def body_public(community_id, body_id):
+    """Mark the body public or not (app/community/publicity.py)."""
+    community = load_community(current_user, community_id, admin=True)
+    body = operations.load_body(community, body_id)
+    form = BodyPublicForm()
+    if form.validate_on_submit():
+        try:
+            changed = publicity.set_public(current_user, body, form.is_public.data)
+        except Refused as exc:
+            refuse(exc, form)
+        else:
+            flash(("已设为公开组织。" if body.is_public else "已设为不公开组织。") + "变更已记入审计日志。"
+                  if changed else "设置没有变化。", "success")
+    return redirect(url_for(".body", community_id=community.id, body_id=body.id))
 
 
 @bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/members", methods=["POST"])

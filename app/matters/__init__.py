@@ -2,9 +2,12 @@
 
 Importing the package subscribes it to the signals of the areas below: a vote closed on a matter's
 agenda item moves the matter (in the vote's own transaction), and a proposal escalated by staff
-opens a matter that the proposal then follows.
+opens a matter that the proposal then follows. A vote on a matter becomes public with the
+matter's resolution (app/matters/publication.py).
 """
+from app.matters.publication import resolution_published
 from app.proposals.signals import proposal_escalated
+from app.votes import visibility
 from app.votes.signals import vote_closed
 
 
@@ -22,3 +25,4 @@ def _on_proposal_escalated(proposal, **kwargs):
 
 vote_closed.connect(_on_vote_closed)
 proposal_escalated.connect(_on_proposal_escalated)
+visibility.add_publication(resolution_published)

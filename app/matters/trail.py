@@ -7,13 +7,21 @@ meeting that has minutes) and meetings — each {meeting_id, title, body, date, 
 passed, outcome, reasons, vote_id, minutes_url, is_merged, round, scheduled}.
 Scheduled meetings (announced, not yet decided) of the current stage are listed with
 `scheduled: True`; draft meetings never appear.
+
+A vote the reader may not see yet (a non-public body's, before the resolution is published:
+app/votes/visibility.py) shows its outcome but neither its numbers nor its minutes.
 """
 from flask import has_request_context, url_for
 
+from app.core.refusal import Refused
 from app.core.timeutil import format_local
+from app.extensions import db
 from app.matters import workflow
 from app.matters.workflow import MatterStage, Outcome
-from app.core.refusal import Refused
+from app.votes import visibility
+from app.votes.models import Vote
+
+WITHHELD = "表决结果随决议公开"
 
 
 def minutes_url(matter, meeting):
@@ -29,7 +37,13 @@ def _meeting_date(meeting):
     return format_local(meeting.started_dt or meeting.start_dt)
 
 
-def _step_entry(matter, step):
+def _hidden(step, viewer):
+    """The step's vote is one `viewer` may not see the result of yet."""
+    vote = db.session.get(Vote, step.vote_id) if step.vote_id else None
+    return vote is not None and not visibility.can_see_result(viewer, vote)
+
+
+def _step_entry(matter, step, hidden=False):
     meeting = step.meeting
     return {
         "meeting_id": step.meeting_id,
@@ -37,12 +51,12 @@ def _step_entry(matter, step):
         "body": meeting.body.name if meeting else None,
         "date": _meeting_date(meeting) if meeting else format_local(step.created_dt),
         "attendance": step.attendance_text,
-        "result": step.result_text,
+        "result": WITHHELD if hidden else step.result_text,
         "passed": step.passed,
         "outcome": step.outcome.label,
         "reasons": step.reasons,
         "vote_id": step.vote_id,
-        "minutes_url": minutes_url(matter, meeting),
+        "minutes_url": None if hidden else minutes_url(matter, meeting),
         "is_merged": step.is_merged,
         "round": step.round,
         "scheduled": False,
@@ -76,7 +90,7 @@ def _scheduled(matter):
     return list(reversed(found))
 
 
-def _stage_result(matter, stage, rows):
+def _stage_result(matter, stage, rows, hidden=frozenset()):
     if stage is MatterStage.resolution_public and matter.resolution_published_dt is not None:
         objections = [o for o in matter.objections if o.round == matter.round]
         text = (f"决议于 {format_local(matter.resolution_published_dt)} 公示，公示期 {matter.objection_days} 天，"
@@ -100,14 +114,18 @@ def _stage_result(matter, stage, rows):
         return None
     last = rows[-1]
     text = f"{last.outcome.label}"
-    if last.result_text:
+    if last.id in hidden:
+        text += f"（{WITHHELD}）"
+    elif last.result_text:
         text += f"：{last.result_text}"
     return text
 
 
-def trail(matter):
-    """One entry per stage, in order (see the module docstring)."""
+def trail(matter, viewer=None):
+    """One entry per stage, in order (see the module docstring), as `viewer` (None: the public)
+    may read it."""
     steps = list(matter.steps)
+    hidden = {s.id for s in steps if _hidden(s, viewer)}
     states = workflow.stage_states(matter.stage, [s.snap() for s in steps])
     by_stage = {stage: [] for stage in MatterStage}
     for step in steps:
@@ -118,9 +136,10 @@ def trail(matter):
     entries = []
     for stage in MatterStage:
         rows = by_stage[stage]
-        meetings = [_step_entry(matter, s) for s in rows if s.meeting_id]
+        meetings = [_step_entry(matter, s, s.id in hidden) for s in rows if s.meeting_id]
         if stage is MatterStage.result_public:
-            meetings = [_step_entry(matter, s) for s in confirm_rows if s.meeting_id and s.passed]
+            meetings = [_step_entry(matter, s, s.id in hidden) for s in confirm_rows
+                        if s.meeting_id and s.passed]
         if stage is matter.stage:
             meetings += scheduled
         last_with_minutes = next((m["minutes_url"] for m in reversed(meetings) if m["minutes_url"]), None)
@@ -136,7 +155,7 @@ def trail(matter):
             "state": states[stage],
             "state_label": workflow.STATE_LABELS[states[stage]],
             "is_merged": any(s.is_merged for s in rows),
-            "result": _stage_result(matter, stage, rows),
+            "result": _stage_result(matter, stage, rows, hidden),
             "passed": last.passed if last is not None else None,
             "date": format_local(last.created_dt) if last is not None else None,
             "minutes_url": last_with_minutes,

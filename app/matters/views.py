@@ -20,6 +20,7 @@ from app.matters.forms import (
 from app.matters.models import can_draft
 from app.matters.trail import trail as build_trail
 from app.matters.workflow import MatterStage
+from app.votes import visibility
 
 bp = Blueprint("matters", __name__)
 
@@ -193,7 +194,7 @@ def _render(matter, status=200, error=None, open_form=None, forms=None):
     failed_steps = [s for s in matter.steps if not s.passed and s.meeting_id] if manage else []
     return render_template(
         "matters/show.html", matter=matter, community=matter.community, now=now,
-        trail=build_trail(matter), objections=objections, earlier_objections=earlier,
+        trail=build_trail(matter, user), objections=objections, earlier_objections=earlier,
         manage=manage, can_object=can_object, start_refusal=start_refusal,
         schedule_form=schedule_form, meetings=meetings,
         needed_bodies=operations.needed_bodies(matter)
@@ -336,6 +337,8 @@ def minutes(community_id, matter_id, meeting_id):
     """The minutes of a meeting that decided a stage: public with the matter once published."""
     matter = _load(community_id, matter_id)
     meeting = operations.minutes_meeting(matter, meeting_id)
+    if not visibility.can_see_minutes(_user(), meeting):
+        raise Refused("not_found", "找不到该会议纪要。")
     html = Markup(render_markdown(meeting.minutes_text, headings_from=3))
     return render_template("matters/minutes.html", matter=matter, community=matter.community,
                            meeting=meeting, html=html)

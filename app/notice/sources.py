@@ -26,6 +26,7 @@ from app.extensions import db
 from app.notice import rules
 from app.notice.rules import PostingKind, Status
 from app.core.refusal import Refused
+from app.votes import visibility
 
 BATCH = 500
 
@@ -280,11 +281,20 @@ class MeetingSource(Source):
                                       "present": len({households[u] for u in came}), "unit": "户"}
             votes = (Vote.query.filter_by(meeting_id=meeting.id, state=VoteState.CLOSED)
                      .order_by(Vote.id).all())
+            # A non-public body's result waits for the publication of what it decided (the
+            # board is read by anyone): the vote is listed, its result is not.
             data["votes"] = [{"id": v.id, "title": v.title, "result": (v.result or {}).get("text", ""),
-                              "passed": v.passed, "chain_head": v.chain_head, "closed_dt": v.closed_dt}
+                              "passed": v.passed, "chain_head": v.chain_head, "closed_dt": v.closed_dt,
+                              "is_public": True}
+                             if visibility.can_see_result(None, v) else
+                             {"id": v.id, "title": v.title, "result": None, "passed": None,
+                              "chain_head": None, "closed_dt": None, "is_public": False}
                              for v in votes]
         if held:
-            data["minutes"] = meeting.minutes_text
+            # The minutes carry every vote's result: they wait as the results do.
+            shown = visibility.can_see_minutes(None, meeting)
+            data["minutes"] = meeting.minutes_text if shown else None
+            data["minutes_withheld"] = not shown
         return data
 
 

@@ -4,16 +4,15 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.db import get_or_404
 from app.core.web import refuse
 from app.core.refusal import Refused
 from app.core.permissions import load_community
 from app.core.timeutil import from_local, to_local, utcnow
 from app.extensions import db
-from app.votes import operations
+from app.votes import operations, visibility
 from app.votes.forms import CreateConsultationForm
 from app.votes.chain import normalize_receipt
-from app.votes.models import Consultation, Vote
+from app.votes.models import Consultation
 from app.votes.rules import HallTotals
 
 bp = Blueprint("votes", __name__)
@@ -88,8 +87,9 @@ def consultation(community_id, consultation_id):
 
 @bp.route("/votes/<int:vote_id>/receipts")
 def receipts(vote_id):
-    """Public after the close: every receipt with its choice, the chain head, and a lookup."""
-    vote = get_or_404(Vote, vote_id, "找不到该表决。")
+    """After the close: every receipt with its choice, the chain head, and a lookup; for anyone,
+    or only for the body's members and staff until the decision is published (app/votes/visibility.py)."""
+    vote = visibility.load_visible(current_user, vote_id)
     if vote.is_open:
         return render_template("votes/receipts.html", vote=vote, rows=None, found=None, code=""), 409
     rows = operations.receipts(vote)

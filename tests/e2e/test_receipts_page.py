@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_receipts_page_does_not_scroll_sideways_at_360_px(page, make, db):
-    room = Meeting(make, db)
+    room = Meeting(make, db, preset="representatives_assembly")   # public receipts
     room.start(db)
     for user in (room.chair, room.members[0]):
         meetings.join_online(user, room.meeting)

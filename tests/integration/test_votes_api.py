@@ -10,7 +10,8 @@ def bearer(client, user):
 
 
 def test_a_whole_vote_through_the_api(make, db, client):
-    room = Meeting(make, db)
+    # A public body's vote: its receipts are public after the close (test_vote_visibility.py has the rest).
+    room = Meeting(make, db, preset="representatives_assembly")
     room.start(db)
     for user in (room.chair, room.members[0], room.members[1]):
         meetings.join_online(user, room.meeting)
@@ -80,7 +81,7 @@ def test_outsiders_get_404_and_the_api_is_documented(make, db, client):
 def test_the_public_receipt_page_finds_a_receipt_typed_loosely(make, db, client):
     from app.votes import operations as votes
 
-    room = Meeting(make, db)
+    room = Meeting(make, db, preset="representatives_assembly")
     room.start(db)
     for user in (room.chair, *room.members):
         meetings.join_online(user, room.meeting)

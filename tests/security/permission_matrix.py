@@ -73,6 +73,7 @@ ROUTES = {
     "community.reject_resident": ADMINS,
     "community.bodies": ADMINS,
     "community.body": ADMINS,
+    "community.body_public": ADMINS,
     "community.add_member": ADMINS,
     "community.update_member": ADMINS,
     "community.remove_member": ADMINS,
@@ -162,13 +163,13 @@ ROUTES = {
     "api_meetings.Start": RECORDERS,
     "api_meetings.Cancel": ORGANISERS,
     # -- meeting votes ---------------------------------------------------------------------------
-    "votes.receipts": PUBLIC,              # after the close; 409 while open
+    "votes.receipts": PUBLIC,              # after the close (409 while open); a non-public body's: 404 but to members and staff until published
     "api_votes.MeetingVotes": {"GET": MEETING, "POST": CHAIR_ONLY},
     "api_votes.VoteResource": MEETING,
     "api_votes.Cast": MEMBERS,
     "api_votes.Hall": RECORDERS,
     "api_votes.Close": CHAIR_ONLY,
-    "api_votes.Receipts": PUBLIC,
+    "api_votes.Receipts": PUBLIC,          # as votes.receipts
     # -- major matters (四议两公开) ----------------------------------------------------------------
     "matters.index": PUBLIC,               # published matters; insiders see every stage
     "matters.show": PUBLIC,
