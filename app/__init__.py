@@ -1,16 +1,34 @@
 """Yishi 议事: community self-governance for Chinese urban communities."""
 import logging
+from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# app.models imports every model module, so that metadata (and so Alembic) sees all tables.
+from app import backup, cli, models  # noqa: F401
+from app.api import api, register_api
+from app.auth.models import User
+from app.auth.views import bp as auth_bp
+from app.community.views import bp as community_bp
+from app.config import Config, TestConfig
+from app.core import web
+from app.core.mail import check_config
+from app.core.views import bp as core_bp
+from app.core.web import IdConverter
+from app.extensions import JsonPacket, babel, cache, csrf, db, limiter, login_manager, mail, migrate, socketio
+from app.matters.views import bp as matters_bp
+from app.meetings.desk_views import bp as desk_bp
+from app.meetings.views import bp as meetings_bp
+from app.notice.views import bp as notice_bp
+from app.proposals.views import bp as proposals_bp
+from app.votes.events import Live
+from app.votes.views import bp as votes_bp
 
 
 def create_app(config=None):
     """Build the application; `config` is a Config object or a dict of overrides."""
-    from app.config import Config, TestConfig
-
     app = Flask(__name__, instance_relative_config=True)
-    from app.core.web import IdConverter
-
     app.url_map.converters["int"] = IdConverter  # before any route is added
     if config is None:
         app.config.from_object(Config())
@@ -21,8 +39,6 @@ def create_app(config=None):
     else:
         app.config.from_object(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    from app.core.mail import check_config
-
     check_config(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -30,8 +46,6 @@ def create_app(config=None):
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-
-    from app.core import web
 
     web.init_app(app)
     _trust_proxies(app)
@@ -43,8 +57,6 @@ def _trust_proxies(app):
     middleware too, so its same-origin check sees https and the public host."""
     count = app.config.get("TRUSTED_PROXIES", 0)
     if count:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
@@ -57,9 +69,6 @@ def normalise_database_url(url):
 
 
 def _init_extensions(app):
-    from app.extensions import (JsonPacket, api, babel, cache, csrf, db, limiter, login_manager, mail,
-                                migrate, socketio)
-
     _size_pool(app)
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
@@ -87,13 +96,8 @@ def _init_extensions(app):
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
 
-    from app.auth.models import User
-
     # The session (and any remember-me cookie) holds "<id>:<epoch>": a stale copy loads no user.
     login_manager.user_loader(User.from_session_id)
-
-    # Import every model so that metadata (and so Alembic) sees all tables.
-    from app import models  # noqa: F401
 
 
 def cache_config(config):
@@ -121,38 +125,18 @@ def _size_pool(app):
 
 
 def _migrations_dir():
-    from pathlib import Path
-
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _register_blueprints(app):
-    from app.api import register_api
-    from app.auth.views import bp as auth_bp
-    from app.community.views import bp as community_bp
-    from app.core.views import bp as core_bp
-    from app.extensions import socketio
-    from app.meetings.views import bp as meetings_bp
-    from app.votes.events import Live
-
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(community_bp)
-    from app.votes.views import bp as votes_bp
-
     app.register_blueprint(votes_bp)
-    from app.proposals.views import bp as proposals_bp
-
     app.register_blueprint(proposals_bp)
     app.register_blueprint(meetings_bp)
-    from app.meetings.desk_views import bp as desk_bp
-
     app.register_blueprint(desk_bp)
-    from app.matters.views import bp as matters_bp
-
     app.register_blueprint(matters_bp)
-    from app.notice.views import bp as notice_bp
-
     app.register_blueprint(notice_bp)
     register_api(app)
     # The extension object outlives one app (tests build several): register the namespace once.
@@ -161,8 +145,5 @@ def _register_blueprints(app):
 
 
 def _register_cli(app):
-    from app.backup import register as register_backup
-    from app.cli import register
-
-    register(app)
-    register_backup(app)
+    cli.register(app)
+    backup.register(app)

@@ -37,8 +37,13 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import current_app
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, func, inspect, select, text
+
+from app.extensions import db, migrate
 
 FORMAT = "yishi-backup"
 FORMAT_VERSION = 1
@@ -56,8 +61,6 @@ class BackupError(click.ClickException):
 # -- helpers shared by both directions -------------------------------------------------------
 
 def _engine():
-    from app.extensions import db
-
     return db.engine
 
 
@@ -273,9 +276,6 @@ def read_manifest(archive):
 
 def check_revisions(revisions):
     """Refuse revisions this code's migrations do not contain (a newer release wrote them)."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
     if not revisions:
         raise BackupError("the archive names no database revision; it cannot be restored safely.")
     config = Config()
@@ -313,23 +313,27 @@ def _migration_seed(revisions):
     """Rows per table that the migrations themselves put into a new database at `revisions`."""
     if not revisions:
         return {}
-    from flask_migrate import upgrade
-
-    from app import create_app
-
+    directory = str(_migrations_dir())
     with tempfile.TemporaryDirectory(prefix="yishi-seed-") as tmp:
-        scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/seed.sqlite3",
-                              "UPLOAD_DIR": f"{tmp}/uploads"})
+        scratch = _scratch_app(f"sqlite:///{tmp}/seed.sqlite3", directory)
         with scratch.app_context():
-            from app.extensions import db
-
             for revision in revisions:
-                upgrade(directory=str(_migrations_dir()), revision=revision)
+                upgrade(directory=directory, revision=revision)
             with db.engine.connect() as conn:
                 seed = _counts(conn, _reflect(conn))
             db.engine.dispose()
     return seed
 
+
+
+def _scratch_app(database_url, directory):
+    """An application with only what Alembic needs, the database and the migrations (the whole
+    factory would import this module again: it registers these commands)."""
+    scratch = Flask(__name__)
+    scratch.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    db.init_app(scratch)
+    migrate.init_app(scratch, db, render_as_batch=True, directory=directory)
+    return scratch
 
 def restore(archive, force=False):
     """Replace the database and the uploads with the archive's; returns the manifest."""
@@ -350,8 +354,6 @@ def restore(archive, force=False):
         raise BackupError(
             f"the target is not empty ({sum(rows.values())} rows in {len(rows)} tables, {files} "
             "uploaded files): restoring would replace them. Add --force to do so.")
-
-    from app.extensions import db
 
     db.session.remove()
     engine.dispose()
@@ -398,8 +400,6 @@ def _load_pg(engine, db_file, manifest):
 
 
 def _load_portable(engine, db_file, manifest):
-    from flask_migrate import upgrade
-
     _drop_everything(engine)
     for revision in manifest["revisions"]:
         upgrade(directory=str(_migrations_dir()), revision=revision)

@@ -10,13 +10,15 @@ from app.auth.models import User, UserState
 from app.community.models import Community, HandlerOrg
 from app.core.timeutil import clock_at, utcnow
 from app.extensions import db
+from app.matters.demo import seed_demo_matter
+from app.meetings import operations as meetings
+from app.meetings.demo import seed_hall_day
+from app.notice import operations as notice_board
+from app.proposals import operations as proposals
+from app.votes import operations as votes
 
 
 def seed_activity():
-    from app.meetings import operations as meetings
-    from app.proposals import operations as proposals
-    from app.votes import operations as votes
-
     community = Community.query.order_by(Community.id).first()
     by_phone = {u.phone: u for u in User.query.filter(User.phone.like("139%"))}
     resident, staff, handler = by_phone["13900000008"], by_phone["13900000003"], by_phone["13900000010"]
@@ -27,8 +29,6 @@ def seed_activity():
     org = HandlerOrg.query.filter_by(community_id=community.id, name="阳光物业服务有限公司").one()
     # First the older story: a 四议两公开 matter carried through four real meetings and votes over
     # the past month, its resolution published two days ago.
-    from app.matters.demo import seed_demo_matter
-
     seed_demo_matter(community, staff)
 
     start = utcnow() - timedelta(days=6)
@@ -86,13 +86,9 @@ def seed_activity():
                               end_dt=utcnow() + timedelta(days=7))
 
     # The hall day: a 居民会议 on the household base, due to start now (app/meetings/demo.py).
-    from app.meetings.demo import seed_hall_day
-
     seed_hall_day(community)
 
     # General notices (居务公开) on the notice board, posted by the community's admin.
-    from app.notice import operations as notice_board
-
     admin = by_phone["13900000002"]
     with day(0):
         notice_board.create(

@@ -6,14 +6,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from socketio.packet import Packet
 from sqlalchemy import MetaData
-
-from app.core.errors import ErrorSchema
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 metadata = MetaData(
@@ -45,14 +42,3 @@ class JsonPacket(Packet):
 
     uses_binary_events = False
 
-
-class YishiApi(Api):
-    """flask-smorest's Api, leaving error responses to app.core.errors (one format everywhere)."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def _register_error_handlers(self):
-        pass
-
-
-api = YishiApi()

@@ -3,7 +3,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api import ErrorSchema
+from app.api.docs import ErrorSchema
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.auth import operations, throttle

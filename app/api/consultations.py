@@ -5,8 +5,8 @@ from flask_smorest import Blueprint
 
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
-from app.core.errors import ErrorSchema
-from app.core.permissions import load_community
+from app.api.docs import ErrorSchema
+from app.community.operations import load_community
 from app.votes import operations
 from app.votes.models import Consultation
 

@@ -1,6 +1,20 @@
 """How an endpoint's errors and security appear in the OpenAPI document: written once."""
+import marshmallow as ma
+
 from app.api.security import BEARER
-from app.core.errors import ErrorSchema
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = ma.fields.String(required=True, metadata={"description": "message for people (Chinese)"})
+    details = ma.fields.Raw(metadata={"description": "field errors, when there are any"})
+
+
+class ErrorSchema(ma.Schema):
+    """Every API error: {"error": {"code": ..., "message": ...}}."""
+
+    error = ma.fields.Nested(ErrorBody, required=True)
+
 
 ERRORS = {
     400: "bad input",

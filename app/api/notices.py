@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import api_user, token_required
+from app.community.operations import load_community
 from app.core.refusal import Refused
-from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.notice import caching, index, operations, present, rules, sources, stats
 from app.notice.rules import GENERAL_CATEGORIES, PostingKind

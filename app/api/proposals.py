@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
+from app.community.operations import load_community
 from app.core.refusal import Refused
-from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.proposals import operations
 from app.proposals.workflow import DeclineGround, ProposalState, Rating, ReplyCategory

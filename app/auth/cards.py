@@ -11,6 +11,8 @@ import qrcode.image.svg
 from flask import current_app
 from markupsafe import Markup
 
+from app.auth.models import User
+
 # No 0/O, 1/I/L: a code read aloud or copied by hand is typed right the first time.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 10
@@ -54,8 +56,6 @@ def issue(user, now):
 
 def holder(text):
     """The user a typed or scanned code belongs to, or None."""
-    from app.auth.models import User
-
     code = normalise(text)
     if not is_well_formed(code):
         return None

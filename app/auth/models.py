@@ -154,13 +154,13 @@ class User(UserMixin, db.Model):
     @property
     def managed_community_ids(self):
         """Communities whose admin pages this user may open."""
-        from app.community.models import Community
-
+        # Through the roles' relationships (declared by name), so that users stand below
+        # communities: app/community/models.py imports this module, never the other way.
         ids = {r.community_id for r in self.roles
                if r.kind in (RoleKind.ADMIN, RoleKind.STAFF) and r.community_id}
-        street_ids = [r.street_id for r in self.roles if r.kind is RoleKind.STREET_ADMIN]
-        if street_ids:
-            ids |= {c.id for c in Community.query.filter(Community.street_id.in_(street_ids))}
+        for role in self.roles:
+            if role.kind is RoleKind.STREET_ADMIN and role.street is not None:
+                ids |= {c.id for c in role.street.communities}
         return ids
 
     @property

@@ -2,8 +2,8 @@
 from flask import current_app, url_for
 
 from app.auth import throttle
-from app.auth.models import ApiToken, User, UserState, hash_secret
-from app.community.models import Community, Household
+from app.auth.models import ApiToken, RoleKind, User, UserState, hash_secret
+from app.community.models import Community, CommunityRole, Household
 from app.core import audit
 from app.core.refusal import Refused
 from app.core.notify import notify
@@ -36,9 +36,6 @@ def register(*, phone, password, name, community_id, building, unit, room):
 
 
 def _admin_roles(community):
-    from app.auth.models import RoleKind
-    from app.community.models import CommunityRole
-
     return CommunityRole.query.filter_by(community_id=community.id, kind=RoleKind.ADMIN).all()
 
 

@@ -60,7 +60,7 @@ def register():
 @throttle.per_address
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("community.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -68,7 +68,7 @@ def login():
         except Refused as exc:
             return _refused("auth/login.html", form, exc)
         _start_session(user)
-        return redirect(_safe_next(url_for("core.home")))
+        return redirect(_safe_next(url_for("community.index")))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -81,7 +81,7 @@ def logout():
     logout_user()
     session.clear()
     flash(message, "success")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("community.index"))
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def toggle_large_type():
     on = request.form.get("on") == "1"
     if current_user.is_authenticated:
         operations.set_large_type(current_user, on)
-    response = redirect(_safe_next(url_for("core.home")))
+    response = redirect(_safe_next(url_for("community.index")))
     response.set_cookie("large_type", "1" if on else "0", max_age=3600 * 24 * 365,
                         httponly=True, samesite="Lax")
     return response

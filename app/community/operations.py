@@ -1,14 +1,36 @@
 """Community operations: bodies and their rules, memberships, the residents' register."""
 from app.auth.models import User, UserState
 from app.community import rules
-from app.community.models import Body, Household, MemberRole, Membership
+from app.community.models import (Body, Community, HandlerKind, HandlerMember, HandlerOrg,
+                                  Household, MemberRole, Membership)
 from app.community.register_import import RowError, parse_register, read_table
 from app.core import audit
 from app.core.refusal import Refused
 from app.core.notify import notify
-from app.core.permissions import require
+from app.core.permissions import require, require_login
+from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db
+
+
+def load_community(user, community_id, *, staff=False, admin=False):
+    """The community if the user may act in it as asked; another community's pages are a 404.
+
+    Answering 404 rather than 403 keeps one community from learning what another has.
+    """
+    require_login(user)
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise Refused("not_found", "找不到该社区。")
+    if admin and not user.is_admin_of(community):
+        raise (Refused("forbidden", "只有本社区管理员可以进行此操作。") if user.belongs_to(community)
+               else Refused("not_found", "找不到该社区。"))
+    if staff and not user.is_staff_of(community):
+        raise (Refused("forbidden", "只有本社区工作人员可以进行此操作。") if user.belongs_to(community)
+               else Refused("not_found", "找不到该社区。"))
+    if not user.belongs_to(community):
+        raise Refused("not_found", "找不到该社区。")
+    return community
 
 
 def load_body(community, body_id):
@@ -131,7 +153,6 @@ def reissue_activation_codes(actor, community, user_ids=None):
     return pairs
 
 
-
 def can_manage_handlers(user, street, community=None):
     """Street admins manage every organisation; a community admin those of their community."""
     if user.is_street_admin_of(street.id):
@@ -140,9 +161,6 @@ def can_manage_handlers(user, street, community=None):
 
 
 def create_handler_org(actor, street, *, name, kind, community=None):
-    from app.community.models import HandlerKind, HandlerOrg
-    from app.core.sanitize import clean_text
-
     require(can_manage_handlers(actor, street, community), "只有街道或社区管理员可以管理承办单位。")
     name = clean_text(name, 64)
     if not name:
@@ -162,8 +180,6 @@ def create_handler_org(actor, street, *, name, kind, community=None):
 
 
 def add_handler_person(actor, org, phone):
-    from app.community.models import HandlerMember
-
     require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
     user = User.query.filter_by(phone=(phone or "").strip()).first()
     if user is None:

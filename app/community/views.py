@@ -1,4 +1,4 @@
-"""Community pages: the community home, and the admin pages for residents, bodies, register, audit."""
+"""Community pages: the front page (streets and communities), the community home, the admin pages."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_
@@ -8,6 +8,7 @@ from app.auth import operations as auth_ops
 from app.auth.forms import RejectForm
 from app.auth.models import User, UserState
 from app.community import cards, operations, publicity, rules
+from app.community.operations import load_community
 from app.community.forms import (
     AddHandlerPersonForm, AddMemberForm, BodyPublicForm, BodyRuleForm, CreateHandlerOrgForm,
     ImportRegisterForm, UpdateMemberForm,
@@ -18,11 +19,17 @@ from app.core import audit
 from app.core.db import get_or_404
 from app.core.web import refuse
 from app.core.refusal import Refused
-from app.core.permissions import load_community, require
+from app.core.permissions import require
 from app.extensions import db
 
 bp = Blueprint("community", __name__)
 PAGE_SIZE = 50
+
+
+@bp.route("/")
+def index():
+    streets = Street.query.order_by(Street.id).all()
+    return render_template("community/index.html", streets=streets)
 
 
 @bp.route("/c/<int:community_id>/")

@@ -6,6 +6,7 @@ and rolled back when it answers with a refusal or an error; a `/live` command an
 """
 import logging
 import os
+import sqlite3
 
 from sqlalchemy import DDL, event
 from sqlalchemy.engine import Engine
@@ -118,8 +119,6 @@ def get_or_404(model, ident, message=None):
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: write-ahead log (readers never block the writer; a commit survives a killed
     process) and a busy timeout, so concurrent writers wait their turn instead of failing."""
-    import sqlite3
-
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()

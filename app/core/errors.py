@@ -1,13 +1,14 @@
 """The handlers that turn any error, and the one refusal (app.core.refusal), into a page or a JSON body."""
 import logging
 
-import marshmallow as ma
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from app.core.field_errors import in_chinese
 from app.core.refusal import Refused
+from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -19,18 +20,6 @@ DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.T
 def retry_after(refusal):
     """Seconds until a refusal that ends by itself (a waiting account) may be tried again."""
     return (refusal.details or {}).get("retry_after") if refusal.code == "login_wait" else None
-
-
-class ErrorBody(ma.Schema):
-    code = ma.fields.String(required=True, metadata={"description": "machine-readable code"})
-    message = ma.fields.String(required=True, metadata={"description": "message for people (Chinese)"})
-    details = ma.fields.Raw(metadata={"description": "field errors, when there are any"})
-
-
-class ErrorSchema(ma.Schema):
-    """Every API error: {"error": {"code": ..., "message": ...}}."""
-
-    error = ma.fields.Nested(ErrorBody, required=True)
 
 
 HTTP_MESSAGES = {
@@ -89,8 +78,6 @@ def register_error_handlers(app):
             response.headers["Retry-After"] = str(retry_after(exc))
         return response
 
-    from flask_wtf.csrf import CSRFError
-
     @app.errorhandler(CSRFError)
     def handle_csrf(exc):
         # Flask-WTF's reasons are English ("The CSRF token is missing."): say it for people.
@@ -114,14 +101,10 @@ def register_error_handlers(app):
             response = current_app.make_response((body, status))
             response.headers["Retry-After"] = "10"
             return response
-        from sqlalchemy.exc import DataError
-
-        if isinstance(exc, (DataError, OverflowError)):
+        if isinstance(exc, (sa_exc.DataError, OverflowError)):
             # A number or a text the database cannot hold (an id past 2**63, a date past 9999):
             # the input was wrong, whichever form or field it came through.
             log.info("value out of range on %s: %s", request.path, exc)
-            from app.extensions import db
-
             db.session.rollback()
             return error_response(422, "out_of_range", "提交的数字、日期或文字超出了允许的范围。")
         if current_app.config.get("PROPAGATE_EXCEPTIONS"):
@@ -136,10 +119,6 @@ def _render_without_database():
     Otherwise the page frame would load the logged-in user (and their unread count) from the
     database that just failed, and the 503 would turn into a bare 500.
     """
-    from flask import g
-
-    from app.extensions import db, login_manager
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone; the pool discards it

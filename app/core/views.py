@@ -1,4 +1,4 @@
-"""Home page, health check, favicon, notification centre."""
+"""Health check, favicon, notification centre (the front page is the community area's)."""
 from flask import Blueprint, current_app, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -23,14 +23,6 @@ def favicon():
     # Browsers ask for /favicon.ico on every site whatever the page links; a week in their cache.
     return send_from_directory(current_app.static_folder, "favicon.ico",
                                mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
-
-
-@bp.route("/")
-def home():
-    from app.community.models import Street
-
-    streets = Street.query.order_by(Street.id).all()
-    return render_template("core/home.html", streets=streets)
 
 
 @bp.route("/notifications")

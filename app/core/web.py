@@ -5,8 +5,10 @@ from flask import current_app, flash, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from app.core import db as unit
 from app.core import timeutil
 from app.core.errors import register_error_handlers
+from app.core.notify import unread_count
 from app.core.sanitize import render_markdown
 from app.extensions import db
 from app.core.refusal import Refused
@@ -27,8 +29,6 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app):
-    from app.core import db as unit
-
     unit.init_app(app)
     register_error_handlers(app)
 
@@ -39,8 +39,6 @@ def init_app(app):
 
     @app.context_processor
     def frame():
-        from app.core.notify import unread_count
-
         large = request.cookies.get("large_type") == "1"
         unread = 0
         managed = set()

@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from app.community.operations import load_community
 from app.core.db import get_or_404
 from app.core.refusal import Refused
-from app.core.permissions import load_community
 from app.core.sanitize import render_markdown
 from app.core.timeutil import format_local, utcnow
 from app.core.web import refuse, send_upload, toggle_follow

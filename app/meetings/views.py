@@ -6,9 +6,9 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from app.community.operations import load_community
 from app.core.web import attempt, public_url_for, refuse
 from app.core.refusal import Refused
-from app.core.permissions import load_community
 from app.core.timeutil import from_local, to_local
 from app.extensions import db
 from app.meetings import minutes as minutes_draft

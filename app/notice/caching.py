@@ -27,7 +27,7 @@ from markupsafe import Markup
 from sqlalchemy import text
 
 from app.core.timeutil import utcnow
-from app.extensions import cache
+from app.extensions import cache, db
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,6 @@ def data_version():
     # Once per request (kept in the request's environ: `g` may outlive a request in tests).
     memo = request.environ.get("yishi.notice_data_version")
     if memo is None:
-        from app.extensions import db
-
         memo = tuple(db.session.execute(_VERSION_SQL).one())
         request.environ["yishi.notice_data_version"] = memo
     return memo

@@ -13,16 +13,20 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, event, exists, func, insert, inspect, select, update
+from sqlalchemy import delete, exists, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from app.community.models import Community
 from app.core.db import after_commit
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.matters.signals import matter_changed
+from app.meetings.signals import meeting_changed
 from app.notice import rules, sources
 from app.notice.models import NoticeIndexState, NoticePosting, NoticeTerm
+from app.proposals.signals import proposal_changed
 from app.proposals.similar import search_terms, tokens
+from app.votes.signals import vote_closed
 
 log = logging.getLogger(__name__)
 
@@ -176,28 +180,10 @@ def _reset_sequence():
 
 # -- keeping up with the sources -------------------------------------------------------------
 #
-# The sources send their signals from inside SQLAlchemy's after-commit hook, where no SQL may run.
-# So a subscriber only notes which record changed, and the index is rewritten once that
-# transaction has ended (the same hand-off app/matters/signals.py makes for its own subscribers).
-
-_JOBS = "notice_index_jobs"
-
-
-def _after_transaction(job):
-    session = db.session()
-    if not session.in_transaction():
-        job()
-        return
-    session.info.setdefault(_JOBS, []).append(job)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _run_jobs(session, transaction):
-    if transaction.parent is not None or not session.info.get(_JOBS):
-        return
-    for job in session.info.pop(_JOBS):
-        job()
-
+# Proposals, meetings and matters send their change signals once the change has committed (from
+# app.core.db.after_commit, where the database may be read and written again), so a subscriber
+# rewrites the posting there and then. A vote closes inside its own transaction: the meeting's
+# posting is rewritten once that has committed, through the same after_commit.
 
 def _guarded(kind, source_id):
     try:
@@ -208,23 +194,24 @@ def _guarded(kind, source_id):
         log.exception("notice board: could not index %s %s (run `flask notice reindex`)", kind, source_id)
 
 
-def _later(kinds, sender):
+def _refresh_sender(kinds, sender):
     # The sender is loaded (the operation just used it); its id needs no SQL.
     source_id = inspect(sender).identity[0] if sender is not None else None
     if source_id is not None:
-        _after_transaction(lambda: [_guarded(kind, source_id) for kind in kinds])
+        for kind in kinds:
+            _guarded(kind, source_id)
 
 
 def _on_proposal(sender, **kwargs):
-    _later(["proposal"], sender)
+    _refresh_sender(["proposal"], sender)
 
 
 def _on_meeting(sender, **kwargs):
-    _later(["meeting"], sender)
+    _refresh_sender(["meeting"], sender)
 
 
 def _on_matter(sender, **kwargs):
-    _later(["resolution", "result"], sender)
+    _refresh_sender(["resolution", "result"], sender)
 
 
 def _on_vote_closed(sender, meeting=None, **kwargs):
@@ -232,22 +219,15 @@ def _on_vote_closed(sender, meeting=None, **kwargs):
     # time) is rewritten once that has committed.
     meeting_id = getattr(meeting, "id", None)
     if meeting_id is not None:
-        after_commit(lambda: _after_transaction(lambda: _guarded("meeting", meeting_id)))
+        after_commit(lambda: _guarded("meeting", meeting_id))
 
 
 def connect_signals():
     """Subscribe to every source's change signal (blinker keeps one subscription per function)."""
-    from app.meetings.signals import meeting_changed
-    from app.proposals.signals import proposal_changed
-    from app.votes.signals import vote_closed
-
     proposal_changed.connect(_on_proposal)
     meeting_changed.connect(_on_meeting)
     vote_closed.connect(_on_vote_closed)
-    if sources.matters_installed():
-        from app.matters.signals import matter_changed
-
-        matter_changed.connect(_on_matter)
+    matter_changed.connect(_on_matter)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -353,7 +333,5 @@ def categories(kind=None):
 
 
 def communities():
-    from app.community.models import Community
-
     return db.session.execute(select(Community.id, Community.name).order_by(Community.id)).all()
 

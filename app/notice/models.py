@@ -8,6 +8,7 @@ filtering, searching and paging read one small table. `flask notice reindex` reb
 from app.core.db import keep_fine_statistics
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.notice import rules
 from app.notice.rules import GENERAL_CATEGORIES, PostingKind
 
 
@@ -98,9 +99,7 @@ class NoticePosting(db.Model):
         return PostingKind(self.kind).label
 
     def status_at(self, now=None):
-        from app.notice.rules import status_at
-
-        return status_at(self.status, self.status_until, self.status_after, now or utcnow())
+        return rules.status_at(self.status, self.status_until, self.status_after, now or utcnow())
 
 
 class NoticeTerm(db.Model):

@@ -7,25 +7,34 @@ An adapter answers four questions about its area's records:
 - `iter_public()`: every public record, for `flask notice reindex`;
 - `detail(record, now)`: the item as plain data, for its page, its print view and the JSON API.
 
-Matters (决议公开, 实施结果公开) come from app/matters, which is optional here: when it is not
-installed their adapters are simply absent and the rest of the board works.
+Matters (决议公开, 实施结果公开) come from app/matters.
 """
 from __future__ import annotations
 
-import functools
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
 
+from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import format_local
 from app.extensions import db
+from app.matters.models import Matter
+from app.matters.trail import trail
+from app.meetings.models import Attendance, Meeting, MeetingMember
+from app.meetings.operations import households_of
+from app.meetings.workflow import HOUSEHOLDS, MeetingState, counting_base
 from app.notice import rules
+from app.notice.models import Notice, NoticeState
 from app.notice.rules import PostingKind, Status
-from app.core.refusal import Refused
+from app.proposals import operations
+from app.proposals.models import Proposal, ProposalSettings
+from app.proposals.workflow import ProposalState
+from app.votes.models import Vote, VoteState
 from app.votes import visibility
 
 BATCH = 500
@@ -84,8 +93,6 @@ class GeneralSource(Source):
     kind = PostingKind.general
 
     def load_public(self, source_id):
-        from app.notice.models import Notice
-
         notice = db.session.get(Notice, source_id)
         return notice if notice is not None and notice.is_public else None
 
@@ -97,8 +104,6 @@ class GeneralSource(Source):
             summary=rules.plain_excerpt(notice.body, 120), text=notice.body)
 
     def iter_public(self):
-        from app.notice.models import Notice, NoticeState
-
         yield from in_batches(Notice.query.filter_by(state=NoticeState.PUBLISHED), Notice)
 
     def detail(self, notice, now):
@@ -118,8 +123,6 @@ class ProposalSource(Source):
         self._settings = {}
 
     def _with_settings(self, proposal):
-        from app.proposals.models import ProposalSettings
-
         cid = proposal.community_id
         if cid not in self._settings:
             self._settings[cid] = ProposalSettings.for_community(cid)
@@ -127,8 +130,6 @@ class ProposalSource(Source):
         return proposal
 
     def load_public(self, source_id):
-        from app.proposals import operations
-
         self._settings.clear()  # settings may have changed since the last request
         try:
             # The proposals area's own reading rule, as for anyone without an account.
@@ -137,8 +138,6 @@ class ProposalSource(Source):
             return None
 
     def status(self, proposal, now):
-        from app.proposals.workflow import ProposalState
-
         state = proposal.effective_state(now)
         if state is ProposalState.collecting:
             # A collection that does not reach the threshold lapses by the clock alone.
@@ -155,17 +154,12 @@ class ProposalSource(Source):
             text=f"{proposal.place}\n{proposal.problem}\n{proposal.suggestion}\n{replies}")
 
     def iter_public(self):
-        from app.proposals.models import Proposal
-
         query = (Proposal.query.filter(Proposal.published_dt.isnot(None))
                  .options(selectinload(Proposal.replies)))
         for proposal in in_batches(query, Proposal):
             yield self._with_settings(proposal)
 
     def detail(self, proposal, now):
-        from app.proposals import operations
-        from app.proposals.workflow import ProposalState
-
         state = proposal.effective_state(now)
         deadline = proposal.deadline(now)
         labels = {s.value: s.label for s in ProposalState}
@@ -208,21 +202,15 @@ class MeetingSource(Source):
     kind = PostingKind.meeting
 
     def load_public(self, source_id):
-        from app.meetings.models import Meeting
-
         meeting = db.session.get(Meeting, source_id)
         return meeting if meeting is not None and self.is_public(meeting) else None
 
     @staticmethod
     def is_public(meeting):
-        from app.meetings.workflow import MeetingState
-
         # Cancelled before it was announced: it never was public.
         return meeting.state is not MeetingState.DRAFT and meeting.announced_dt is not None
 
     def entry(self, meeting, now):
-        from app.votes.models import Vote
-
         agenda = "\n".join(item.title for item in meeting.items)
         when = format_local(meeting.start_dt)
         last_vote = db.session.scalar(select(func.max(Vote.closed_dt)).where(Vote.meeting_id == meeting.id))
@@ -236,20 +224,12 @@ class MeetingSource(Source):
             text=f"{meeting.body.name}\n{meeting.place}\n{meeting.notice_text or ''}\n{agenda}")
 
     def iter_public(self):
-        from app.meetings.models import Meeting
-        from app.meetings.workflow import MeetingState
-
         query = (Meeting.query.filter(Meeting.announced_dt.isnot(None),
                                       Meeting.state != MeetingState.DRAFT)
                  .options(selectinload(Meeting.items), selectinload(Meeting.body)))
         yield from in_batches(query, Meeting)
 
     def detail(self, meeting, now):
-        from app.meetings.models import Attendance, MeetingMember
-        from app.meetings.operations import households_of
-        from app.meetings.workflow import HOUSEHOLDS, MeetingState, counting_base
-        from app.votes.models import Vote, VoteState
-
         held = meeting.state in (MeetingState.ENDED, MeetingState.MINUTES_SIGNED)
         data = {
             "body": meeting.body.name, "start_dt": meeting.start_dt, "place": meeting.place,
@@ -320,25 +300,10 @@ def _label(enum_or_str, labels=None):
     return (labels or {}).get(value, str(value or ""))
 
 
-@functools.lru_cache(maxsize=1)
-def matters_installed():
-    """Whether the matters area (built separately) is there to read from."""
-    try:
-        return all(importlib.util.find_spec(name) is not None
-                   for name in ("app.matters.models", "app.matters.trail"))
-    except ModuleNotFoundError:
-        return False
-
-
 class MatterSource(Source):
     """A matter's notices: public from stage 5 (决议公开) on; stages 1–4 never show."""
 
     stages: tuple = ()
-
-    def _model(self):
-        from app.matters.models import Matter
-
-        return Matter
 
     def is_public(self, matter):
         return _value(matter.stage) in self.stages and self.published_dt(matter) is not None
@@ -347,11 +312,10 @@ class MatterSource(Source):
         raise NotImplementedError
 
     def load_public(self, source_id):
-        matter = db.session.get(self._model(), source_id)
+        matter = db.session.get(Matter, source_id)
         return matter if matter is not None and self.is_public(matter) else None
 
     def iter_public(self):
-        Matter = self._model()
         for matter in in_batches(Matter.query.filter(Matter.stage.in_(self.stages)), Matter):
             if self.is_public(matter):
                 yield matter
@@ -380,11 +344,6 @@ class MatterSource(Source):
         raise NotImplementedError
 
     def template_extra(self, matter):
-        from flask import url_for
-        from werkzeug.routing import BuildError
-
-        from app.matters.trail import trail
-
         try:  # the matter's own page, where residents object during the notice period
             own = url_for("matters.show", community_id=matter.community_id, matter_id=matter.id)
         except BuildError:
@@ -392,8 +351,6 @@ class MatterSource(Source):
         return {"trail": trail(matter), "matter_url": own}  # as matters/_trail.html takes it
 
     def detail(self, matter, now):
-        from app.matters.trail import trail
-
         start, end = matter.resolution_published_dt, self.objection_end(matter)
         return {
             "kind": _value(matter.kind), "kind_label": _label(matter.kind),
@@ -451,11 +408,7 @@ def _plain(value):
 
 def all_sources():
     """Every adapter available in this installation, in the board's order of kinds."""
-    found = [GeneralSource()]
-    if matters_installed():
-        found += [ResolutionSource(), ResultSource()]
-    found += [ProposalSource(), MeetingSource()]
-    return found
+    return [GeneralSource(), ResolutionSource(), ResultSource(), ProposalSource(), MeetingSource()]
 
 
 def get(kind):

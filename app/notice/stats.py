@@ -12,9 +12,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
 
+from app.community.models import Community
+from app.core.audit import AuditEvent
 from app.extensions import db
+from app.matters.models import Matter
+from app.meetings.models import Attendance, Meeting, MeetingMember
+from app.meetings.workflow import MeetingState
 from app.notice import rules, sources
 from app.notice.rules import YearFigures
+from app.proposals.models import Proposal, ProposalReply
 
 FIGURE_FIELDS = list(YearFigures.__dataclass_fields__)
 MONTHS = [f"{m}月" for m in range(1, 13)]
@@ -36,9 +42,6 @@ def _grouped(query):
 
 
 def _proposal_counts(start, end, community_ids):
-    from app.core.audit import AuditEvent
-    from app.proposals.models import Proposal, ProposalReply
-
     in_scope = [Proposal.community_id.in_(community_ids), Proposal.published_dt >= start,
                 Proposal.published_dt < end]
     cohort = select(Proposal.id).where(*in_scope)
@@ -71,9 +74,6 @@ def _proposal_counts(start, end, community_ids):
 
 
 def _meeting_counts(start, end, community_ids):
-    from app.meetings.models import Attendance, Meeting, MeetingMember
-    from app.meetings.workflow import MeetingState
-
     held_clause = [Meeting.community_id.in_(community_ids),
                    Meeting.state.in_([MeetingState.ENDED, MeetingState.MINUTES_SIGNED]),
                    Meeting.started_dt >= start, Meeting.started_dt < end]
@@ -93,10 +93,6 @@ def _meeting_counts(start, end, community_ids):
 
 
 def _matter_counts(start, end, community_ids):
-    if not sources.matters_installed():
-        return None
-    from app.matters.models import Matter
-
     public = list(sources.PUBLIC_STAGES)
     return _grouped(select(Matter.community_id, func.count(Matter.id))
                     .where(Matter.community_id.in_(community_ids), Matter.stage.in_(public),
@@ -106,8 +102,6 @@ def _matter_counts(start, end, community_ids):
 
 
 def _months(start, end, community_ids):
-    from app.proposals.models import Proposal, ProposalReply
-
     received = [0] * 12
     for (dt,) in db.session.execute(select(Proposal.published_dt).where(
             Proposal.community_id.in_(community_ids), Proposal.published_dt >= start,
@@ -156,8 +150,6 @@ def overview(year, community_id=None):
 
 
 def _communities():
-    from app.community.models import Community
-
     return db.session.execute(select(Community.id, Community.name).order_by(Community.id)).all()
 
 
@@ -175,9 +167,6 @@ def figures_dict(figures):
 
 def available_years(now):
     """Years to choose from: from the first published proposal or meeting to this year."""
-    from app.meetings.models import Meeting
-    from app.proposals.models import Proposal
-
     firsts = [db.session.scalar(select(func.min(Proposal.published_dt))),
               db.session.scalar(select(func.min(Meeting.started_dt)))]
     this_year = rules.local_year(now)

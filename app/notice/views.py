@@ -5,14 +5,16 @@ Everything under /notice is public and needs no account; every page answers cond
 """
 from html import escape
 
+import click
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from app.community.models import Community
+from app.community.operations import load_community
 from app.core.refusal import Refused
-from app.core.permissions import load_community
 from app.core.timeutil import utcnow
 from app.core.web import public_url_for, refuse
 from app.extensions import db
@@ -144,8 +146,6 @@ def _load(kind, source_id):
 
 
 def _item_context(source, record, now):
-    from app.community.models import Community
-
     entry = source.entry(record, now)
     return source.template_extra(record) | {
         "kind": source.kind, "record": record, "entry": entry,
@@ -344,7 +344,5 @@ def withdraw(community_id, notice_id):
 @bp.cli.command("reindex")
 def reindex_command():
     """Rebuild the notice board's index from proposals, meetings, matters and notices."""
-    import click
-
     counts = index.reindex()
     click.echo("notice board reindexed: " + ", ".join(f"{k} {n}" for k, n in counts.items()))

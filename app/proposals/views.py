@@ -4,10 +4,11 @@ from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, 
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.community.operations import load_community
 from app.core.db import get_or_404
 from app.core.web import refuse, send_upload, toggle_follow
 from app.core.refusal import Refused
-from app.core.permissions import load_community, require
+from app.core.permissions import require
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import operations

@@ -14,12 +14,13 @@ from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import User, UserState
+from app.community.operations import load_community
 from app.community.rules import Base, BodyRule, ResidentsBase, Threshold
 from app.core import audit
 from app.core.db import after_commit
 from app.core.refusal import Refused
 from app.core.notify import notify
-from app.core.permissions import load_community, require
+from app.core.permissions import require
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db, socketio

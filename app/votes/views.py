@@ -4,9 +4,9 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.community.operations import load_community
 from app.core.web import refuse
 from app.core.refusal import Refused
-from app.core.permissions import load_community
 from app.core.timeutil import from_local, to_local, utcnow
 from app.extensions import db
 from app.votes import operations, visibility

@@ -54,7 +54,7 @@ VERIFIED_RESIDENTS = frozenset({VERIFIED, MEMBER, SECRETARY, CHAIR, STAFF, ADMIN
 ROUTES = {
     # -- frame, accounts -----------------------------------------------------------------------
     "static": PUBLIC,
-    "core.home": PUBLIC,
+    "community.index": PUBLIC,
     "core.healthz": PUBLIC,
     "core.favicon": PUBLIC,
     "core.notifications": LOGGED_IN,
