@@ -127,13 +127,13 @@ def _migrations_dir():
 
 
 def _register_blueprints(app):
+    from app import live
     from app.api import register_api
     from app.auth.views import bp as auth_bp
     from app.community.views import bp as community_bp
     from app.core.views import bp as core_bp
     from app.extensions import socketio
     from app.meetings.views import bp as meetings_bp
-    from app.votes.events import Live
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -155,9 +155,7 @@ def _register_blueprints(app):
 
     app.register_blueprint(notice_bp)
     register_api(app)
-    # The extension object outlives one app (tests build several): register the namespace once.
-    if "/live" not in {h.namespace for h in socketio.namespace_handlers}:
-        socketio.on_namespace(Live("/live"))
+    live.register(socketio)
 
 
 def _register_cli(app):

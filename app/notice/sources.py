@@ -245,7 +245,7 @@ class MeetingSource(Source):
 
     def detail(self, meeting, now):
         from app.meetings.models import Attendance, MeetingMember
-        from app.meetings.operations import households_of
+        from app.meetings.live import households_of
         from app.meetings.workflow import HOUSEHOLDS, MeetingState, counting_base
         from app.votes.models import Vote, VoteState
 
