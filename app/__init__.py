@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # app.models imports every model module, so that metadata (and so Alembic) sees all tables.
-from app import backup, cli, models  # noqa: F401
+from app import backup, cli, live, models  # noqa: F401
 from app.api import api, register_api
 from app.auth.models import User
 from app.auth.views import bp as auth_bp
@@ -22,7 +22,6 @@ from app.meetings.desk_views import bp as desk_bp
 from app.meetings.views import bp as meetings_bp
 from app.notice.views import bp as notice_bp
 from app.proposals.views import bp as proposals_bp
-from app.votes.events import Live
 from app.votes.views import bp as votes_bp
 
 
@@ -139,9 +138,7 @@ def _register_blueprints(app):
     app.register_blueprint(matters_bp)
     app.register_blueprint(notice_bp)
     register_api(app)
-    # The extension object outlives one app (tests build several): register the namespace once.
-    if "/live" not in {h.namespace for h in socketio.namespace_handlers}:
-        socketio.on_namespace(Live("/live"))
+    live.register(socketio)
 
 
 def _register_cli(app):

@@ -156,7 +156,7 @@ async def run_room(url, meeting_id, chair_token, tokens, rounds, concurrency=200
     connect_s = time.perf_counter() - started
     chair = await open_client(chair_token, listen=False)
     # Let the presence broadcasts of the last joins (the chair's included) go out first: a room of
-    # n members hears of arrivals at most every 0.25 + min(5, n/1000) s (app/meetings/operations.py),
+    # n members hears of arrivals at most every 0.25 + min(5, n/1000) s (app/meetings/live.py),
     # and a broadcast to thousands landing inside a round would measure the presence, not the agenda.
     await asyncio.sleep(1.5 + max(2.5, min(5.0, len(tokens) / 1000)))
     latencies, round_p99 = [], []

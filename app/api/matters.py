@@ -387,7 +387,7 @@ class Schedule(MethodView):
 
         user = api_user()
         matter = _read(matter_id)
-        item = operations.schedule(user, matter, meetings.load_meeting(user, args["meeting_id"]))
+        item = operations.schedule(user, matter, meetings.get_meeting(user, args["meeting_id"]))
         return {"item_id": item.id, "meeting_id": item.meeting_id, "title": item.title,
                 "matter": _dump(matter, user, detail=True)}
 

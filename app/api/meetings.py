@@ -1,5 +1,7 @@
 """API: meetings of a body — create, read, edit (改期), agenda, announce, start, cancel, hall
 check-in (the desk)."""
+from datetime import timezone
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -10,7 +12,7 @@ from app.api.security import BEARER, api_user, token_required
 from app.auth.models import User
 from app.core.refusal import Refused
 from app.extensions import db
-from app.meetings import desk, operations
+from app.meetings import desk, live, operations
 from app.meetings.workflow import MeetingMode, MeetingState
 
 blp = Blueprint("api_meetings", __name__, url_prefix="/meetings", description="会议")
@@ -21,8 +23,6 @@ def blueprints():
 
 
 def _naive_utc(value):
-    from datetime import timezone
-
     if value.tzinfo is None:
         raise Refused("invalid", "start_dt 须带时区，例如 2026-12-01T09:00:00+08:00。", details={"start_dt": ["须带时区"]})
     return value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -64,7 +64,7 @@ class MeetingSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ItemSchema))
     room_url = ma.fields.Function(lambda m: f"/meetings/{m.id}/room")
     quorum = ma.fields.Function(
-        lambda m: None if m.state is MeetingState.DRAFT else operations.quorum(m),
+        lambda m: None if m.state is MeetingState.DRAFT else live.quorum(m),
         metadata={"description": "出席与法定人数（通知发出后）：members、present、minimum、met、text，"
                                  "unit（人 或 户）、base（persons 或 households：居民会议按户计时为户数，"
                                  "与表决所用的数字相同），persons（其中的人数）"})
@@ -135,7 +135,7 @@ class MeetingResource(MethodView):
     @token_required
     def get(self, meeting_id):
         """A meeting with its agenda (members, chair, secretary, staff; observers of public bodies)."""
-        return operations.load_meeting(api_user(), meeting_id)
+        return operations.get_meeting(api_user(), meeting_id)
 
     @blp.doc(security=BEARER)
     @token_required
@@ -149,7 +149,7 @@ class MeetingResource(MethodView):
         moving earlier only while the body's notice period still holds before the new time
         (422 `notice_too_short`, the message names the earliest time)."""
         user = api_user()
-        meeting = operations.load_meeting(user, meeting_id)
+        meeting = operations.get_meeting(user, meeting_id)
         start_dt = _naive_utc(data["start_dt"]) if "start_dt" in data else None
         operations.reschedule(user, meeting, start_dt=start_dt, place=data.get("place"), title=data.get("title"))
         return meeting
@@ -163,7 +163,7 @@ class Agenda(MethodView):
     @token_required
     def get(self, meeting_id):
         """The ordered agenda."""
-        return operations.load_meeting(api_user(), meeting_id).items
+        return operations.get_meeting(api_user(), meeting_id).items
 
     @blp.doc(security=BEARER)
     @token_required
@@ -176,7 +176,7 @@ class Agenda(MethodView):
         After the notice, an item for a vote needs the notice period again (422 `item_too_late`);
         members are notified of an added item."""
         user = api_user()
-        item = operations.add_item(user, operations.load_meeting(user, meeting_id), **_item_args(data))
+        item = operations.add_item(user, operations.get_meeting(user, meeting_id), **_item_args(data))
         return item
 
 
@@ -190,7 +190,7 @@ class Announce(MethodView):
     def post(self, data, meeting_id):
         """Send the notice: refused (422 `notice_too_short`) when the start is inside the notice period."""
         user = api_user()
-        meeting = operations.load_meeting(user, meeting_id)
+        meeting = operations.get_meeting(user, meeting_id)
         operations.announce(user, meeting, notice_text=data.get("notice_text") or None)
         return meeting
 
@@ -205,7 +205,7 @@ class Start(MethodView):
         """Open the meeting (chair, secretary or staff): no earlier than its announced start less
         `MEETING_EARLY_START_MINUTES` (409 `too_early`, the message names the earliest time)."""
         user = api_user()
-        meeting = operations.load_meeting(user, meeting_id)
+        meeting = operations.get_meeting(user, meeting_id)
         operations.start(user, meeting)
         return meeting
 
@@ -220,7 +220,7 @@ class Cancel(MethodView):
     def post(self, data, meeting_id):
         """Cancel a meeting that has not started, with the reason every member is told."""
         user = api_user()
-        meeting = operations.load_meeting(user, meeting_id)
+        meeting = operations.get_meeting(user, meeting_id)
         operations.cancel(user, meeting, data["reason"])
         return meeting
 
@@ -262,16 +262,16 @@ class CheckIns(MethodView):
         (secretary, chair, community staff). A card is refused with `unknown_card`,
         `other_community` or `not_member`."""
         user = api_user()
-        meeting = operations.load_meeting(user, meeting_id)
+        meeting = operations.get_meeting(user, meeting_id)
         if (data["user_id"] is None) == (data["card_code"] is None):
             raise Refused("invalid", "请提供 user_id 或 card_code 之一。", details={"user_id": ["与 card_code 二选一"]})
         if data["card_code"] is not None:
             member, changed = desk.check_in_card(user, meeting, data["card_code"])
         else:
-            changed = operations.check_in(user, meeting, data["user_id"])
+            changed = live.check_in(user, meeting, data["user_id"])
             member = db.session.get(User, data["user_id"])
         return {"user_id": member.id, "name": member.name, "changed": changed,
-                "quorum": operations.quorum(meeting)}
+                "quorum": live.quorum(meeting)}
 
 
 @blp.route("/<int:meeting_id>/check-ins/<int:user_id>")
@@ -283,7 +283,7 @@ class CheckIn(MethodView):
     def delete(self, meeting_id, user_id):
         """Undo a hall check-in made by mistake (409 `not_checked_in` if there is none)."""
         user = api_user()
-        meeting = operations.load_meeting(user, meeting_id)
+        meeting = operations.get_meeting(user, meeting_id)
         member = desk.undo_check_in(user, meeting, user_id)
         return {"user_id": member.id, "name": member.name, "changed": True,
-                "quorum": operations.quorum(meeting)}
+                "quorum": live.quorum(meeting)}

@@ -8,7 +8,7 @@ from app.api.docs import documented
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.core.db import unit_of_work
 from app.core.refusal import Refused
-from app.meetings.operations import load_meeting
+from app.meetings.operations import get_meeting
 from app.votes import operations, visibility
 
 blp = Blueprint("api_votes", __name__, url_prefix="", description="表决")
@@ -100,7 +100,7 @@ class MeetingVotes(MethodView):
     def get(self, meeting_id):
         """Every vote of a meeting, as the caller sees it."""
         user = api_user()
-        meeting = load_meeting(user, meeting_id)
+        meeting = get_meeting(user, meeting_id)
         return [operations.vote_view(vote, user) for vote in operations.votes_of(meeting)]
 
     @blp.doc(security=BEARER)
@@ -112,7 +112,7 @@ class MeetingVotes(MethodView):
         """The chair opens a vote on the current item; 422 `no_quorum` with the numbers when the
         quorum is not met."""
         user = api_user()
-        vote = operations.open_vote(user, load_meeting(user, meeting_id), **data)
+        vote = operations.open_vote(user, get_meeting(user, meeting_id), **data)
         return operations.vote_view(vote, user)
 
 

@@ -32,6 +32,7 @@ STAGES = [workflow.PARTY_BRANCH, workflow.TWO_COMMITTEES, workflow.PARTY_ASSEMBL
 
 
 def seed_demo_matter(community, staff, now=None):
+    from app.meetings import live as meetings_live
     from app.meetings import operations as meetings
     from app.votes import operations as votes
 
@@ -58,7 +59,7 @@ def seed_demo_matter(community, staff, now=None):
         with clock_at(start):
             meetings.start(chair, meeting)
             for user in voters:
-                meetings.check_in(chair, meeting, user.id)
+                meetings_live.check_in(chair, meeting, user.id)
         with clock_at(start + timedelta(minutes=20)):
             vote = votes.open_vote(chair, meeting)
             # Everyone present in the hall raises a hand; one in ten votes against.

@@ -246,7 +246,7 @@ def schedule(community_id, matter_id):
     form = ScheduleForm()
 
     def run(matter):
-        operations.schedule(current_user, matter, meetings.load_meeting(current_user, form.meeting_id.data))
+        operations.schedule(current_user, matter, meetings.get_meeting(current_user, form.meeting_id.data))
 
     return _act(community_id, matter_id, form, "schedule", run, "已列入会议议程。会议表决后，事项会自动推进。")
 

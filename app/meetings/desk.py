@@ -1,5 +1,5 @@
 """The check-in desk: the roster a secretary's tablet searches, check-in by a personal card, and
-undoing a hall check-in made by mistake. Check-in itself is `operations.check_in`, so the desk,
+undoing a hall check-in made by mistake. Check-in itself is `live.check_in`, so the desk,
 the room's 代为签到 and the API keep one rule and one broadcast."""
 from app.auth import cards
 from app.auth.models import User
@@ -8,14 +8,14 @@ from app.core import audit
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.meetings import desk_rules, operations, workflow
+from app.meetings import desk_rules, live, workflow
 from app.meetings.models import Attendance, MeetingMember
 from app.meetings.workflow import AttendanceMode
 
 
 def _require_desk(actor, meeting):
-    operations._require(meeting.can_record(actor), "只有记录员、主持人或社区工作人员可以使用签到台。",
-                        code="secretary_only")
+    workflow.require(meeting.can_record(actor), "只有记录员、主持人或社区工作人员可以使用签到台。",
+                     code="secretary_only")
 
 
 def roster(actor, meeting, query=""):
@@ -50,7 +50,7 @@ def _address_order(address):
 
 def present(meeting):
     """user id -> "hall" / "online", for those present now."""
-    return {str(user_id): mode.value for user_id, mode in operations._present_rows(meeting.id)}
+    return {str(user_id): mode.value for user_id, mode in live.present_rows(meeting.id)}
 
 
 def check_in_card(actor, meeting, text, now=None):
@@ -66,7 +66,7 @@ def check_in_card(actor, meeting, text, now=None):
         raise Refused("other_community", f"这张签到卡属于其他社区的居民（{user.name}），不能在本会议签到。")
     if meeting.member(user) is None:
         raise Refused("not_member", f"{user.name} 不在本次会议的成员名单中。")
-    changed = operations.check_in(actor, meeting, user.id, now=now)
+    changed = live.check_in(actor, meeting, user.id, now=now)
     return user, changed
 
 
@@ -86,5 +86,5 @@ def undo_check_in(actor, meeting, user_id, now=None):
                  at=now or utcnow())
     db.session.delete(row)
     db.session.flush()
-    operations.schedule_presence(meeting.id, user.id)
+    live.schedule_presence(meeting.id, user.id)
     return user

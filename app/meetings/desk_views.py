@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from app.auth.models import User
 from app.core.refusal import Refused
 from app.extensions import db
-from app.meetings import desk, operations
+from app.meetings import desk, live, operations
 from app.meetings.workflow import MeetingState
 
 bp = Blueprint("desk", __name__)
@@ -16,7 +16,7 @@ bp = Blueprint("desk", __name__)
 def _load(meeting_id):
     """The meeting for the desk: 404 for who may not see it, 403 for who sees it but may not check
     others in, 404 while it is a draft or cancelled (there is nobody to check in)."""
-    meeting = operations.load_meeting(current_user, meeting_id)
+    meeting = operations.get_meeting(current_user, meeting_id)
     if not meeting.can_record(current_user):
         raise Refused("secretary_only", "只有记录员、主持人或社区工作人员可以使用签到台。")
     if meeting.state in (MeetingState.DRAFT, MeetingState.CANCELLED):
@@ -29,7 +29,7 @@ def _answer(meeting, action):
     try:
         data = action()
         db.session.flush()
-        data.update(quorum=operations.quorum(meeting), present=desk.present(meeting))
+        data.update(quorum=live.quorum(meeting), present=desk.present(meeting))
     except Refused as exc:
         db.session.rollback()
         return jsonify(ok=False, error=exc.to_dict()), exc.status
@@ -60,7 +60,7 @@ def page(meeting_id):
     meeting = _load(meeting_id)
     g.no_store = True
     return render_template("meetings/desk.html", meeting=meeting, community=meeting.community,
-                           quorum=operations.quorum(meeting))
+                           quorum=live.quorum(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/desk/roster.json")
@@ -72,7 +72,7 @@ def roster(meeting_id):
     g.no_store = True
     members = desk.roster(current_user, meeting, request.args.get("q", ""))
     return jsonify(meeting_id=meeting.id, state=meeting.state.value, members=members,
-                   present=desk.present(meeting), quorum=operations.quorum(meeting))
+                   present=desk.present(meeting), quorum=live.quorum(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/desk/check-in", methods=["POST"])
@@ -87,7 +87,7 @@ def check_in(meeting_id):
             user, changed = desk.check_in_card(current_user, meeting, data.get("card_code"))
             return _person(user, changed)
         user_id = _user_id(data)
-        changed = operations.check_in(current_user, meeting, user_id)
+        changed = live.check_in(current_user, meeting, user_id)
         return _person(db.session.get(User, user_id), changed)
 
     return _answer(meeting, act)

@@ -1,35 +1,17 @@
-"""Socket.IO namespace /live: commands in, facts out, every handler checks its caller.
+"""The meeting commands of the live room (`/live`) and the plumbing every `/live` command uses
+(`socket_user`, `answer`, `command`). The namespace itself is composed in `app/live.py`.
 
 Every command: validate the payload, load the meeting the caller may see (404 otherwise), call one
 operation (which checks the caller's role), commit, then acknowledge. Facts reach the room
-`meeting:<id>` only after the commit (operations queue them with `after_commit`).
-
-Room versions: how a screen knows it is not silently wrong.
-
-- Every meeting has a `room_version`. Each fact told to the room (`state`, `item_changed`,
-  `speakers_changed`, `chat_posted`, `presence_changed`, `vote_opened`, `vote_closed`,
-  `meeting_ended`) raises it by one in the transaction of the change it tells of, and carries
-  the new value as `version`. The version lives in the database, so every process agrees on it.
-- `vote_progress` and `hall_entered` change nothing a join would not show: they carry the
-  room's version as it is (`version`), without raising it.
-- The `join` ack's state carries `version`: the state is at least that new.
-- A screen keeps the highest version it has applied without a gap (`last`). A fact with
-  `version <= last` is already in its state and is dropped; `last + 1` is applied; a higher one
-  waits (facts of several processes may arrive out of order) and if the missing versions have
-  not come within a moment the screen joins again and shows the state that `join` returns. A
-  version-keeping fact above `last` waits the same way.
-- A lost broadcast may be the last one, so a screen also sends `sync` `{meeting_id}` every
-  ~15 s; the ack `{ok, version}` above `last` means it missed something: it joins again. A
-  reconnect joins again too. So a screen ends with the right state within ~15 s of any loss.
-- A refused connection says why in its data: `{"code": "not_authenticated" | "unavailable",
-  "message": ...}` (the error's message is the code too).
+`meeting:<id>` only after the commit (operations queue them with `after_commit`). The protocol
+(every event, room versions, refused connections) is described in `app/live.py`.
 """
 import logging
 from collections import defaultdict
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace, join_room, leave_room
+from flask_socketio import join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
@@ -38,7 +20,7 @@ from app.core.errors import DATABASE_UNAVAILABLE
 from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.extensions import db
-from app.meetings import operations, room
+from app.meetings import live, operations, room
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +106,7 @@ def command(handler):
             user = socket_user()
             if user is None:
                 raise Refused("unauthorized", "请先登录。")
-            meeting = operations.load_meeting(user, _int(data, "meeting_id"))
+            meeting = operations.get_meeting(user, _int(data, "meeting_id"))
             return handler(self, user, meeting, data)
 
         return answer(lambda: unit_of_work(work), handler.__name__)
@@ -139,7 +121,9 @@ def _refusal(code, message):
     return ConnectionRefused(code, {"code": code, "message": message})
 
 
-class LiveNamespace(Namespace):
+class MeetingCommands:
+    """Connecting, joining and leaving, and the meeting commands: mixed into `app.live.Live`."""
+
     def on_connect(self, auth=None):
         user = None
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -171,7 +155,7 @@ class LiveNamespace(Namespace):
                 continue
             _sockets.pop((meeting_id, user_id), None)
             try:
-                if operations.leave_online(user_id, meeting_id):
+                if live.leave_online(user_id, meeting_id):
                     db.session.commit()
             except Exception:  # noqa: BLE001 - a disconnect has nobody to answer
                 db.session.rollback()
@@ -185,13 +169,13 @@ class LiveNamespace(Namespace):
         _joined[request.sid].add(meeting.id)
         _sockets[(meeting.id, user.id)].add(request.sid)
         try:
-            operations.join_online(user, meeting)
+            live.join_online(user, meeting)
             db.session.flush()
             # Read in the same transaction, before the commit expires every loaded object.
             state = room.state(meeting, user)
         except IntegrityError:
             db.session.rollback()  # a second tab checked in at the same instant: it is done
-            meeting = operations.load_meeting(user, meeting.id)
+            meeting = operations.get_meeting(user, meeting.id)
             state = room.state(meeting, user)
         return {"state": state}
 
@@ -205,7 +189,7 @@ class LiveNamespace(Namespace):
                 raise Refused("unauthorized", "请先登录。")
             if meeting_id not in _joined.get(request.sid, ()):
                 raise Refused("not_joined", "请先进入会议室。")
-            return _ok(version=operations.room_version(meeting_id))
+            return _ok(version=live.room_version(meeting_id))
         except Refused as exc:
             return _error(exc)
         except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
@@ -220,7 +204,7 @@ class LiveNamespace(Namespace):
         sockets = _sockets[(meeting.id, user.id)]
         sockets.discard(request.sid)
         if not sockets:
-            operations.leave_online(user.id, meeting.id)
+            live.leave_online(user.id, meeting.id)
         return {}
 
     # -- the chair's commands ------------------------------------------------------
@@ -232,27 +216,27 @@ class LiveNamespace(Namespace):
     @command
     def on_next_item(self, user, meeting, data):
         index = _int(data, "index", required=False)
-        return {"index": operations.next_item(user, meeting, index)}
+        return {"index": live.next_item(user, meeting, index)}
 
     @command
     def on_give_floor(self, user, meeting, data):
-        operations.give_floor(user, meeting, _int(data, "speaker_id", required=False))
+        live.give_floor(user, meeting, _int(data, "speaker_id", required=False))
         return {}
 
     @command
     def on_end_floor(self, user, meeting, data):
-        operations.end_floor(user, meeting)
+        live.end_floor(user, meeting)
         return {}
 
     @command
     def on_add_speaker(self, user, meeting, data):
-        speaker = operations.add_speaker(user, meeting, _int(data, "user_id"))
+        speaker = live.add_speaker(user, meeting, _int(data, "user_id"))
         return {"speaker_id": speaker.id}
 
     @command
     def on_hide_chat(self, user, meeting, data):
         reason = data.get("reason") if isinstance(data.get("reason"), str) else None
-        operations.hide_chat(user, meeting, _int(data, "message_id"), reason)
+        live.hide_chat(user, meeting, _int(data, "message_id"), reason)
         return {}
 
     @command
@@ -265,19 +249,19 @@ class LiveNamespace(Namespace):
     def on_check_in(self, user, meeting, data):
         """The secretary checks in `user_id`; a member checks in themself with the hall's `token`."""
         if "user_id" not in data and isinstance(data.get("token"), str):
-            return {"changed": operations.check_in_hall(user, meeting, data["token"])}
-        return {"changed": operations.check_in(user, meeting, _int(data, "user_id"))}
+            return {"changed": live.check_in_hall(user, meeting, data["token"])}
+        return {"changed": live.check_in(user, meeting, _int(data, "user_id"))}
 
     # -- every member's ------------------------------------------------------------
     @command
     def on_raise_hand(self, user, meeting, data):
-        return {"speaker_id": operations.raise_hand(user, meeting).id}
+        return {"speaker_id": live.raise_hand(user, meeting).id}
 
     @command
     def on_lower_hand(self, user, meeting, data):
-        operations.lower_hand(user, meeting)
+        live.lower_hand(user, meeting)
         return {}
 
     @command
     def on_chat(self, user, meeting, data):
-        return {"message_id": operations.post_chat(user, meeting, data.get("text")).id}
+        return {"message_id": live.post_chat(user, meeting, data.get("text")).id}

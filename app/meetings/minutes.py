@@ -3,7 +3,7 @@ from app.auth.models import User
 from app.core.timeutil import format_local
 from app.extensions import db
 from app.meetings.models import Attendance, Speaker
-from app.meetings.operations import households_of
+from app.meetings.live import households_of
 from app.meetings.workflow import HOUSEHOLDS, SpeakerState, counting_base, quorum_meter_of
 
 

@@ -1,7 +1,7 @@
 """Meetings of a body: agenda, the member snapshot, attendance, speakers, chat, minutes, requests."""
 import secrets
 
-from app.community.models import MemberRole, str_enum
+from app.community.models import MemberRole, Membership, str_enum
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.meetings.workflow import AttendanceMode, MeetingMode, MeetingState, SpeakerState
@@ -75,8 +75,6 @@ class Meeting(db.Model):
 
     def _body_role(self, user):
         """The user's current role in the body, by one query (a body may have thousands)."""
-        from app.community.models import Membership
-
         row = Membership.query.filter_by(body_id=self.body_id, user_id=user.id).first()
         return row.role if row is not None else None
 

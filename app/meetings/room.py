@@ -8,7 +8,7 @@ from app.auth.models import User
 from app.core.sanitize import render_markdown
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.meetings import operations
+from app.meetings import live
 from app.meetings.models import Attendance, ChatMessage, MeetingMember
 from app.meetings.workflow import (
     EDITABLE, HOUSEHOLDS, PERSONS, MeetingState, counting_base, quorum_meter, quorum_meter_of,
@@ -69,13 +69,13 @@ _started_agenda = cached(LRUCache(maxsize=500), key=lambda meeting: (meeting.id,
 
 def _presence(meeting, members):
     """Who is present and the quorum meter, counted against the (cached) member snapshot: one
-    query instead of three (`operations.presence` gives the same from the database alone)."""
-    present = {str(user_id): mode.value for user_id, mode in operations._present_rows(meeting.id)}
+    query instead of three (`live.presence` gives the same from the database alone)."""
+    present = {str(user_id): mode.value for user_id, mode in live.present_rows(meeting.id)}
     voting = [m["user_id"] for m in members if m["is_voting"]]
     here = [u for u in voting if str(u) in present]
     rule = meeting.body.rule
     # On the household base the households are read now, as a vote opened now would read them.
-    households = operations.households_of(voting) if counting_base(rule) == HOUSEHOLDS else None
+    households = live.households_of(voting) if counting_base(rule) == HOUSEHOLDS else None
     return {"meeting_id": meeting.id, "present": present,
             "quorum": quorum_meter_of(rule, voting, here, households).as_dict()}
 
@@ -84,7 +84,7 @@ def _presence(meeting, members):
 # entry, not the whole roster and presence map: a phone has no use for 4,000 names, and sending
 # them with every join made each join of a big room cost in proportion to its size (the room in
 # all, to the square). The officers (chair, secretary, staff) always get everything.
-FULL_ROSTER_UP_TO = operations.FULL_PRESENCE_UP_TO
+FULL_ROSTER_UP_TO = live.FULL_PRESENCE_UP_TO
 
 
 def _own_entry(members, user_id):
@@ -117,10 +117,10 @@ def _own_presence(meeting, user, members):
     rule = meeting.body.rule
     if counting_base(rule) == HOUSEHOLDS:
         # Households cannot be counted from the snapshot: the whole meter is read, as recently.
-        quorum = _recently_read(meeting, HOUSEHOLDS, lambda: operations.quorum(meeting))
+        quorum = _recently_read(meeting, HOUSEHOLDS, lambda: live.quorum(meeting))
     else:
         voting = sum(1 for m in members if m["is_voting"])
-        here = _recently_read(meeting, PERSONS, lambda: operations.present_voting(meeting.id))
+        here = _recently_read(meeting, PERSONS, lambda: live.present_voting(meeting.id))
         quorum = quorum_meter(rule, voting, here).as_dict()
     return {"meeting_id": meeting.id, "present": {str(user.id): mode.value} if mode else {},
             "quorum": quorum}
@@ -133,7 +133,7 @@ def chat_history(meeting):
         return []
     names = dict(db.session.execute(
         db.select(User.id, User.name).where(User.id.in_({m.user_id for m in messages}))).all())
-    return [operations.chat_view(m, names) for m in reversed(messages)]
+    return [live.chat_view(m, names) for m in reversed(messages)]
 
 
 # Areas above (votes) add their keys to the state: fn(meeting, user, data) updates data.
@@ -160,7 +160,7 @@ def state(meeting, user):
             "id": meeting.id, "title": meeting.title, "state": meeting.state.value,
             "state_label": meeting.state.label, "body": meeting.body.name,
             "is_public": meeting.body.is_public, "mode": meeting.mode.value, "place": meeting.place,
-            "video_url": meeting.video_url, "start_dt": operations._iso(meeting.start_dt),
+            "video_url": meeting.video_url, "start_dt": live.iso(meeting.start_dt),
             "cancel_reason": meeting.cancel_reason,
             "speaker_limit_seconds": meeting.speaker_limit_seconds,
         },
@@ -171,7 +171,7 @@ def state(meeting, user):
         "members": members if complete else _own_entry(members, user.id),
         "members_total": len(members),
         "roster_complete": complete,
-        "speakers": operations.speakers_view(meeting),
+        "speakers": live.speakers_view(meeting),
         "chat": chat_history(meeting),
         "votes": [],   # filled by the votes area
         "me": {
@@ -179,7 +179,7 @@ def state(meeting, user):
             "can_chair": role == "chair", "can_record": can_record,
             "can_chat": is_member or role == "staff", "can_speak": is_member,
         },
-        "server_time": operations._iso(utcnow()),
+        "server_time": live.iso(utcnow()),
     }
     data.update(_presence(meeting, members) if complete else _own_presence(meeting, user, members))
     for part in _state_parts:

@@ -12,7 +12,8 @@ from app.core.refusal import Refused
 from app.core.timeutil import from_local, to_local
 from app.extensions import db
 from app.meetings import minutes as minutes_draft
-from app.meetings import operations
+from app.meetings import convene as convening
+from app.meetings import live, operations
 from app.meetings.forms import (
     AddItemForm, AnnounceForm, CancelMeetingForm, ConveneForm, CreateMeetingForm, NotesForm,
     RescheduleMeetingForm,
@@ -68,7 +69,7 @@ def create(community_id):
 # -- one meeting ---------------------------------------------------------------------
 
 def _load(meeting_id):
-    return operations.load_meeting(current_user, meeting_id)
+    return operations.get_meeting(current_user, meeting_id)
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -173,7 +174,7 @@ def _recorder(meeting_id):
 
 
 def qr_svg(meeting):
-    url = public_url_for(".checkin", meeting_id=meeting.id, t=operations.current_hall_token(meeting))
+    url = public_url_for(".checkin", meeting_id=meeting.id, t=live.current_hall_token(meeting))
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
     return Markup(svg.replace("<svg ", '<svg class="qr" role="img" aria-label="扫码签到" ', 1))
@@ -203,7 +204,7 @@ def checkin(meeting_id):
     token = request.values.get("t", "")
     if request.method == "POST":
         try:
-            changed = operations.check_in_hall(current_user, meeting, token)
+            changed = live.check_in_hall(current_user, meeting, token)
             flash("签到成功：您已现场出席。" if changed else "您已经现场签到过了。", "success")
             return redirect(url_for(".room", meeting_id=meeting.id))
         except Refused as exc:
@@ -253,7 +254,7 @@ def sign(meeting_id):
 # -- requests to convene --------------------------------------------------------------------
 
 def _convene_bodies(community):
-    return [b for b in community.bodies if operations.convene_base(b)[0] is not None]
+    return [b for b in community.bodies if convening.convene_base(b)[0] is not None]
 
 
 @bp.route("/c/<int:community_id>/convene", methods=["GET", "POST"])
@@ -267,7 +268,7 @@ def convene(community_id):
     if form.validate_on_submit():
         body = next(b for b in bodies if b.id == form.body_id.data)
         try:
-            req = operations.file_convene(current_user, body, form.subject.data, form.reason.data)
+            req = convening.file_convene(current_user, body, form.subject.data, form.reason.data)
             flash("提议已提交，请邀请其他人联署。", "success")
             return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))
         except Refused as exc:
@@ -277,18 +278,16 @@ def convene(community_id):
     requests_ = (ConveneRequest.query.filter_by(community_id=community.id)
                  .order_by(ConveneRequest.id.desc()).limit(100).all())
     return render_template("meetings/convene.html", community=community, form=form,
-                           requests=[(r, operations.convene_status(r)) for r in requests_]), status
+                           requests=[(r, convening.convene_status(r)) for r in requests_]), status
 
 
 @bp.route("/c/<int:community_id>/convene/<int:request_id>")
 @login_required
 def convene_request(community_id, request_id):
     community = load_community(current_user, community_id)
-    req = db.session.get(ConveneRequest, request_id)
-    if req is None or req.community_id != community.id:
-        raise Refused("not_found", "找不到该提议。")
+    req = convening.get_convene_request(community, request_id)
     return render_template("meetings/convene_request.html", community=community, req=req,
-                           status=operations.convene_status(req),
+                           status=convening.convene_status(req),
                            joined=any(s.user_id == current_user.id for s in req.supporters))
 
 
@@ -296,8 +295,6 @@ def convene_request(community_id, request_id):
 @login_required
 def convene_join(community_id, request_id):
     community = load_community(current_user, community_id)
-    req = db.session.get(ConveneRequest, request_id)
-    if req is None or req.community_id != community.id:
-        raise Refused("not_found", "找不到该提议。")
-    attempt(lambda: operations.join_convene(current_user, req), "您已联署。")
+    req = convening.get_convene_request(community, request_id)
+    attempt(lambda: convening.join_convene(current_user, req), "您已联署。")
     return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))

@@ -105,6 +105,12 @@ def transition(state, action):
     return target
 
 
+def require(condition, message, code="forbidden"):
+    """Refuse with `code` (by default: not allowed) unless `condition` holds."""
+    if not condition:
+        raise Refused(code, message)
+
+
 def require_state(state, allowed, message):
     if MeetingState(state) not in allowed:
         raise Refused("wrong_state", message)

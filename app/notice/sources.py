@@ -26,7 +26,7 @@ from app.extensions import db
 from app.matters.models import Matter
 from app.matters.trail import trail
 from app.meetings.models import Attendance, Meeting, MeetingMember
-from app.meetings.operations import households_of
+from app.meetings.live import households_of
 from app.meetings.workflow import HOUSEHOLDS, MeetingState, counting_base
 from app.notice import rules
 from app.notice.models import Notice, NoticeState

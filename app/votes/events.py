@@ -1,8 +1,8 @@
 """The vote commands of the live room (`/live`): open_vote, cast, enter_hall_votes, close_vote.
 
-They join the meeting commands of `app.meetings.events.LiveNamespace` in `Live`, the namespace the
-app registers. Every command loads what the caller may see, calls one operation, commits, then
-acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
+They join the meeting commands of `app.meetings.events.MeetingCommands` in `app.live.Live`, the
+namespace the app registers. Every command loads what the caller may see, calls one operation,
+commits, then acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
 
 `join` also puts the sockets of those who may record (chair, secretary, staff) in the meeting's
 officers' room (`operations.officers_room`), where `hall_entered` goes, and every socket in its
@@ -13,7 +13,7 @@ from flask_socketio import join_room, leave_room
 
 from app.core.db import unit_of_work
 from app.core.refusal import Refused
-from app.meetings.events import LiveNamespace, _connected, _int, answer, command, socket_user_id
+from app.meetings.events import _connected, _int, answer, command, socket_user_id
 from app.votes import operations
 
 
@@ -79,7 +79,3 @@ class VoteCommands:
                     "vote_id": data["vote_id"]}
 
         return answer(lambda: unit_of_work(work, retry_on=operations.CAST_RACES, attempts=3), "cast")
-
-
-class Live(VoteCommands, LiveNamespace):
-    """The /live namespace: meeting commands and vote commands."""

@@ -28,7 +28,8 @@ from app.meetings import minutes as meeting_minutes
 from app.meetings import operations as meeting_operations
 from app.meetings import room as meeting_room
 from app.meetings.models import Attendance, MeetingMember
-from app.meetings.operations import NAMESPACE, emit_after_commit, load_meeting, room_version
+from app.meetings.live import NAMESPACE, emit_after_commit, households_of, room_version
+from app.meetings.operations import get_meeting
 from app.meetings.workflow import AttendanceMode, MeetingState
 from app.votes import chain
 from app.votes.models import Ballot, Consultation, ConsultationResponse, Vote, VoteParticipation, VoteState
@@ -232,7 +233,7 @@ def load_vote(user, vote_id):
     vote = db.session.get(Vote, vote_id) if isinstance(vote_id, int) and not isinstance(vote_id, bool) else None
     if vote is None:
         raise Refused("not_found", "找不到该表决。")
-    load_meeting(user, vote.meeting_id)
+    get_meeting(user, vote.meeting_id)
     return vote
 
 
@@ -258,7 +259,7 @@ def _electorate(meeting, kind, options):
     households = None
     if rule.residents_base is ResidentsBase.HOUSEHOLDS:
         # Counted as the room's quorum meter counts them, so the meter and this check agree.
-        households = meeting_operations.households_of(eligible)
+        households = households_of(eligible)
     return rule, Snapshot(kind=kind, eligible=eligible, hall=hall, online=online, options=options,
                           households=households)
 
@@ -429,7 +430,7 @@ def _load_for_cast(user, vote_id):
     if vote is None:
         raise Refused("not_found", "找不到该表决。")
     if user.id not in frozen(vote)[0].eligible:
-        load_meeting(db.session.get(User, user.id), vote.meeting_id)
+        get_meeting(db.session.get(User, user.id), vote.meeting_id)
     return vote
 
 

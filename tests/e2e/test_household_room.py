@@ -3,7 +3,7 @@ projector, and a household's second adult sees, without tapping, that the househ
 import pytest
 from playwright.sync_api import expect
 
-from app.meetings import operations as meetings
+from app.meetings import live
 from tests.e2e.test_live_room import log_in
 from tests.integration.test_meetings_households import Assembly
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 def test_the_household_votes_once_and_its_other_adult_sees_who(browser, live_server, make, db):
     hall = Assembly(make, db)
-    meetings.check_in(hall.chair, hall.meeting, hall.li.id)   # 李四 in the hall, no phone
+    live.check_in(hall.chair, hall.meeting, hall.li.id)   # 李四 in the hall, no phone
     db.session.commit()
     errors = []
     contexts = [browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",

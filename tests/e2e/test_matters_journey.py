@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from app.core.timeutil import utcnow
 from app.matters import operations as matters
+from app.meetings import live
 from app.meetings import operations as meetings
 from tests.conftest import PASSWORD
 from tests.e2e.test_live_room import log_in
@@ -31,7 +32,7 @@ def test_resolution_voted_in_the_room_then_read_by_the_public(browser, live_serv
     meetings.start(chair, assembly)
     hall = w.members["representatives_assembly"][1:]
     for member in hall:
-        meetings.check_in(chair, assembly, member.id)
+        live.check_in(chair, assembly, member.id)
     db.session.commit()
 
     errors = []

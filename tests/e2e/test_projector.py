@@ -3,7 +3,7 @@ and a screen says when it has lost the server and when it is back, with the room
 import pytest
 from playwright.sync_api import expect
 
-from app.meetings import operations as meetings
+from app.meetings import live
 from app.votes import operations as votes
 from tests.e2e.test_live_room import log_in
 from tests.integration.live_helpers import Meeting
@@ -19,8 +19,8 @@ def test_projector_shows_everything_without_scrolling(browser, live_server, make
     room = Meeting(make, db)
     room.start(db)
     for member in [room.chair, *room.members]:   # in the hall (the chair's projector adds nobody)
-        meetings.check_in(room.secretary, room.meeting, member.id)
-    meetings.give_floor(room.chair, room.meeting, meetings.add_speaker(room.chair, room.meeting,
+        live.check_in(room.secretary, room.meeting, member.id)
+    live.give_floor(room.chair, room.meeting, live.add_speaker(room.chair, room.meeting,
                                                                        room.members[0].id).id)
     vote = votes.open_vote(room.chair, room.meeting, kind="named")
     db.session.commit()
@@ -84,8 +84,8 @@ def test_a_screen_says_when_it_is_offline_and_back_and_catches_up(browser, live_
         expect(banner).to_be_visible()
         expect(banner).to_have_text("网络已断开，正在重连…")
         # While this phone is away, the room moves on without it.
-        meetings.post_chat(room.members[1], room.meeting, "断网时发的消息")
-        meetings.next_item(room.chair, room.meeting)
+        live.post_chat(room.members[1], room.meeting, "断网时发的消息")
+        live.next_item(room.chair, room.meeting)
         db.session.commit()
 
         context.set_offline(False)

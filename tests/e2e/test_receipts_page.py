@@ -2,7 +2,7 @@
 ballots are said in words."""
 import pytest
 
-from app.meetings import operations as meetings
+from app.meetings import live
 from app.votes import operations as votes
 from tests.integration.live_helpers import Meeting
 from tests.integration.test_votes_meeting import cast_committed
@@ -14,9 +14,9 @@ def test_receipts_page_does_not_scroll_sideways_at_360_px(page, make, db):
     room = Meeting(make, db, preset="representatives_assembly")   # public receipts
     room.start(db)
     for user in (room.chair, room.members[0]):
-        meetings.join_online(user, room.meeting)
+        live.join_online(user, room.meeting)
     for user in room.members[1:]:
-        meetings.check_in(room.secretary, room.meeting, user.id)
+        live.check_in(room.secretary, room.meeting, user.id)
     db.session.commit()
     vote = votes.open_vote(room.chair, room.meeting, kind="secret",
                            title="关于小区北门外停车位重新划线和夜间照明改造的预算方案表决")

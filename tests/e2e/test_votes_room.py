@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.meetings import operations as meetings
+from app.meetings import live
 from tests.e2e.test_live_room import log_in
 from tests.integration.live_helpers import Meeting
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_named_and_secret_votes_in_a_hybrid_meeting(browser, live_server, make, db):
     room = Meeting(make, db)
     room.start(db)
-    meetings.check_in(room.secretary, room.meeting, room.members[0].id)   # in the hall, no phone
+    live.check_in(room.secretary, room.meeting, room.members[0].id)   # in the hall, no phone
     db.session.commit()
     errors = []
     contexts = [browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",

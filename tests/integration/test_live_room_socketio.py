@@ -77,10 +77,10 @@ def test_hall_attendance_stays_hall_when_joining_online(room, clients, db):
     refused(member.call("check_in", meeting_id=room.id, user_id=room.members[2].id),
             "secretary_only", "只有记录员")
     # A member in the hall checks in with the code on the projector.
-    from app.meetings import operations
+    from app.meetings import live
 
     refused(member.call("check_in", meeting_id=room.id, token="stale"), "stale_token", "二维码已过期")
-    token = operations.current_hall_token(room.meeting)
+    token = live.current_hall_token(room.meeting)
     assert member.call("check_in", meeting_id=room.id, token=token) == {"ok": True, "changed": True}
     data = secretary.wait_for("presence_changed", lambda d: d["present"].get(str(room.members[1].id)) == "hall")
     assert data["present"][str(room.members[0].id)] == "hall"

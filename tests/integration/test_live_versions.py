@@ -1,4 +1,4 @@
-"""Room versions: a screen is never silently wrong (app/meetings/events.py has the protocol).
+"""Room versions: a screen is never silently wrong (app/live.py has the protocol).
 
 Every room fact carries the room's version; a screen that sees a gap, or whose periodic `sync`
 answers a newer version, joins again. `Screen` below applies the rule of room.js in Python, and
@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.meetings import operations as meetings
+from app.meetings import live
 from app.meetings.models import ChatMessage, Meeting as MeetingRow
 from tests.conftest import LiveServer
 from tests.integration.live_helpers import Client, Clients, Meeting
@@ -85,7 +85,7 @@ def truth(db, meeting_id):
     """The room as the database has it: chat texts, who is present, the version."""
     db.session.expire_all()
     texts = [m.text for m in ChatMessage.query.filter_by(meeting_id=meeting_id).order_by(ChatMessage.id)]
-    present = {str(u): mode.value for u, mode in meetings._present_rows(meeting_id)}
+    present = {str(u): mode.value for u, mode in live.present_rows(meeting_id)}
     version = db.session.get(MeetingRow, meeting_id).room_version
     db.session.rollback()
     return texts, present, version
@@ -139,7 +139,7 @@ def heard(client, seen, event, predicate=lambda data: True, timeout=5):
 def test_every_fact_carries_the_next_version(live_server, make, db):
     room = Meeting(make, db)
     room.start(db)
-    meetings.check_in(room.secretary, room.meeting, room.members[1].id)   # quorum: 3 of 5 with the chair
+    live.check_in(room.secretary, room.meeting, room.members[1].id)   # quorum: 3 of 5 with the chair
     db.session.commit()
     # That check-in's presence fact is raised by this process a moment after the commit: let it
     # land before the chair's join reads the version the test counts from.

@@ -10,6 +10,7 @@ from app.matters import operations as matters
 from app.matters.models import Matter, MatterStep
 from app.matters.signals import matter_changed
 from app.matters.workflow import MatterStage as S
+from app.meetings import live
 from app.meetings import operations as meetings
 from app.votes import operations as votes
 
@@ -74,10 +75,10 @@ class World:
         voters = self.members[chair_key or key] if present is None else present
         meetings.start(chair, meeting)
         for user in voters:
-            meetings.check_in(chair, meeting, user.id)
+            live.check_in(chair, meeting, user.id)
         index = next(i for i, item in enumerate(meeting.items) if item.matter_id)
         if index != meeting.current_item:
-            meetings.next_item(chair, meeting, index)
+            live.next_item(chair, meeting, index)
         self.db.session.commit()
         vote = votes.open_vote(chair, meeting)
         self.db.session.commit()
@@ -109,12 +110,12 @@ def background_settled(db):
     threads that read the database a moment later: let them finish before the tables are emptied."""
     import time
 
-    from app.meetings import operations as meeting_ops
+    from app.meetings import live as meeting_live
     from app.votes import operations as vote_ops
 
     yield
     deadline = time.monotonic() + 5
-    while (meeting_ops._presence_pending or vote_ops._progress_pending) and time.monotonic() < deadline:
+    while (meeting_live._presence_pending or vote_ops._progress_pending) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.05)   # the last message is being built once the entry is dropped
 
@@ -255,13 +256,13 @@ def test_a_vote_cannot_decide_without_quorum(world, db):
     w.announce(meeting)
     chair = w.chairs["party_branch_committee"]
     meetings.start(chair, meeting)
-    meetings.check_in(chair, meeting, chair.id)
+    live.check_in(chair, meeting, chair.id)
     db.session.commit()
     with pytest.raises(Refused) as refused:
         votes.open_vote(chair, meeting)
     assert refused.value.code == "no_quorum"
     for user in w.members["party_branch_committee"][1:3]:
-        meetings.check_in(chair, meeting, user.id)
+        live.check_in(chair, meeting, user.id)
     vote = votes.open_vote(chair, meeting)
     db.session.commit()
     # Were a result ever to come without the quorum (the signal's contract allows it), it is void.

@@ -7,7 +7,7 @@ from app.auth.models import User
 from app.community import cards as card_ops
 from app.core.audit import AuditEvent
 from app.core.timeutil import utcnow
-from app.meetings import operations
+from app.meetings import live, operations
 from app.meetings.models import Attendance
 from tests.conftest import api_token, login
 from app.core.refusal import Refused
@@ -188,7 +188,7 @@ def test_undo(client, desk, db):
 def test_online_presence_is_not_undone(desk, db):
     from app.meetings import desk as desk_ops
 
-    operations.join_online(desk.li, desk.meeting)
+    live.join_online(desk.li, desk.meeting)
     db.session.commit()
     with pytest.raises(Refused):
         desk_ops.undo_check_in(desk.secretary, desk.meeting, desk.li.id)
@@ -197,7 +197,7 @@ def test_online_presence_is_not_undone(desk, db):
 def test_undo_is_refused_after_the_meeting(desk, db):
     from app.meetings import desk as desk_ops
 
-    operations.check_in(desk.secretary, desk.meeting, desk.li.id)
+    live.check_in(desk.secretary, desk.meeting, desk.li.id)
     operations.end_meeting(desk.chair, desk.meeting)
     db.session.commit()
     with pytest.raises(Refused):

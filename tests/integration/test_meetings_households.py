@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.core.timeutil import utcnow
+from app.meetings import live
 from app.meetings import operations as meetings
 from app.meetings import room as meeting_room
 from app.votes import operations as votes
@@ -106,14 +107,14 @@ def test_a_big_room_shows_a_member_the_meter_in_households(make, db, monkeypatch
     """Above FULL_ROSTER_UP_TO a member's join gets the counts only: in households too."""
     hall = Assembly(make, db)
     for user in (hall.chair, hall.wife, hall.husband, hall.li):
-        meetings.join_online(user, hall.meeting)
+        live.join_online(user, hall.meeting)
     db.session.commit()
     monkeypatch.setattr(meeting_room, "FULL_ROSTER_UP_TO", 1)
     monkeypatch.setattr(meeting_room, "_present_counts", {})
     state = meeting_room.state(hall.meeting, hall.zhao)
     assert state["roster_complete"] is False
     households_meter(state["quorum"], present=3, met=True)
-    assert state["quorum"] == meetings.quorum(hall.meeting)
+    assert state["quorum"] == live.quorum(hall.meeting)
     officer = meeting_room.state(hall.meeting, hall.chair)
     assert officer["roster_complete"] is True and officer["quorum"] == state["quorum"]
 
@@ -121,16 +122,16 @@ def test_a_big_room_shows_a_member_the_meter_in_households(make, db, monkeypatch
 def test_exactly_half_the_households_cannot_open_a_vote_and_one_more_can(make, db):
     hall = Assembly(make, db)
     for user in (hall.chair, hall.wife, hall.husband, hall.grandma):
-        meetings.join_online(user, hall.meeting)
+        live.join_online(user, hall.meeting)
     db.session.commit()
-    households_meter(meetings.quorum(hall.meeting), present=2, met=False)
+    households_meter(live.quorum(hall.meeting), present=2, met=False)
     with pytest.raises(Exception) as refused:
         votes.open_vote(hall.chair, hall.meeting)
     assert getattr(refused.value, "code", None) == "no_quorum"
     db.session.rollback()
-    meetings.check_in(hall.chair, hall.meeting, hall.zhao.id)
+    live.check_in(hall.chair, hall.meeting, hall.zhao.id)
     db.session.commit()
-    households_meter(meetings.quorum(hall.meeting), present=3, met=True)
+    households_meter(live.quorum(hall.meeting), present=3, met=True)
     vote = votes.open_vote(hall.chair, hall.meeting)
     db.session.commit()
     assert votes.vote_view(vote)["eligible"] == 4 and votes.progress_view(vote)["eligible"] == 3
@@ -139,7 +140,7 @@ def test_exactly_half_the_households_cannot_open_a_vote_and_one_more_can(make, d
 def test_the_api_and_the_minutes_count_households(make, db, client):
     hall = Assembly(make, db)
     for user in (hall.chair, hall.wife, hall.husband, hall.li):
-        meetings.join_online(user, hall.meeting)
+        live.join_online(user, hall.meeting)
     db.session.commit()
     token = api_token(client, hall.wife)
     response = client.get(f"/api/v1/meetings/{hall.id}", headers={"Authorization": f"Bearer {token}"})

@@ -6,7 +6,7 @@ import pytest
 from app.core.audit import AuditEvent
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
-from app.meetings import operations
+from app.meetings import live, operations
 from tests.integration.live_helpers import Meeting
 
 
@@ -15,22 +15,22 @@ def test_members_are_a_snapshot_taken_at_announcement(make, db):
     late = make.user(room.community, name="后来者")
     make.member(room.body, late)
     assert room.meeting.member(late) is None
-    assert operations.quorum(room.meeting)["members"] == 5
-    assert not operations.join_online(late, room.meeting)
+    assert live.quorum(room.meeting)["members"] == 5
+    assert not live.join_online(late, room.meeting)
 
 
 def test_presence_message_is_full_in_a_small_room_and_a_delta_in_a_big_one(make, db, monkeypatch):
     room = Meeting(make, db)
     room.start(db)
-    operations.join_online(room.members[0], room.meeting)
-    operations.check_in(room.secretary, room.meeting, room.members[1].id)
+    live.join_online(room.members[0], room.meeting)
+    live.check_in(room.secretary, room.meeting, room.members[1].id)
     db.session.commit()
-    small = operations.presence_update(room.meeting, {room.members[0].id})
+    small = live.presence_update(room.meeting, {room.members[0].id})
     assert small["present"] == {str(room.members[0].id): "online", str(room.members[1].id): "hall"}
-    monkeypatch.setattr(operations, "FULL_PRESENCE_UP_TO", 2)
-    operations.leave_online(room.members[0].id, room.id)
+    monkeypatch.setattr(live, "FULL_PRESENCE_UP_TO", 2)
+    live.leave_online(room.members[0].id, room.id)
     db.session.commit()
-    big = operations.presence_update(room.meeting, {room.members[0].id, room.members[1].id})
+    big = live.presence_update(room.meeting, {room.members[0].id, room.members[1].id})
     assert "present" not in big
     assert big["changes"] == {str(room.members[0].id): None, str(room.members[1].id): "hall"}
     assert big["quorum"]["present"] == 1
@@ -39,9 +39,9 @@ def test_presence_message_is_full_in_a_small_room_and_a_delta_in_a_big_one(make,
 def test_leaving_never_removes_hall_attendance(make, db):
     room = Meeting(make, db)
     room.start(db)
-    operations.check_in(room.secretary, room.meeting, room.members[0].id)
-    operations.join_online(room.members[0], room.meeting)
-    assert not operations.leave_online(room.members[0].id, room.id)
+    live.check_in(room.secretary, room.meeting, room.members[0].id)
+    live.join_online(room.members[0], room.meeting)
+    assert not live.leave_online(room.members[0].id, room.id)
 
 
 def test_party_assembly_needs_the_plan_with_the_notice(make, db):

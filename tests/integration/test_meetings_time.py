@@ -11,7 +11,7 @@ from app.core.audit import AuditEvent
 from app.core.notify import Notification
 from app.core.refusal import Refused
 from app.core.timeutil import to_local, utcnow
-from app.meetings import operations
+from app.meetings import live, operations
 from app.meetings.workflow import MeetingState
 from tests.conftest import api_token, login
 from tests.integration.live_helpers import Meeting, token
@@ -173,14 +173,14 @@ def test_a_late_item_for_a_vote_is_refused_and_a_discussion_item_cannot_be_voted
     assert 'data-for-vote="true" data-late="false" data-votable="true"' in html
     room.start(db)
     for user in (room.chair, *room.members):
-        operations.check_in(room.chair, room.meeting, user.id)
-    operations.next_item(room.chair, room.meeting, 3)
+        live.check_in(room.chair, room.meeting, user.id)
+    live.next_item(room.chair, room.meeting, 3)
     db.session.commit()
     opened = client.post(f"/api/v1/meetings/{room.id}/votes", headers=chair, json={"kind": "named"})
     assert opened.status_code == 409
     assert opened.get_json()["error"]["code"] == "item_not_in_notice"
     # An item that was in the notice can still be voted on.
-    operations.next_item(room.chair, room.meeting, 0)
+    live.next_item(room.chair, room.meeting, 0)
     db.session.commit()
     assert client.post(f"/api/v1/meetings/{room.id}/votes", headers=chair, json={"kind": "named"}).status_code == 201
 
@@ -203,7 +203,7 @@ def test_open_vote_over_live_refuses_an_item_not_in_the_notice(make, db, clients
     db.session.commit()
     room.start(db)
     for user in room.members:
-        operations.check_in(room.chair, room.meeting, user.id)
+        live.check_in(room.chair, room.meeting, user.id)
     db.session.commit()
     chair = clients(room.chair)
     state = chair.join(room.id)["state"]

@@ -84,10 +84,10 @@ def test_room_and_projector_pages(client, make, db):
 
 
 def test_hall_check_in_by_qr(client, make, db):
-    from app.meetings import operations, workflow
+    from app.meetings import live, workflow
 
     room = Meeting(make, db)
-    token = operations.current_hall_token(room.meeting)
+    token = live.current_hall_token(room.meeting)
     login(client, room.members[0])
     response = client.post(f"/meetings/{room.id}/checkin", data={"t": token})
     assert response.status_code == 409 and "尚未开始" in response.get_data(as_text=True)
@@ -107,12 +107,12 @@ def test_hall_check_in_by_qr(client, make, db):
 
 
 def test_minutes_notes_lock_and_signatures(client, make, db):
-    from app.meetings import operations
+    from app.meetings import live, operations
 
     room = Meeting(make, db)
     room.start(db)
     for user in (room.chair, room.secretary, room.members[0]):
-        operations.join_online(user, room.meeting)
+        live.join_online(user, room.meeting)
     db.session.commit()
     login(client, room.secretary)
     url = f"/meetings/{room.id}/minutes"

@@ -10,6 +10,7 @@ import pytest
 from flask import g
 
 from app.core.timeutil import utcnow
+from app.meetings import live
 from app.meetings import operations as meetings
 from app.notice import index
 from app.notice import operations as notices
@@ -31,12 +32,12 @@ def settled(db):
     threads that read the database a moment later: let them finish before the tables are emptied."""
     import time
 
-    from app.meetings import operations as meeting_ops
+    from app.meetings import live as meeting_live
     from app.votes import operations as vote_ops
 
     yield
     deadline = time.monotonic() + 5
-    while (getattr(meeting_ops, "_presence_pending", None) or getattr(vote_ops, "_progress_pending", None)) \
+    while (getattr(meeting_live, "_presence_pending", None) or getattr(vote_ops, "_progress_pending", None)) \
             and time.monotonic() < deadline:
         time.sleep(0.05)
 
@@ -114,7 +115,7 @@ def board(make, db):
     meetings.announce(w.chair, w.m_ended, now=w.m_ended.start_dt - timedelta(days=20))
     meetings.start(w.chair, w.m_ended)
     for m in [w.chair] + w.members[:2]:
-        meetings.check_in(w.chair, w.m_ended, m.id)
+        live.check_in(w.chair, w.m_ended, m.id)
     db.session.commit()
     from app.votes import operations as votes
 

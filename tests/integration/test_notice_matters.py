@@ -8,6 +8,7 @@ import pytest
 from app.core.timeutil import utcnow
 from app.matters import operations as matters
 from app.matters.workflow import MatterStage
+from app.meetings import live
 from app.meetings import operations as meetings
 from app.notice import stats
 from app.notice.models import NoticePosting
@@ -60,10 +61,10 @@ class World:
         voters = [chair] + rest[:2]
         meetings.start(chair, meeting)
         for user in voters:
-            meetings.check_in(chair, meeting, user.id)
+            live.check_in(chair, meeting, user.id)
         index = next(i for i, item in enumerate(meeting.items) if item.matter_id)
         if index != meeting.current_item:
-            meetings.next_item(chair, meeting, index)
+            live.next_item(chair, meeting, index)
         self.db.session.commit()
         vote = votes.open_vote(chair, meeting)
         self.db.session.commit()

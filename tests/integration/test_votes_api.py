@@ -1,5 +1,5 @@
 """Votes through the JSON API: open, cast (with retries), hall entry, close, result, receipts."""
-from app.meetings import operations as meetings
+from app.meetings import live
 from tests.conftest import api_token
 from tests.integration.live_helpers import Meeting
 from tests.integration.test_votes_meeting import cast_committed
@@ -14,8 +14,8 @@ def test_a_whole_vote_through_the_api(make, db, client):
     room = Meeting(make, db, preset="representatives_assembly")
     room.start(db)
     for user in (room.chair, room.members[0], room.members[1]):
-        meetings.join_online(user, room.meeting)
-    meetings.check_in(room.secretary, room.meeting, room.members[2].id)
+        live.join_online(user, room.meeting)
+    live.check_in(room.secretary, room.meeting, room.members[2].id)
     db.session.commit()
     chair, member, secretary = (bearer(client, u) for u in (room.chair, room.members[0], room.secretary))
 
@@ -63,7 +63,7 @@ def test_outsiders_get_404_and_the_api_is_documented(make, db, client):
     room = Meeting(make, db)
     room.start(db)
     for user in (room.chair, *room.members):
-        meetings.join_online(user, room.meeting)
+        live.join_online(user, room.meeting)
     db.session.commit()
     opened = client.post(f"/api/v1/meetings/{room.id}/votes", headers=bearer(client, room.chair), json={})
     url = f"/api/v1/votes/{opened.get_json()['id']}"
@@ -84,7 +84,7 @@ def test_the_public_receipt_page_finds_a_receipt_typed_loosely(make, db, client)
     room = Meeting(make, db, preset="representatives_assembly")
     room.start(db)
     for user in (room.chair, *room.members):
-        meetings.join_online(user, room.meeting)
+        live.join_online(user, room.meeting)
     db.session.commit()
     vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()

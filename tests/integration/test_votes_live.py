@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from app.meetings import operations as meetings
+from app.meetings import live
 from tests.integration.live_helpers import Meeting
 
 pytestmark = pytest.mark.live
@@ -14,7 +14,7 @@ def seated(make, db, clients, hall=1):
     room = Meeting(make, db)
     room.start(db)
     for member in room.members[:hall]:
-        meetings.check_in(room.secretary, room.meeting, member.id)
+        live.check_in(room.secretary, room.meeting, member.id)
     db.session.commit()
     people = {"chair": clients(room.chair), "secretary": clients(room.secretary)}
     for i, member in enumerate(room.members):

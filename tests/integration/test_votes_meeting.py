@@ -7,6 +7,7 @@ from sqlalchemy import inspect, text
 
 from app.core.db import unit_of_work
 from app.core.refusal import Refused
+from app.meetings import live
 from app.meetings import operations as meetings
 from app.votes import operations as votes
 from app.votes.models import Ballot, Vote, VoteParticipation
@@ -34,9 +35,9 @@ def live_room(make, db, **kw):
 
 def seat(room, db, online=(), hall=()):
     for user in online:
-        meetings.join_online(user, room.meeting)
+        live.join_online(user, room.meeting)
     for user in hall:
-        meetings.check_in(room.secretary, room.meeting, user.id)
+        live.check_in(room.secretary, room.meeting, user.id)
     db.session.commit()
 
 
@@ -166,7 +167,7 @@ def test_absent_members_and_late_arrivals_cannot_vote(make, db):
     seat(room, db, online=[room.chair, room.members[0], room.members[1]])
     vote = votes.open_vote(room.chair, room.meeting)
     db.session.commit()
-    meetings.join_online(room.members[2], room.meeting)   # arrives after the vote opened
+    live.join_online(room.members[2], room.meeting)   # arrives after the vote opened
     db.session.commit()
     with pytest.raises(Refused) as late:
         votes.cast(room.members[2], vote, "yes", NONCE)
@@ -308,7 +309,7 @@ def test_household_base_counts_a_household_once(make, db):
     meetings.announce(chair, meeting, now=start - timedelta(days=30))
     meetings.start(chair, meeting)
     for user in (chair, wife, husband):
-        meetings.join_online(user, meeting)
+        live.join_online(user, meeting)
     db.session.commit()
     vote = votes.open_vote(chair, meeting)
     db.session.commit()

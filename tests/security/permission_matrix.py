@@ -226,7 +226,7 @@ def roles_for(endpoint, method="GET"):
     return entry[method] if isinstance(entry, dict) else entry
 
 # Socket.IO namespace /live: the on_<event> methods of the namespace the app registers
-# (app.meetings.events.LiveNamespace and the vote commands joined to it).
+# (app.live.Live: the meeting commands and the vote commands).
 EVENTS = {
     "connect": LOGGED_IN,          # session cookie or auth={"token": ...}; the anonymous are refused
     "disconnect": LOGGED_IN,

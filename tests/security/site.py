@@ -9,7 +9,7 @@ SWEEP_ARGS = {"community_id", "street_id", "meeting_id"}
 def open_live_meeting(people, db):
     """A live meeting of the people's body with an agenda and a chat message; ids by name."""
     from app.core.timeutil import utcnow
-    from app.meetings import operations
+    from app.meetings import live, operations
 
     from tests.security import permission_matrix as pm
 
@@ -22,7 +22,7 @@ def open_live_meeting(people, db):
     operations.announce(chair, meeting, now=start - timedelta(days=30))
     operations.start(chair, meeting)
     db.session.commit()
-    message = operations.post_chat(chair, meeting, "会前说明")
+    message = live.post_chat(chair, meeting, "会前说明")
     db.session.commit()
     room = {"meeting": meeting.id, "message": message.id, "member": people[pm.MEMBER].id}
     try:
@@ -31,7 +31,7 @@ def open_live_meeting(people, db):
         return room
     # An open vote, for the vote commands: the body's three members are in the hall.
     for role in (pm.CHAIR, pm.SECRETARY, pm.MEMBER):
-        operations.check_in(chair, meeting, people[role].id)
+        live.check_in(chair, meeting, people[role].id)
     room["vote"] = votes.open_vote(chair, meeting, title="权限测试表决").id
     db.session.commit()
     return room
@@ -94,6 +94,8 @@ def _furnish(people, make, db, say):
     from app.community import operations as community_ops
     from app.core.timeutil import utcnow
     from app.matters import operations as matters
+    from app.meetings import convene as convening
+    from app.meetings import live as meeting_live
     from app.meetings import operations as meetings
     from app.notice import operations as notices
     from app.proposals import operations as proposals
@@ -184,8 +186,8 @@ def _furnish(people, make, db, say):
         meetings.start(chair, meeting)
         voters = [m.user for m in body.memberships]
         for user in voters:
-            meetings.check_in(chair, meeting, user.id)
-        meetings.next_item(chair, meeting, next(i for i, it in enumerate(meeting.items) if it.matter_id))
+            meeting_live.check_in(chair, meeting, user.id)
+        meeting_live.next_item(chair, meeting, next(i for i, it in enumerate(meeting.items) if it.matter_id))
         commit()
         vote = votes.open_vote(chair, meeting)
         commit()
@@ -230,13 +232,13 @@ def _furnish(people, make, db, say):
     meetings.announce(chair, live, now=start - timedelta(days=30))
     meetings.start(chair, live)
     for user in (chair, secretary, member, delegate):
-        meetings.check_in(chair, live, user.id)
+        meeting_live.check_in(chair, live, user.id)
     commit()
     meetings.save_notes(secretary, live, say("md"))
-    messages = [meetings.post_chat(user, live, say("chat")) for user in (member, delegate, member)]
+    messages = [meeting_live.post_chat(user, live, say("chat")) for user in (member, delegate, member)]
     commit()
-    meetings.hide_chat(chair, live, messages[-1].id, say("plain"))
-    meetings.raise_hand(delegate, live)
+    meeting_live.hide_chat(chair, live, messages[-1].id, say("plain"))
+    meeting_live.raise_hand(delegate, live)
     commit()
     closed = votes.open_vote(chair, live, title=say("plain"), kind="named",
                              labels=[say("label") for _ in range(3)], up_to=2)
@@ -244,7 +246,7 @@ def _furnish(people, make, db, say):
     votes.enter_hall_votes(chair, closed, entries={u.id: [0, 2] for u in (chair, secretary, member)})
     commit()
     votes.close_vote(chair, closed)
-    meetings.next_item(chair, live, 1)
+    meeting_live.next_item(chair, live, 1)
     commit()
     votes.open_vote(chair, live, title=say("plain"), kind="secret",
                     labels=[say("label") for _ in range(3)])
@@ -254,10 +256,10 @@ def _furnish(people, make, db, say):
                                         start_dt=start + timedelta(days=9), notice_text=say("md"))
     meetings.add_item(chair, cancelled, title=say("plain"), description=say("md"))
     meetings.cancel(chair, cancelled, say("plain"))
-    request = meetings.file_convene(member, bodies["representatives_assembly"], say("plain"),
-                                    say("md"))
+    request = convening.file_convene(member, bodies["representatives_assembly"], say("plain"),
+                                     say("md"))
     commit()
-    meetings.join_convene(delegate, request)
+    convening.join_convene(delegate, request)
     commit()
 
     # -- a consultation, notices -------------------------------------------------------------------
@@ -333,11 +335,11 @@ def settle():
     threads that read the database a moment later: let them finish before the tables are emptied."""
     import time
 
-    from app.meetings import operations as meetings
+    from app.meetings import live
     from app.votes import operations as votes
 
     deadline = time.monotonic() + 5
-    while (meetings._presence_pending or votes._progress_pending) and time.monotonic() < deadline:
+    while (live._presence_pending or votes._progress_pending) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.05)
 

@@ -45,7 +45,7 @@ def test_every_live_event_is_in_the_matrix(app):
     gone = sorted(set(pm.EVENTS) - live_events())
     assert not missing, (f"/live events with no line in permission_matrix.py EVENTS: {missing} "
                          "(add one line each: \"event\": ROLES,)")
-    assert not gone, f"EVENTS lists events LiveNamespace no longer has: {gone}"
+    assert not gone, f"EVENTS lists events app.live.Live no longer has: {gone}"
 
 
 def test_every_entry_names_known_roles_and_methods(app):

@@ -650,7 +650,7 @@
   // Back on the network with the socket still up (it may not have noticed): fetch the state.
   window.addEventListener("online", function () { if (socket.connected) { join(); } });
 
-  // -- room versions (the protocol is in app/meetings/events.py) ---------------------------
+  // -- room versions (the protocol is in app/live.py) ---------------------------
   // `last`: the highest version applied with none missing before it. A fact above last + 1
   // waits for the ones before it; if they do not come within GAP_WAIT ms the state is fetched
   // again. Progress facts carry the version without raising it. `sync` catches a lost last fact.

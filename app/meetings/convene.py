@@ -1,0 +1,103 @@
+"""Requests to convene (提议召开): members file and join a request to call a body's meeting; once
+the legal share of them have joined, the chairs and the staff are told. The next notice the body
+sends answers it (`operations.announce`)."""
+from sqlalchemy import func
+
+from app.auth.models import User, UserState
+from app.community.models import Household
+from app.core import audit
+from app.core.notify import notify
+from app.core.refusal import Refused
+from app.core.sanitize import clean_text
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.meetings import workflow
+from app.meetings.models import ConveneRequest, ConveneSupporter
+
+
+def get_convene_request(community, request_id):
+    """The request if it is one of this community's (a community the user may see); otherwise a 404."""
+    request = db.session.get(ConveneRequest, request_id) if isinstance(request_id, int) else None
+    if request is None or request.community_id != community.id:
+        raise Refused("not_found", "找不到该提议。")
+    return request
+
+
+def convene_base(body):
+    """How many people the share is counted against, and who of them may join."""
+    rule = workflow.convene_rule(body.preset, body.residents_base)
+    if rule is None:
+        return None, 0
+    if body.preset == "representatives_assembly":
+        return rule, len(body.voting_members)
+    adults = User.query.filter_by(community_id=body.community_id, state=UserState.VERIFIED)
+    if rule.base_label == "户":
+        return rule, Household.query.filter_by(community_id=body.community_id).count()
+    if rule.base_label == "居民小组":
+        return rule, db.session.query(func.count(func.distinct(Household.building))).filter(
+            Household.community_id == body.community_id).scalar()
+    return rule, adults.count()
+
+
+def _may_support(user, body):
+    if body.preset == "representatives_assembly":
+        return any(m.user_id == user.id and m.is_voting for m in body.memberships)
+    return user.community_id == body.community_id and user.is_verified
+
+
+def _supporters_count(request, rule):
+    rows = request.supporters
+    if rule.base_label == "户":
+        return len({r.user.household_id for r in rows if r.user.household_id})
+    if rule.base_label == "居民小组":
+        return len({r.user.household.building for r in rows if r.user.household})
+    return len(rows)
+
+
+def convene_status(request):
+    rule, base = convene_base(request.body)
+    return workflow.convene_status(rule, base, _supporters_count(request, rule))
+
+
+def file_convene(user, body, subject, reason=None):
+    rule, _ = convene_base(body)
+    if rule is None:
+        raise Refused("no_convene_rule", f"{body.name}没有由成员提议召开的法定程序。")
+    workflow.require(_may_support(user, body), "只有该组织的成员（居民会议：本社区已认证的居民）可以提议召开。")
+    subject = clean_text(subject, 200)
+    if not subject:
+        raise Refused("subject", "请写明提议讨论的事项。")
+    request = ConveneRequest(community_id=body.community_id, body=body, created_by_id=user.id,
+                             subject=subject, reason=(reason or "").strip() or None)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("convene.filed", actor=user, obj=request, body_id=body.id)
+    _support(user, request)
+    return request
+
+
+def join_convene(user, request):
+    workflow.require(_may_support(user, request.body), "只有该组织的成员（居民会议：本社区已认证的居民）可以联署。")
+    if request.answered_dt is not None:
+        raise Refused("answered", "该组织已经发出会议通知，本提议已办结。")
+    if any(s.user_id == user.id for s in request.supporters):
+        raise Refused("already_joined", "您已联署过这一提议。")
+    _support(user, request)
+    return request
+
+
+def _support(user, request):
+    request.supporters.append(ConveneSupporter(user_id=user.id))
+    db.session.flush()
+    audit.record("convene.joined", actor=user, obj=request)
+    status = convene_status(request)
+    if status.reached and request.reached_dt is None:
+        request.reached_dt = utcnow()
+        body = request.body
+        admins = [u for u in User.query.filter_by(community_id=body.community_id) if u.is_admin_of(body.community)]
+        chairs = [m.user for m in body.memberships if body.is_chair(m.user)]
+        audit.record("convene.reached", obj=request, supporters=status.supporters, needed=status.needed)
+        notify(chairs + admins, f"提议召开{body.name}已达到法定比例，应当召开会议：{request.subject}",
+               f"/c/{body.community_id}/convene/{request.id}")
+
+
