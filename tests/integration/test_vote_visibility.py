@@ -8,6 +8,7 @@ from app.core.audit import AuditEvent
 from app.core.timeutil import utcnow
 from app.matters import operations as matters
 from app.matters.trail import WITHHELD, trail
+from app.meetings import live as meeting_live
 from app.meetings import operations as meetings
 from app.votes import operations as votes
 from tests.conftest import api_token, login
@@ -43,7 +44,7 @@ def _closed_vote(make, db, preset, matter=False):
         db.session.commit()
     room.start(db)
     for user in (room.chair, *room.members):
-        meetings.join_online(user, room.meeting)
+        meeting_live.join_online(user, room.meeting)
     db.session.commit()
     room.vote = votes.open_vote(room.chair, room.meeting, kind="secret")
     db.session.commit()
