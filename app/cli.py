@@ -4,6 +4,7 @@ from datetime import timedelta
 import click
 from flask import current_app
 
+from app.core.audit_cli import audit_cli
 from app.extensions import db
 
 DEMO_STREET_AGE_DAYS = 45
@@ -13,6 +14,7 @@ def register(app):
     from app.votes.cli import votes_cli
 
     app.cli.add_command(votes_cli)
+    app.cli.add_command(audit_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no street yet.")
