@@ -2,7 +2,8 @@
 
 The archive is a gzip'd tar holding:
 
-    manifest.json     format, time, Alembic revision(s), dialect, method, rows per table, files
+    manifest.json     format, time, Alembic revision(s), dialect, method, rows per table, files,
+                      and the audit log's hash chain head (place and hash) in the saved copy
     database.<ext>    the database, written by one of three methods (below)
     uploads/...       every file under UPLOAD_DIR
 
@@ -20,7 +21,8 @@ Methods (`--method auto` picks the first that fits the database):
 
 Restore refuses an archive whose revision this code's migrations do not know (a newer release
 wrote it), and a database or upload folder that already holds data unless --force is given.
-After a restore of an older archive, `flask db upgrade` brings the schema up to date.
+After a restore of an older archive, `flask db upgrade` brings the schema up to date. A restore
+walks the restored audit chain and says when it does not hold or does not reach the manifest's head.
 """
 import base64
 import datetime as dt
@@ -43,6 +45,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, func, inspect, select, text
 
+from app.core import audit
 from app.extensions import db, migrate
 
 FORMAT = "yishi-backup"
@@ -142,7 +145,7 @@ def backup(target, method="auto"):
     with tempfile.TemporaryDirectory(prefix="yishi-backup-") as tmp:
         db_file = Path(tmp) / DB_FILES[method]
         dump = {"sqlite": _dump_sqlite, "pg_dump": _dump_pg, "portable": _dump_portable}[method]
-        revisions, counts = dump(engine, db_file)
+        revisions, counts, chain = dump(engine, db_file)
         files = _upload_files(_upload_dir())
         manifest = {
             "format": FORMAT,
@@ -151,6 +154,7 @@ def backup(target, method="auto"):
             "revisions": revisions,
             "database": {"dialect": engine.dialect.name, "method": method, "file": db_file.name},
             "counts": counts,
+            "audit_chain": chain,
             "uploads": {"files": len(files), "bytes": sum(p.stat().st_size for p in files)},
         }
         # Written beside the target and renamed at the end: a broken run leaves no archive.
@@ -183,7 +187,7 @@ def _dump_sqlite(engine, db_file):
     copy_engine = create_engine(f"sqlite:///{db_file}")
     try:
         with copy_engine.connect() as conn:
-            return _revisions(conn), _counts(conn, _reflect(conn))
+            return _revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn)
     finally:
         copy_engine.dispose()
 
@@ -200,7 +204,7 @@ def _dump_pg(engine, db_file):
     with _snapshot_connection(engine) as conn:
         with conn.begin():
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            revisions, counts = _revisions(conn), _counts(conn, _reflect(conn))
+            revisions, counts, chain = _revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn)
             conninfo, env = _libpq(engine)
             # pg_dump reads in the snapshot our open transaction exported: counts and dump agree.
             result = subprocess.run(
@@ -209,7 +213,7 @@ def _dump_pg(engine, db_file):
                 env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()} (or use --method portable)")
-    return revisions, counts
+    return revisions, counts, chain
 
 
 def _encode(value):
@@ -257,7 +261,8 @@ def _dump_portable(engine, db_file):
                     out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
                     n += 1
                 counts[table.name] = n
-    return revisions, counts
+        chain = audit.chain_state(conn)
+    return revisions, counts, chain
 
 
 # -- restore ------------------------------------------------------------------------------------
@@ -366,6 +371,8 @@ def restore(archive, force=False):
         engine.dispose()
         _replace_uploads(Path(tmp) / UPLOADS)
     _verify(engine, manifest)
+    with engine.connect() as conn:
+        manifest["audit_chain_warnings"] = audit.restored_chain_warnings(conn, manifest.get("audit_chain"))
     return manifest
 
 
@@ -512,6 +519,9 @@ def register(app):
         click.echo(f"Backup written to {archive}: revision {', '.join(manifest['revisions']) or '-'}, "
                    f"{rows} rows in {len(manifest['counts'])} tables ({manifest['database']['method']}), "
                    f"{manifest['uploads']['files']} uploaded files.")
+        if manifest["audit_chain"]:
+            click.echo(f"Audit log head (keep a copy apart): {manifest['audit_chain']['seq']} "
+                       f"{manifest['audit_chain']['head']}")
         if keep:
             for path in prune(keep):
                 click.echo(f"Deleted old backup {path}")
@@ -526,3 +536,8 @@ def register(app):
         click.echo(f"Restored {archive} (made {manifest['created_utc']}): {rows} rows, "
                    f"{manifest['uploads']['files']} uploaded files, revision "
                    f"{', '.join(manifest['revisions'])}. Run `flask db upgrade` if this code is newer.")
+        chain = manifest.get("audit_chain")
+        for warning in manifest["audit_chain_warnings"]:
+            click.echo(f"Warning: {warning}", err=True)
+        if chain and not manifest["audit_chain_warnings"]:
+            click.echo(f"Audit log hash chain holds, head {chain['seq']} {chain['head']}.")

@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 
 from app import demo_activity
 from app.community import demo
+from app.core.audit_cli import audit_cli
 from app.core.timeutil import clock_at, utcnow
 from app.extensions import db
 from app.votes.cli import votes_cli
@@ -16,6 +17,7 @@ DEMO_STREET_AGE_DAYS = 45
 
 def register(app):
     app.cli.add_command(votes_cli)
+    app.cli.add_command(audit_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no street yet.")

@@ -261,7 +261,8 @@ def audit_log(community_id):
     pagination = (audit.AuditEvent.query.filter_by(community_id=community.id)
                   .order_by(audit.AuditEvent.id.desc())
                   .paginate(page=page, per_page=PAGE_SIZE, error_out=False))
-    return render_template("community/audit.html", community=community, pagination=pagination)
+    return render_template("community/audit.html", community=community, pagination=pagination,
+                           chain_head=audit.current_head())
 
 
 @bp.route("/c/<int:community_id>/admin/audit.csv")

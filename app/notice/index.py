@@ -9,6 +9,7 @@ item's own page always reads the source, so it is never stale.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from app.notice.models import NoticeIndexState, NoticePosting, NoticeTerm
 from app.proposals.signals import proposal_changed
 from app.proposals.similar import search_terms, tokens
 from app.votes.signals import vote_closed
+from app.votes.verify import add_published_source
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +230,16 @@ def connect_signals():
     meeting_changed.connect(_on_meeting)
     vote_closed.connect(_on_vote_closed)
     matter_changed.connect(_on_matter)
+    add_published_source("公开栏会议条目", posted_vote_head)
+
+
+def posted_vote_head(vote):
+    """The head a vote's meeting posting carries (`sources.vote_head_line`), or None."""
+    text = db.session.scalar(select(NoticePosting.search_text).where(
+        NoticePosting.kind == rules.PostingKind.meeting.value, NoticePosting.source_id == vote.meeting_id))
+    prefix = _searchable("", sources.vote_head_line(vote.id, ""))[1:]
+    found = re.search(re.escape(prefix) + r"([0-9a-f]{64})", text or "")
+    return found.group(1) if found else None
 
 
 # -- reading ---------------------------------------------------------------------------------

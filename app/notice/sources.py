@@ -196,6 +196,11 @@ class ProposalSource(Source):
 
 # -- meetings ------------------------------------------------------------------------------
 
+def vote_head_line(vote_id, head):
+    """How a meeting's posting names a closed vote's head (first in its text, so never cut off)."""
+    return f"表决 {vote_id} 选票哈希链头 {head}"
+
+
 class MeetingSource(Source):
     """A meeting is public once announced: its notice and agenda, then its outcome and minutes."""
 
@@ -214,6 +219,11 @@ class MeetingSource(Source):
         agenda = "\n".join(item.title for item in meeting.items)
         when = format_local(meeting.start_dt)
         last_vote = db.session.scalar(select(func.max(Vote.closed_dt)).where(Vote.meeting_id == meeting.id))
+        # The posting keeps each closed vote's head as it was published, a copy outside the vote's
+        # row that `flask votes verify` compares (and a resident can search the board by it).
+        heads = "".join(f"{vote_head_line(vote_id, head)}\n" for vote_id, head in db.session.execute(
+            select(Vote.id, Vote.chain_head).where(Vote.meeting_id == meeting.id,
+                                                   Vote.chain_head.isnot(None)).order_by(Vote.id)))
         return Entry(
             community_id=meeting.community_id, title=meeting.title, category=meeting.body.name,
             published_dt=meeting.announced_dt,
@@ -221,7 +231,7 @@ class MeetingSource(Source):
                                        meeting.signed_dt, last_vote) if d is not None),
             status=Status(meeting.state.label),
             summary=clean_text(f"{when} · {meeting.place or meeting.mode.label}", 240),
-            text=f"{meeting.body.name}\n{meeting.place}\n{meeting.notice_text or ''}\n{agenda}")
+            text=f"{heads}{meeting.body.name}\n{meeting.place}\n{meeting.notice_text or ''}\n{agenda}")
 
     def iter_public(self):
         query = (Meeting.query.filter(Meeting.announced_dt.isnot(None),

@@ -1,7 +1,10 @@
-"""`flask votes verify ID`: recompute a closed vote's hash chain and tally from the database."""
+"""`flask votes verify ID`: recompute a closed vote's hash chain and tally, and compare its head
+with every copy that was published (app/votes/verify.py)."""
 import click
 
 from app.extensions import db
+from app.votes import verify as vote_verify
+from app.votes.models import Vote
 
 
 @click.group("votes")
@@ -11,19 +14,20 @@ def votes_cli():
 
 @votes_cli.command("verify")
 @click.argument("vote_id", type=int)
-def verify(vote_id):
-    """Recompute the chain and the tally of vote VOTE_ID and say whether they match."""
-    from app.votes import operations
-    from app.votes.models import Vote
-
+@click.option("--head", metavar="HEX", default=None, help="The vote's head as you kept it (64 hex digits).")
+@click.option("--audit-head", metavar="HEX", default=None,
+              help="An audit log head kept elsewhere (a backup manifest): the log must still reach it.")
+def verify(vote_id, head, audit_head):
+    """Recompute the chain and the tally of vote VOTE_ID and compare with every published head."""
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise click.ClickException(f"没有编号为 {vote_id} 的表决。")
-    ok, findings = operations.verify(vote)
+    report = vote_verify.verify(vote, head=head, audit_head=audit_head)
     click.echo(f"表决 {vote.id}：{vote.title}")
-    for line in findings:
+    for line in report.lines:
         click.echo(f"  {line}")
-    if not ok:
-        click.echo("结论：不一致，选票或结果在结束后被改动过。")
+    if not report.ok:
+        against = "、".join(report.disagreeing)
+        click.echo(f"结论：不一致{f'，与以下来源不符：{against}' if against else ''}；选票或结果在结束后被改动过。")
         raise SystemExit(1)
     click.echo("结论：一致。")
