@@ -15,6 +15,7 @@ from app.extensions import db
 def seed_activity():
     from app.meetings import operations as meetings
     from app.proposals import operations as proposals
+    from app.proposals import drafts
     from app.votes import operations as votes
 
     community = Community.query.order_by(Community.id).first()
@@ -38,7 +39,7 @@ def seed_activity():
 
     def proposal(title, category, problem, suggestion, place, cosigns):
         with day(0):
-            item = proposals.create_draft(resident, community, title=title, category=category,
+            item = drafts.create_draft(resident, community, title=title, category=category,
                                           problem=problem, suggestion=suggestion, place=place)
             db.session.flush()
             proposals.publish(resident, item)

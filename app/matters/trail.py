@@ -12,7 +12,9 @@ from flask import has_request_context, url_for
 
 from app.core.timeutil import format_local
 from app.matters import workflow
+from app.matters.agenda import placements, purpose_of
 from app.matters.workflow import MatterStage, Outcome
+from app.meetings.workflow import MeetingState
 from app.core.refusal import Refused
 
 
@@ -51,9 +53,6 @@ def _step_entry(matter, step):
 
 def _scheduled(matter):
     """Announced or live meetings carrying the matter that have not decided it yet."""
-    from app.matters.operations import placements, purpose_of
-    from app.meetings.workflow import MeetingState
-
     decided = {s.meeting_id for s in matter.steps if s.meeting_id}
     found = []
     for item in placements(matter):
