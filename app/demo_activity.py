@@ -14,6 +14,7 @@ from app.matters.demo import seed_demo_matter
 from app.meetings import operations as meetings
 from app.meetings.demo import seed_hall_day
 from app.notice import operations as notice_board
+from app.proposals import drafts
 from app.proposals import operations as proposals
 from app.votes import operations as votes
 
@@ -38,7 +39,7 @@ def seed_activity():
 
     def proposal(title, category, problem, suggestion, place, cosigns):
         with day(0):
-            item = proposals.create_draft(resident, community, title=title, category=category,
+            item = drafts.create_draft(resident, community, title=title, category=category,
                                           problem=problem, suggestion=suggestion, place=place)
             db.session.flush()
             proposals.publish(resident, item)

@@ -49,6 +49,7 @@ def seed(database_url, items):
     from app.notice import index
     from app.notice.models import Notice
     from app.proposals import operations as proposals
+    from app.proposals import drafts
     from app.proposals.models import Proposal, ProposalSettings
     from bench.proposals import rows as proposal_rows
 
@@ -81,7 +82,7 @@ def seed(database_url, items):
         staff, handler = people[0], people[2]
         db.session.add(CommunityRole(user=staff, community=communities[0], kind=RoleKind.STAFF))
         db.session.commit()
-        item = proposals.create_draft(author, communities[0], title="3号楼加装电梯，老人上下楼太难",
+        item = drafts.create_draft(author, communities[0], title="3号楼加装电梯，老人上下楼太难",
                                       category="设施维修",
                                       problem="3 号楼是 7 层老楼，楼里有十几位行动不便的老人，上下楼非常困难。",
                                       suggestion="申请政府加装电梯补贴，由居委会牵头征求全楼住户意见。",

@@ -139,12 +139,12 @@ def search_pages(app, community_id, q):
     from app.auth.models import User
     from app.community.models import Community
     from app.extensions import db
-    from app.proposals import operations
+    from app.proposals import queries
 
     with app.app_context():
         community = db.session.get(Community, community_id)
         user = User.query.filter_by(community_id=community_id).first()
-        return operations.list_proposals(community, user, q=q).pages
+        return queries.list_proposals(community, user, q=q).pages
 
 
 def pages_of(app, community_id, n):

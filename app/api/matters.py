@@ -15,12 +15,14 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.community.operations import load_community
+from app.community.models import Community
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.matters import operations, workflow
+from app.matters import agenda, decisions, operations, queries, workflow
 from app.matters.trail import trail
 from app.matters.workflow import MatterStage
+from app.meetings import operations as meeting_ops
 
 blp = Blueprint("api_matters", __name__, url_prefix="/matters", description="重大事项（四议两公开）")
 
@@ -277,22 +279,12 @@ def _report(matter, r):
 
 
 def _read(matter_id):
-    return operations.load(matter_id, api_user())
+    return operations.get_matter(api_user(), matter_id)
 
 
 def _done(matter):
     db.session.refresh(matter)
     return _dump(matter, api_user(), detail=True)
-
-
-def _refusing(fn):
-    """Pure-rule refusals raised outside an operation become the API's domain errors."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        return fn(*args, **kwargs)
-
-    return wrapper
 
 
 # -- endpoints ---------------------------------------------------------------------------------
@@ -306,8 +298,6 @@ class Matters(MethodView):
     def get(self, args):
         """A community's matters, newest first: published ones for everyone, every stage for its
         staff and body members."""
-        from app.community.models import Community
-
         user = api_user()
         cid = args.get("community_id") or getattr(user, "community_id", None)
         if cid is None:
@@ -315,7 +305,7 @@ class Matters(MethodView):
         community = db.session.get(Community, cid)
         if community is None:
             raise Refused("not_found", "找不到该社区。")
-        page = operations.list_matters(community, user, stage=args.get("stage"), page=args["page"],
+        page = queries.list_matters(community, user, stage=args.get("stage"), page=args["page"],
                                        per_page=args["per_page"])
         return {"items": [_dump(m, user) for m in page.items], "total": page.total,
                 "page": page.page, "pages": page.pages}
@@ -324,7 +314,6 @@ class Matters(MethodView):
     @blp.arguments(MatterCreateArgs)
     @blp.response(201, MatterDetailSchema)
     @_document
-    @_refusing
     def post(self, args):
         """Draft a matter at stage 1 (committee members: community staff)."""
         user = api_user()
@@ -351,7 +340,6 @@ class MatterItem(MethodView):
     @blp.arguments(MatterUpdateArgs)
     @blp.response(200, MatterDetailSchema)
     @_document
-    @_refusing
     def patch(self, args, matter_id):
         """Revise title, kind, plan or budget: stages 1 and 2 only (409 `plan_locked` after)."""
         matter = _read(matter_id)
@@ -383,11 +371,9 @@ class Schedule(MethodView):
         otherwise). For a party members' assembly the plan is written into the meeting's notice,
         so the meeting must not have been announced yet. The vote held on that item moves the
         matter on (or back) by itself."""
-        from app.meetings import operations as meetings
-
         user = api_user()
         matter = _read(matter_id)
-        item = operations.schedule(user, matter, meetings.get_meeting(user, args["meeting_id"]))
+        item = agenda.schedule(user, matter, meeting_ops.get_meeting(user, args["meeting_id"]))
         return {"item_id": item.id, "meeting_id": item.meeting_id, "title": item.title,
                 "matter": _dump(matter, user, detail=True)}
 
@@ -411,7 +397,7 @@ class Objections(MethodView):
     def post(self, args, matter_id):
         """A verified resident of the community objects, inside the notice period."""
         user = api_user()
-        objection = operations.raise_objection(user, _read(matter_id), args["text"])
+        objection = decisions.raise_objection(user, _read(matter_id), args["text"])
         return _objection(objection, user, False, utcnow())
 
 
@@ -425,7 +411,7 @@ class AnswerObjection(MethodView):
         """Staff answer an objection (due within 3 days; later answers are flagged overdue)."""
         user = api_user()
         matter = _read(matter_id)
-        objection = operations.answer_objection(user, operations.load_objection(matter, objection_id),
+        objection = decisions.answer_objection(user, decisions.load_objection(matter, objection_id),
                                                 args["text"])
         return _objection(objection, user, True, utcnow())
 
@@ -439,7 +425,7 @@ class AcceptAnswer(MethodView):
         """The objector accepts the answer: the objection is resolved."""
         user = api_user()
         matter = _read(matter_id)
-        objection = operations.accept_answer(user, operations.load_objection(matter, objection_id))
+        objection = decisions.accept_answer(user, decisions.load_objection(matter, objection_id))
         return _objection(objection, user, False, utcnow())
 
 
@@ -453,7 +439,7 @@ class Implementation(MethodView):
         objection is unanswered, or while an unresolved one has not been decided by a party
         members' assembly."""
         matter = _read(matter_id)
-        operations.start_implementation(api_user(), matter)
+        decisions.start_implementation(api_user(), matter)
         return _done(matter)
 
 
@@ -471,7 +457,6 @@ class Reports(MethodView):
     @blp.arguments(MatterReportArgs)
     @blp.response(201, MatterReportSchema)
     @_document
-    @_refusing
     def post(self, args, matter_id):
         """Publish a progress report (stage 6): followers are notified. Photos: on the page."""
         matter = _read(matter_id)

@@ -12,7 +12,7 @@ from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.community.operations import load_community
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
-from app.proposals import operations
+from app.proposals import comments, drafts, operations, queries, search
 from app.proposals.workflow import DeclineGround, ProposalState, Rating, ReplyCategory
 
 blp = Blueprint("api_proposals", __name__, url_prefix="/proposals", description="居民提案")
@@ -211,27 +211,27 @@ def _dump(p, user, detail=False):
                          "url": url_for("proposals.attachment", community_id=p.community_id,
                                         proposal_id=p.id, attachment_id=a.id)}
                         for a in p.attachments],
-        "cosigner_ratings": operations.cosigner_ratings(p),
-        "allowed_actions": [a.value for a in operations.actions_for(p, user, now)],
+        "cosigner_ratings": queries.cosigner_ratings(p),
+        "allowed_actions": [a.value for a in queries.actions_for(p, user, now)],
         "url": url_for("proposals.show", community_id=p.community_id, proposal_id=p.id),
     }
     if detail:
         data["timeline"] = [{
-            "action": e.action, "label": operations.EVENT_LABELS.get(e.action, e.action),
+            "action": e.action, "label": queries.EVENT_LABELS.get(e.action, e.action),
             "actor": e.actor.name if e.actor else None, "from_state": e.from_state,
             "to_state": e.to_state, "reason": e.reason, "note": e.data.get("note"),
-            "created_dt": e.created_dt} for e in operations.timeline(p)]
+            "created_dt": e.created_dt} for e in queries.timeline(p)]
     return data
 
 
 def _load(proposal_id):
     """For a change: the caller must belong to the proposal's community (or handle it)."""
-    return operations.load_for_member(proposal_id, api_user())
+    return operations.get_proposal(api_user(), proposal_id, member=True)
 
 
 def _read(proposal_id):
     """For reading: the same rule as the proposal's page — published means public."""
-    return operations.load(proposal_id, user=api_user())
+    return operations.get_proposal(api_user(), proposal_id)
 
 
 def token_optional(view):
@@ -267,11 +267,11 @@ class Proposals(MethodView):
     def get(self, args):
         """The community's proposals, newest first (filters, Chinese search, pagination)."""
         if args["handling"]:
-            items, _ = operations.handler_queue(api_user())
+            items, _ = queries.handler_queue(api_user())
             return {"items": [_dump(p, api_user()) for p in items], "total": len(items),
                     "is_capped": False, "page": 1, "pages": 1}
         community = _community(args.pop("community_id", None))
-        page = operations.list_proposals(
+        page = queries.list_proposals(
             community, api_user(), state=args.get("state"), category=args.get("category"),
             mine=args["mine"], overdue=args["overdue"], q=args.get("q"), page=args["page"],
             per_page=args["per_page"])
@@ -284,7 +284,7 @@ class Proposals(MethodView):
     def post(self, args):
         """Write a draft (publish it with POST /proposals/{id}/publish)."""
         community = _community(args.pop("community_id", None))
-        proposal = operations.create_draft(api_user(), community, **args)
+        proposal = drafts.create_draft(api_user(), community, **args)
         return _done(proposal)
 
 
@@ -299,8 +299,8 @@ class Similar(MethodView):
         """Published proposals whose titles look like q (Chinese two-character words)."""
         community = _community(args.get("community_id"))
         return [{"id": p.id, "title": p.title, "state": p.effective_state().value, "score": s,
-                 **operations.similar_hint(p)}
-                for p, s in operations.similar_to(community, args["q"])]
+                 **queries.similar_hint(p)}
+                for p, s in search.similar_to(community, args["q"])]
 
 
 @blp.route("/<int:proposal_id>")
@@ -318,7 +318,7 @@ class ProposalItem(MethodView):
 def _simple(name, operation, doc):
     def post(self, proposal_id):
         operation(api_user(), _load(proposal_id))
-        return _done(operations.load(proposal_id, user=api_user()))
+        return _done(_read(proposal_id))
 
     post.__doc__ = doc
     view = type(f"Proposal_{name}", (MethodView,), {
@@ -482,7 +482,7 @@ class Comments(MethodView):
     def get(self, proposal_id):
         """Comments, oldest first; a hidden one keeps only the reason it was hidden. Public like
         the proposal's page."""
-        return [_comment(c) for c in operations.comments(_read(proposal_id))]
+        return [_comment(c) for c in comments.comments(_read(proposal_id))]
 
     @token_required
     @blp.arguments(CommentArgs)
@@ -490,7 +490,7 @@ class Comments(MethodView):
     @_document
     def post(self, args, proposal_id):
         """Comment (Markdown, rendered through the one sanitiser on pages)."""
-        comment = operations.add_comment(api_user(), _load(proposal_id), args["body"])
+        comment = comments.add_comment(api_user(), _load(proposal_id), args["body"])
         return _comment(comment)
 
 
@@ -503,5 +503,5 @@ class HideComment(MethodView):
     @_document
     def post(self, args, proposal_id, comment_id):
         """Staff hide a comment, with a reason (audited)."""
-        comment = operations.hide_comment(api_user(), _load(proposal_id), comment_id, args["reason"])
+        comment = comments.hide_comment(api_user(), _load(proposal_id), comment_id, args["reason"])
         return _comment(comment)

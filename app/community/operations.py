@@ -1,8 +1,9 @@
 """Community operations: bodies and their rules, memberships, the residents' register."""
-from app.auth.models import User, UserState
+from app.auth.models import RoleKind, User, UserState
 from app.community import rules
-from app.community.models import (Body, Community, HandlerKind, HandlerMember, HandlerOrg,
-                                  Household, MemberRole, Membership)
+from app.community.models import (
+    Body, Community, CommunityRole, HandlerKind, HandlerMember, HandlerOrg, Household, MemberRole, Membership,
+)
 from app.community.register_import import RowError, parse_register, read_table
 from app.core import audit
 from app.core.refusal import Refused
@@ -198,3 +199,10 @@ def remove_handler_person(actor, link):
     require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
     audit.record("handler_org.person_removed", actor=actor, obj=org, user_id=link.user_id)
     db.session.delete(link)
+
+
+def staff_of(community):
+    """The community's staff and admins: who hears of what needs the community's hand."""
+    return (User.query.join(CommunityRole, CommunityRole.user_id == User.id)
+            .filter(CommunityRole.community_id == community.id,
+                    CommunityRole.kind.in_([RoleKind.STAFF, RoleKind.ADMIN])).all())

@@ -12,7 +12,7 @@ from app.votes.signals import vote_closed
 
 
 def _on_vote_closed(vote, **kwargs):
-    from app.matters.operations import on_vote_closed
+    from app.matters.decisions import on_vote_closed
 
     on_vote_closed(vote, **kwargs)
 

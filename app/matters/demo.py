@@ -9,8 +9,11 @@ from datetime import timedelta
 from app.community.models import MemberRole
 from app.core.timeutil import clock_at, utcnow
 from app.extensions import db
-from app.matters import operations, workflow
+from app.matters import agenda, operations, workflow
 from app.matters.models import Matter
+from app.meetings import live as meetings_live
+from app.meetings import operations as meetings
+from app.votes import operations as votes
 
 TITLE = "中心花园绿化改造"
 PLAN = """### 改造内容
@@ -32,10 +35,6 @@ STAGES = [workflow.PARTY_BRANCH, workflow.TWO_COMMITTEES, workflow.PARTY_ASSEMBL
 
 
 def seed_demo_matter(community, staff, now=None):
-    from app.meetings import live as meetings_live
-    from app.meetings import operations as meetings
-    from app.votes import operations as votes
-
     found = Matter.query.filter_by(community_id=community.id, title=TITLE).first()
     if found is not None:
         return found
@@ -54,7 +53,7 @@ def seed_demo_matter(community, staff, now=None):
         with clock_at(start - timedelta(days=body.rule.notice_days + 1)):
             meeting = meetings.create_meeting(staff, body, title=f"{body.meeting_name}（{TITLE}）",
                                               start_dt=start, place="社区活动中心二楼")
-            operations.schedule(staff, matter, meeting)
+            agenda.schedule(staff, matter, meeting)
             meetings.announce(staff, meeting)
         with clock_at(start):
             meetings.start(chair, meeting)

@@ -17,7 +17,9 @@ from app.core.refusal import Refused
 from app.core.timeutil import format_local
 from app.extensions import db
 from app.matters import workflow
+from app.matters.agenda import placements, purpose_of
 from app.matters.workflow import MatterStage, Outcome
+from app.meetings.workflow import MeetingState
 from app.votes import visibility
 from app.votes.models import Vote
 
@@ -65,9 +67,6 @@ def _step_entry(matter, step, hidden=False):
 
 def _scheduled(matter):
     """Announced or live meetings carrying the matter that have not decided it yet."""
-    from app.matters.operations import placements, purpose_of
-    from app.meetings.workflow import MeetingState
-
     decided = {s.meeting_id for s in matter.steps if s.meeting_id}
     found = []
     for item in placements(matter):

@@ -6,13 +6,14 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from app.community.operations import load_community
+from app.community.models import Community
 from app.core.db import get_or_404
 from app.core.refusal import Refused
 from app.core.sanitize import render_markdown
 from app.core.timeutil import format_local, utcnow
 from app.core.web import refuse, send_upload, toggle_follow
 from app.extensions import db
-from app.matters import operations, workflow
+from app.matters import agenda, decisions, operations, queries, workflow
 from app.matters.forms import (
     AnswerForm, ConfirmForm, MatterForm, ObjectionForm, ReasonsForm, ReportForm, ScheduleForm,
     SettingsForm,
@@ -21,6 +22,8 @@ from app.matters.models import can_draft
 from app.matters.trail import trail as build_trail
 from app.matters.workflow import MatterStage
 from app.votes import visibility
+from app.meetings import operations as meeting_ops
+from app.proposals import operations as proposals
 
 bp = Blueprint("matters", __name__)
 
@@ -45,17 +48,15 @@ def can_draft_matters(community):
 @bp.route("/c/<int:community_id>/matters/")
 def index(community_id):
     """Published matters for everyone; insiders (staff, body members) see every stage."""
-    from app.community.models import Community
-
     community = get_or_404(Community, community_id, "找不到该社区。")
     stage = request.args.get("stage", "")
     if stage and stage not in {s.value for s in MatterStage}:
         stage = ""
-    page = operations.list_matters(community, _user(), stage=stage or None,
+    page = queries.list_matters(community, _user(), stage=stage or None,
                                    page=max(request.args.get("page", 1, type=int), 1))
     return render_template("matters/index.html", community=community, page=page, stage=stage,
                            stages=list(MatterStage),
-                           internal=operations.sees_internal(_user(), community))
+                           internal=queries.sees_internal(_user(), community))
 
 
 # -- drafting --------------------------------------------------------------------------------
@@ -113,11 +114,12 @@ def new(community_id):
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(community_id, matter_id):
-    matter = operations.load(matter_id, _user(), community_id)
-    operations.require_manager(current_user, matter)
+    matter = operations.get_matter(_user(), matter_id, community_id=community_id)
     try:
-        workflow.check_plan_editable(matter.stage)
+        operations.require_plan_editable(current_user, matter)
     except Refused as exc:
+        if exc.code == "forbidden":
+            raise
         refuse(exc)
         return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
     form = _matter_form(matter.community, matter)
@@ -144,10 +146,8 @@ def edit(community_id, matter_id):
 @login_required
 def from_proposal(community_id, proposal_id):
     """Open the matter of an escalated proposal by hand (normally done on escalation)."""
-    from app.proposals import operations as proposals
-
     community = load_community(current_user, community_id, staff=True)
-    proposal = proposals.load(proposal_id, community, current_user)
+    proposal = proposals.get_proposal(current_user, proposal_id, community_id=community.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -161,7 +161,7 @@ def from_proposal(community_id, proposal_id):
 # -- one matter ------------------------------------------------------------------------------
 
 def _load(community_id, matter_id):
-    return operations.load(matter_id, _user(), community_id)
+    return operations.get_matter(_user(), matter_id, community_id=community_id)
 
 
 def _render(matter, status=200, error=None, open_form=None, forms=None):
@@ -170,46 +170,35 @@ def _render(matter, status=200, error=None, open_form=None, forms=None):
     forms = forms or {}
     manage = matter.can_manage(user)
     schedule_form = forms.get("schedule") or ScheduleForm(formdata=None)
-    meetings = operations.schedulable_meetings(matter, user) if manage else []
+    meetings = agenda.schedulable_meetings(matter, user) if manage else []
     schedule_form.meeting_id.choices = [
         SelectChoice(m.id, f"{m.body.name} · {m.title} · {format_local(m.start_dt)}（{m.state.label}）")
         for m in meetings]
     objections = [o for o in matter.objections if o.round == matter.round]
     earlier = [o for o in matter.objections if o.round != matter.round]
-    can_object = False
-    if user is not None and matter.stage is MatterStage.resolution_public and matter.can_object(user):
-        try:
-            workflow.check_object(matter.stage, matter.resolution_published_dt, matter.objection_days, now)
-            can_object = True
-        except Refused:
-            pass
+    can_object = decisions.can_object(user, matter, now)
     start_refusal = None
     if manage and matter.stage is MatterStage.resolution_public:
-        try:
-            workflow.check_start_implementation(matter.stage, matter.resolution_published_dt,
-                                                matter.objection_days, now,
-                                                operations.objection_snaps(matter))
-        except Refused as exc:
-            start_refusal = exc.message
+        start_refusal = decisions.start_refusal(matter, now)
     failed_steps = [s for s in matter.steps if not s.passed and s.meeting_id] if manage else []
     return render_template(
         "matters/show.html", matter=matter, community=matter.community, now=now,
         trail=build_trail(matter, user), objections=objections, earlier_objections=earlier,
         manage=manage, can_object=can_object, start_refusal=start_refusal,
         schedule_form=schedule_form, meetings=meetings,
-        needed_bodies=operations.needed_bodies(matter)
+        needed_bodies=agenda.needed_bodies(matter)
         if manage and matter.stage is not MatterStage.result_public else [],
-        placements=operations.placements(matter) if manage else [],
+        placements=agenda.placements(matter) if manage else [],
         objection_form=forms.get("objection") or ObjectionForm(formdata=None),
         answer_form=AnswerForm(formdata=None), report_form=forms.get("report") or ReportForm(formdata=None),
         reasons_form=ReasonsForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
         failed_steps=failed_steps,
-        waiting=operations.waiting_objections(matter) if manage else [], following=operations.is_following(matter, user),
+        waiting=agenda.waiting_objections(matter) if manage else [], following=operations.is_following(matter, user),
         may_follow=bool(user and user.belongs_to(matter.community)),
-        timeline=operations.timeline(matter) if manage else [], labels=operations.EVENT_LABELS,
+        timeline=queries.timeline(matter) if manage else [], labels=queries.EVENT_LABELS,
         error=error, open_form=open_form, plan_editable=matter.stage in workflow.PLAN_EDITABLE,
-        notice_ok={m.id: operations.plan_in_notice(matter, m) for m in
-                   (i.meeting for i in operations.placements(matter))} if manage else {},
+        notice_ok={m.id: agenda.plan_in_notice(matter, m) for m in
+                   (i.meeting for i in agenda.placements(matter))} if manage else {},
     ), status
 
 
@@ -241,12 +230,10 @@ def _act(community_id, matter_id, form, name, run, done):
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/schedule", methods=["POST"])
 @login_required
 def schedule(community_id, matter_id):
-    from app.meetings import operations as meetings
-
     form = ScheduleForm()
 
     def run(matter):
-        operations.schedule(current_user, matter, meetings.get_meeting(current_user, form.meeting_id.data))
+        agenda.schedule(current_user, matter, meeting_ops.get_meeting(current_user, form.meeting_id.data))
 
     return _act(community_id, matter_id, form, "schedule", run, "已列入会议议程。会议表决后，事项会自动推进。")
 
@@ -256,7 +243,7 @@ def schedule(community_id, matter_id):
 def objection(community_id, matter_id):
     form = ObjectionForm()
     return _act(community_id, matter_id, form, "objection",
-                lambda m: operations.raise_objection(current_user, m, form.text.data),
+                lambda m: decisions.raise_objection(current_user, m, form.text.data),
                 f"异议已提交，社区将在 {workflow.ANSWER_DAYS} 天内答复。")
 
 
@@ -266,8 +253,8 @@ def objection(community_id, matter_id):
 def answer(community_id, matter_id, objection_id):
     form = AnswerForm()
     return _act(community_id, matter_id, form, f"answer-{objection_id}",
-                lambda m: operations.answer_objection(
-                    current_user, operations.load_objection(m, objection_id), form.text.data),
+                lambda m: decisions.answer_objection(
+                    current_user, decisions.load_objection(m, objection_id), form.text.data),
                 "答复已提交，并已通知异议人。")
 
 
@@ -276,7 +263,7 @@ def answer(community_id, matter_id, objection_id):
 @login_required
 def accept(community_id, matter_id, objection_id):
     return _act(community_id, matter_id, ConfirmForm(), "accept",
-                lambda m: operations.accept_answer(current_user, operations.load_objection(m, objection_id)),
+                lambda m: decisions.accept_answer(current_user, decisions.load_objection(m, objection_id)),
                 "您已接受答复，这条异议已解决。")
 
 
@@ -284,7 +271,7 @@ def accept(community_id, matter_id, objection_id):
 @login_required
 def start(community_id, matter_id):
     return _act(community_id, matter_id, ConfirmForm(), "start",
-                lambda m: operations.start_implementation(current_user, m),
+                lambda m: decisions.start_implementation(current_user, m),
                 "已开始组织实施。请定期发布实施进度。")
 
 
@@ -310,7 +297,7 @@ def report(community_id, matter_id):
 def reasons(community_id, matter_id, step_id):
     form = ReasonsForm()
     return _act(community_id, matter_id, form, f"reasons-{step_id}",
-                lambda m: operations.add_reasons(current_user, m, step_id, form.text.data),
+                lambda m: decisions.add_reasons(current_user, m, step_id, form.text.data),
                 "理由已补充。")
 
 
@@ -336,7 +323,7 @@ def attachment(community_id, matter_id, attachment_id):
 def minutes(community_id, matter_id, meeting_id):
     """The minutes of a meeting that decided a stage: public with the matter once published."""
     matter = _load(community_id, matter_id)
-    meeting = operations.minutes_meeting(matter, meeting_id)
+    meeting = queries.minutes_meeting(matter, meeting_id)
     if not visibility.can_see_minutes(_user(), meeting):
         raise Refused("not_found", "找不到该会议纪要。")
     html = Markup(render_markdown(meeting.minutes_text, headings_from=3))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from app.community.rules import meeting_name
@@ -430,8 +431,6 @@ def stage_states(current, history):
 
 def parse_yuan(text):
     """'12345.6' or '12,345.67 元' → fen as an int; None for empty. Refused on anything else."""
-    from decimal import Decimal, InvalidOperation
-
     if text is None:
         return None
     if isinstance(text, bool):

@@ -5,6 +5,7 @@ from app.core.db import keep_fine_statistics
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import workflow
+from app.proposals.similar import tokens
 from app.proposals.workflow import ProposalState, Role
 
 DEFAULT_CATEGORIES = ("环境卫生", "停车交通", "设施维修", "绿化", "安全", "养老托幼", "文化活动", "物业管理", "其他")
@@ -184,8 +185,6 @@ class ProposalTerm(db.Model):
 
     @staticmethod
     def terms_of(title, problem):
-        from app.proposals.similar import tokens
-
         return sorted({t[:32] for t in tokens(f"{title}\n{problem}")})[:ProposalTerm.MAX_TERMS]
 
 

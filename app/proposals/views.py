@@ -5,13 +5,14 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.community.operations import load_community
+from app.community.models import Street
 from app.core.db import get_or_404
 from app.core.web import refuse, send_upload, toggle_follow
 from app.core.refusal import Refused
 from app.core.permissions import require
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.proposals import operations
+from app.proposals import comments, drafts, operations, queries, search
 from app.proposals.forms import (ActionForm, CommentForm, ConfirmForm, HideCommentForm, ProposalForm,
                                  SettingsForm)
 from app.proposals.workflow import Action, ProposalState
@@ -78,10 +79,10 @@ def index(community_id):
         "overdue": args.get("overdue") == "1",
         "q": args.get("q", "").strip()[:100],
     }
-    page = operations.list_proposals(community, current_user, page=max(args.get("page", 1, type=int), 1),
+    page = queries.list_proposals(community, current_user, page=max(args.get("page", 1, type=int), 1),
                                      **filters)
     return render_template("proposals/index.html", community=community, settings=settings,
-                           page=page, filters=filters, states=operations.LIST_STATES, now=utcnow())
+                           page=page, filters=filters, states=queries.LIST_STATES, now=utcnow())
 
 
 @bp.route("/c/<int:community_id>/proposals/similar")
@@ -90,12 +91,12 @@ def similar(community_id):
     community = load_community(current_user, community_id)
     q = request.args.get("q", "")[:120]
     exclude = request.args.get("exclude", type=int)
-    found = operations.similar_to(community, q, exclude_id=exclude) if len(q.strip()) >= 2 else []
+    found = search.similar_to(community, q, exclude_id=exclude) if len(q.strip()) >= 2 else []
     # `can_cosign` splits the hint: co-sign what still collects, read the answer of the rest.
     return jsonify(items=[{
         "id": p.id, "title": p.title, "state": p.effective_state().value,
         "state_label": p.effective_state().label, "cosign_count": p.cosign_count,
-        "score": round(score, 3), **operations.similar_hint(p),
+        "score": round(score, 3), **queries.similar_hint(p),
     } for p, score in found])
 
 
@@ -119,7 +120,7 @@ def new(community_id):
     status = 200
     if form.validate_on_submit():
         try:
-            proposal = operations.create_draft(
+            proposal = drafts.create_draft(
                 current_user, community, title=form.title.data, category=form.category.data,
                 problem=form.problem.data, suggestion=form.suggestion.data,
                 place=form.place.data or "", files=_files())
@@ -129,28 +130,28 @@ def new(community_id):
             status = refuse(exc, form)
     elif form.errors:
         status = 422
-    similar = operations.similar_to(community, form.title.data or "") if form.title.data else []
+    similar = search.similar_to(community, form.title.data or "") if form.title.data else []
     return render_template("proposals/form.html", community=community, form=form,
                            proposal=None, similar=_with_hints(similar)), status
 
 
 def _with_hints(found):
     """Similar proposals with what the hint offers for each (co-sign, or see its answer)."""
-    return [(p, operations.similar_hint(p)) for p, _ in found]
+    return [(p, queries.similar_hint(p)) for p, _ in found]
 
 
 @bp.route("/c/<int:community_id>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(community_id, proposal_id):
     community = load_community(current_user, community_id)
-    proposal = operations.load(proposal_id, community, current_user)
+    proposal = operations.get_proposal(current_user, proposal_id, community_id=community.id)
     if not proposal.can_edit(current_user):
         raise Refused("forbidden", "只有提案人可以修改草稿；提案发布后不能再修改。")
     form = _proposal_form(community, proposal)
     status = 200
     if form.validate_on_submit():
         try:
-            operations.update_draft(current_user, proposal, title=form.title.data,
+            drafts.update_draft(current_user, proposal, title=form.title.data,
                                     category=form.category.data, problem=form.problem.data,
                                     suggestion=form.suggestion.data, place=form.place.data or "",
                                     files=_files())
@@ -160,7 +161,7 @@ def edit(community_id, proposal_id):
             status = refuse(exc, form)
     elif form.errors:
         status = 422
-    similar = operations.similar_to(community, form.title.data or "", exclude_id=proposal.id)
+    similar = search.similar_to(community, form.title.data or "", exclude_id=proposal.id)
     return render_template("proposals/form.html", community=community, form=form,
                            proposal=proposal, similar=_with_hints(similar)), status
 
@@ -168,10 +169,7 @@ def edit(community_id, proposal_id):
 # -- one proposal ------------------------------------------------------------------
 
 def _load(community_id, proposal_id):
-    proposal = operations.load(proposal_id, user=_user())
-    if proposal.community_id != community_id:
-        abort(404)
-    return proposal
+    return operations.get_proposal(_user(), proposal_id, community_id=community_id)
 
 
 def _render_show(proposal, action_form=None, open_action=None, error=None, comment_form=None,
@@ -181,28 +179,28 @@ def _render_show(proposal, action_form=None, open_action=None, error=None, comme
     is_insider = user is not None and proposal.is_insider(user)
     action_form = action_form or ActionForm(formdata=None)
     action_form.org_id.choices = [SelectChoice("", "请选择")] + [
-        SelectChoice(str(o.id), f"{o.name}（{o.kind.label}）") for o in operations.handler_orgs_for(proposal.community)]
-    actions = operations.actions_for(proposal, user, now)
+        SelectChoice(str(o.id), f"{o.name}（{o.kind.label}）") for o in queries.handler_orgs_for(proposal.community)]
+    actions = queries.actions_for(proposal, user, now)
     similar = []
     if proposal.state == ProposalState.draft.value:
-        similar = operations.similar_to(proposal.community, proposal.title, exclude_id=proposal.id)
+        similar = search.similar_to(proposal.community, proposal.title, exclude_id=proposal.id)
     return render_template(
         "proposals/show.html", proposal=proposal, community=proposal.community, now=now,
         state=proposal.effective_state(now), deadline=proposal.deadline(now),
         is_insider=is_insider, actions=[a.value for a in actions], Action=Action,
         action_form=action_form, open_action=open_action, error=error,
         comment_form=comment_form or CommentForm(formdata=None), hide_form=HideCommentForm(formdata=None),
-        comments=operations.comments(proposal), cosigners=operations.cosigners(proposal),
-        timeline=operations.timeline(proposal), labels=operations.EVENT_LABELS,
+        comments=comments.comments(proposal), cosigners=queries.cosigners(proposal),
+        timeline=queries.timeline(proposal), labels=queries.EVENT_LABELS,
         following=operations.is_following(proposal, user),
-        has_cosigned=operations.has_cosigned(proposal, user),
+        has_cosigned=queries.has_cosigned(proposal, user),
         is_staff=bool(user and user.is_staff_of(proposal.community)),
-        merge_targets=operations.merge_targets(proposal) if "merge" in [a.value for a in actions] else [],
+        merge_targets=queries.merge_targets(proposal) if "merge" in [a.value for a in actions] else [],
         similar=_with_hints(similar), settings=proposal.settings,
         state_labels={s.value: s.label for s in ProposalState},
-        can_rate_as_cosigner=operations.can_rate_as_cosigner(proposal, user),
-        cosigner_ratings=operations.cosigner_ratings(proposal),
-        unverified_author=operations.unverified_author_state(proposal, user),
+        can_rate_as_cosigner=queries.can_rate_as_cosigner(proposal, user),
+        cosigner_ratings=queries.cosigner_ratings(proposal),
+        unverified_author=queries.unverified_author_state(proposal, user),
     ), status
 
 
@@ -269,7 +267,7 @@ def comment(community_id, proposal_id):
         return _render_show(proposal, error=message, open_action="comment", comment_form=form,
                             status=422)
     try:
-        c = operations.add_comment(current_user, proposal, form.body.data)
+        c = comments.add_comment(current_user, proposal, form.body.data)
     except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -290,7 +288,7 @@ def hide_comment(community_id, proposal_id, comment_id):
     if not form.validate_on_submit():
         return _render_show(proposal, error="隐藏评论须说明理由。", open_action="comment", status=422)
     try:
-        operations.hide_comment(current_user, proposal, comment_id, form.reason.data)
+        comments.hide_comment(current_user, proposal, comment_id, form.reason.data)
     except Refused as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -316,7 +314,7 @@ def follow(community_id, proposal_id):
 @bp.route("/c/<int:community_id>/proposals/<int:proposal_id>/files/<int:attachment_id>")
 def attachment(community_id, proposal_id, attachment_id):
     proposal = _load(community_id, proposal_id)
-    found, path = operations.load_attachment(proposal, attachment_id)
+    found, path = drafts.load_attachment(proposal, attachment_id)
     return send_upload(found, path, public=False)
 
 
@@ -327,7 +325,7 @@ def delete_attachment(community_id, proposal_id, attachment_id):
     proposal = _load(community_id, proposal_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    operations.remove_attachment(current_user, operations.load_attachment(proposal, attachment_id)[0])
+    drafts.remove_attachment(current_user, drafts.load_attachment(proposal, attachment_id)[0])
     flash("附件已删除。", "success")
     return redirect(url_for(".edit", community_id=community_id, proposal_id=proposal_id))
 
@@ -339,7 +337,7 @@ def delete_attachment(community_id, proposal_id, attachment_id):
 def queue(community_id):
     community = load_community(current_user, community_id, staff=True)
     now = utcnow()
-    items = operations.staff_queue(community, now)
+    items = queries.staff_queue(community, now)
     return render_template("proposals/queue.html", community=community, items=items, now=now)
 
 
@@ -348,20 +346,18 @@ def queue(community_id):
 def handling():
     require(bool(current_user.handler_links), "只有承办单位的人员可以查看承办队列。")
     now = utcnow()
-    open_items, done = operations.handler_queue(current_user, now)
+    open_items, done = queries.handler_queue(current_user, now)
     return render_template("proposals/handling.html", items=open_items, done=done, now=now)
 
 
 @bp.route("/street/<int:street_id>/proposals")
 @login_required
 def street(street_id):
-    from app.community.models import Street
-
     street = get_or_404(Street, street_id, "找不到该街道。")
     require(current_user.is_street_admin_of(street.id), "只有街道管理员可以查看街道的提案办理情况。")
     now = utcnow()
     return render_template("proposals/street.html", street=street,
-                           rows=operations.street_overview(street, now), now=now)
+                           rows=queries.street_overview(street, now), now=now)
 
 
 @bp.route("/c/<int:community_id>/proposals/settings", methods=["GET", "POST"])

@@ -1,5 +1,8 @@
 """State machine of a resident proposal: who may move it where, and until when.
 
+Kept as one pure module over 500 lines on purpose: the states, roles, deadlines and the
+per-action rules refer to one another and are read (and tested) as one table.
+
 Plain data in, a `Transition` or a `Refused` out; the clock is always an argument and
 every datetime is naive UTC. Decisions the rest of the app relies on:
 

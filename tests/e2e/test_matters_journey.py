@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.core.timeutil import utcnow
-from app.matters import operations as matters
 from app.meetings import live
+from app.matters import agenda
 from app.meetings import operations as meetings
 from tests.conftest import PASSWORD
 from tests.e2e.test_live_room import log_in
@@ -25,7 +25,7 @@ def test_resolution_voted_in_the_room_then_read_by_the_public(browser, live_serv
 
     # The representatives' assembly: the matter on its agenda, the chair online, three in the hall.
     assembly = w.meeting("representatives_assembly", title="居民代表会议（第四季度）")
-    matters.schedule(w.staff, matter, assembly)
+    agenda.schedule(w.staff, matter, assembly)
     w.announce(assembly)
     chair = w.chairs["representatives_assembly"]
     chair.set_password(PASSWORD)

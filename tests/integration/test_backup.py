@@ -62,6 +62,7 @@ def seed(app):
     """People, bodies, a proposal with two files, audit events: a bit of everything."""
     from app.extensions import db
     from app.proposals import operations
+    from app.proposals import drafts
 
     make = Factory(db)
     community = make.community("阳光社区")
@@ -71,7 +72,7 @@ def seed(app):
     body = community.body_by_preset("two_committees")
     make.member(body, author, role="chair")
     with app.test_request_context():
-        operations.create_draft(author, community, title="楼道灯不亮",
+        drafts.create_draft(author, community, title="楼道灯不亮",
                                 category=operations.settings_for(community).categories[0],
                                 problem="三单元楼道的灯坏了两个月，晚上看不见台阶。",
                                 suggestion="请物业换成声控灯。",

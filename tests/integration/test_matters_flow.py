@@ -7,6 +7,7 @@ import pytest
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.matters import operations as matters
+from app.matters import agenda, decisions, queries
 from app.matters.models import Matter, MatterStep
 from app.matters.signals import matter_changed
 from app.matters.workflow import MatterStage as S
@@ -97,7 +98,7 @@ class World:
         """One stage: a meeting of `key`, the matter on its agenda, announced, voted."""
         meeting = self.meeting(key)
         meetings.add_item(self.staff, meeting, title="其他事务")
-        matters.schedule(self.staff, matter, meeting)
+        agenda.schedule(self.staff, matter, meeting)
         self.announce(meeting)
         vote = self.hold_vote(meeting, **kw)
         self.db.session.refresh(matter)
@@ -177,9 +178,9 @@ def test_the_whole_journey_from_draft_to_published_result(world, db, changes):
     # Stage 5 → 6 only after the window.
     published = matter.resolution_published_dt
     with pytest.raises(Refused) as early:
-        matters.start_implementation(w.staff, matter, now=published + timedelta(days=6))
+        decisions.start_implementation(w.staff, matter, now=published + timedelta(days=6))
     assert early.value.code == "window_open"
-    matters.start_implementation(w.staff, matter, now=published + timedelta(days=7))
+    decisions.start_implementation(w.staff, matter, now=published + timedelta(days=7))
     db.session.commit()
     assert matter.stage is S.implementation
 
@@ -196,10 +197,10 @@ def test_the_whole_journey_from_draft_to_published_result(world, db, changes):
     # Stage 7: needs a final report, then the supervisory committee's vote.
     supervisory = w.meeting("supervisory_committee")
     with pytest.raises(Refused) as refused:
-        matters.schedule(w.staff, matter, supervisory)
+        agenda.schedule(w.staff, matter, supervisory)
     assert refused.value.code == "no_final_report"
     matters.add_report(w.staff, matter, text="全部完工并验收。", percent_done=100, spent_fen=8_350_000)
-    matters.schedule(w.staff, matter, supervisory)
+    agenda.schedule(w.staff, matter, supervisory)
     w.announce(supervisory)
     w.hold_vote(supervisory)
     db.session.refresh(matter)
@@ -234,7 +235,7 @@ def test_a_failed_stage_three_vote_sends_the_matter_back_to_stage_one(world, db,
     # The plan may be revised again, and staff can add the assembly's reasons from the minutes.
     matters.update(w.staff, matter, title=matter.title, kind=matter.kind,
                    plan="缩小范围：只更换健身器材，座椅明年再议。", budget_fen=3_000_000)
-    matters.add_reasons(w.staff, matter, last.id, "多数党员认为座椅位置影响消防通道。")
+    decisions.add_reasons(w.staff, matter, last.id, "多数党员认为座椅位置影响消防通道。")
     db.session.commit()
     assert "消防通道" in last.reasons
 
@@ -252,7 +253,7 @@ def test_a_vote_cannot_decide_without_quorum(world, db):
     w = world
     matter = w.matter()
     meeting = w.meeting("party_branch_committee")
-    matters.schedule(w.staff, matter, meeting)
+    agenda.schedule(w.staff, matter, meeting)
     w.announce(meeting)
     chair = w.chairs["party_branch_committee"]
     meetings.start(chair, meeting)
@@ -266,7 +267,7 @@ def test_a_vote_cannot_decide_without_quorum(world, db):
     vote = votes.open_vote(chair, meeting)
     db.session.commit()
     # Were a result ever to come without the quorum (the signal's contract allows it), it is void.
-    matters.on_vote_closed(vote, meeting=meeting, item=meeting.items[0], actor=chair,
+    decisions.on_vote_closed(vote, meeting=meeting, item=meeting.items[0], actor=chair,
                            result={"passed": True, "quorum_met": False, "members": 4, "present": 2,
                                    "text": "应到 4 人，实到 2 人；未达到法定人数，表决无效"})
     db.session.commit()
@@ -281,7 +282,7 @@ def test_a_vote_cannot_decide_without_quorum(world, db):
 def test_the_wrong_body_cannot_take_a_matter(world, db, stage, key):
     matter = world.matter()
     with pytest.raises(Refused) as refused:
-        matters.schedule(world.staff, matter, world.meeting(key))
+        agenda.schedule(world.staff, matter, world.meeting(key))
     assert refused.value.code in {"wrong_body", "merge_not_allowed"}
     assert matter.stage is S.proposal
 
@@ -306,19 +307,19 @@ def test_no_path_publishes_a_matter_that_skipped_a_stage(world, db, changes):
     assert "党支部委员会" in ignored.reason
     # Operations that would skip ahead are refused at stage 1.
     with pytest.raises(Refused):
-        matters.start_implementation(w.staff, matter, now=utcnow() + timedelta(days=30))
+        decisions.start_implementation(w.staff, matter, now=utcnow() + timedelta(days=30))
     with pytest.raises(Refused):
         matters.add_report(w.staff, matter, text="提前施工了。", percent_done=100, spent_fen=0)
     with pytest.raises(Refused):
-        matters.raise_objection(w.resident, matter, "我反对这个决议。")
+        decisions.raise_objection(w.resident, matter, "我反对这个决议。")
     with pytest.raises(Refused):
-        matters.schedule(w.staff, matter, w.meeting("supervisory_committee"))
+        agenda.schedule(w.staff, matter, w.meeting("supervisory_committee"))
 
     # Past stages 1 and 2, a stage-3 assembly whose notice lost the plan decides nothing.
     w.decide(matter, "party_branch_committee")
     w.decide(matter, "two_committees")
     assembly = w.meeting("party_members_assembly")
-    matters.schedule(w.staff, matter, assembly)
+    agenda.schedule(w.staff, matter, assembly)
     w.announce(assembly, notice_text="请准时参加。")   # the organiser replaced the notice
     w.hold_vote(assembly)
     db.session.refresh(matter)
@@ -329,7 +330,7 @@ def test_no_path_publishes_a_matter_that_skipped_a_stage(world, db, changes):
     meetings.add_item(w.staff, late, title="其他")
     w.announce(late, notice_text="通知")
     with pytest.raises(Refused) as refused:
-        matters.schedule(w.staff, matter, late)
+        agenda.schedule(w.staff, matter, late)
     assert refused.value.code == "notice_sent"
     # A second vote of a stage already passed (a stale two-committees item) moves nothing either.
     stale = w.meeting("two_committees")
@@ -346,7 +347,7 @@ def test_merged_first_stage_where_one_person_holds_both_posts(make, db):
     w = World(make, db, merged=True)
     matter = w.matter()
     meeting = w.meeting("two_committees")
-    matters.schedule(w.staff, matter, meeting)
+    agenda.schedule(w.staff, matter, meeting)
     w.announce(meeting)
     w.hold_vote(meeting)
     db.session.refresh(matter)
@@ -361,7 +362,7 @@ def test_merged_first_stage_where_one_person_holds_both_posts(make, db):
 def test_without_one_person_holding_both_posts_the_stages_are_not_merged(world, db):
     matter = world.matter()
     with pytest.raises(Refused) as refused:
-        matters.schedule(world.staff, matter, world.meeting("two_committees"))
+        agenda.schedule(world.staff, matter, world.meeting("two_committees"))
     assert refused.value.code == "merge_not_allowed"
 
 
@@ -373,54 +374,54 @@ def test_objections_their_three_day_deadline_and_the_assembly(world, db):
 
     # Only verified residents of the community object, only inside the window.
     with pytest.raises(Refused):
-        matters.raise_objection(w.pending, matter, "我也有意见要提。", now=published + day)
+        decisions.raise_objection(w.pending, matter, "我也有意见要提。", now=published + day)
     with pytest.raises(Refused):
-        matters.raise_objection(w.stranger, matter, "我也有意见要提。", now=published + day)
+        decisions.raise_objection(w.stranger, matter, "我也有意见要提。", now=published + day)
     with pytest.raises(Refused) as closed:
-        matters.raise_objection(w.resident, matter, "公示期过了才提的意见。", now=published + 7 * day)
+        decisions.raise_objection(w.resident, matter, "公示期过了才提的意见。", now=published + 7 * day)
     assert closed.value.code == "window_closed"
-    first = matters.raise_objection(w.resident, matter, "座椅离我家窗户太近，晚上吵。", now=published + day)
-    second = matters.raise_objection(w.neighbour, matter, "预算偏高，请公开比价。", now=published + 2 * day)
+    first = decisions.raise_objection(w.resident, matter, "座椅离我家窗户太近，晚上吵。", now=published + day)
+    second = decisions.raise_objection(w.neighbour, matter, "预算偏高，请公开比价。", now=published + 2 * day)
     db.session.commit()
     assert first.answer_due_dt == published + 4 * day
 
     # Three days to answer: exactly at the deadline not yet overdue, a second later overdue.
     assert not first.is_overdue(published + 4 * day)
     assert first.is_overdue(published + 4 * day + timedelta(seconds=1))
-    assert matters.overdue_objections(matter, published + 5 * day + timedelta(minutes=1)) == [first, second]
-    matters.answer_objection(w.staff, first, "座椅移到花园中央，远离住宅。", now=published + 2 * day)
-    matters.answer_objection(w.staff, second, "比价材料已张贴在公告栏。", now=published + 6 * day)
+    assert decisions.overdue_objections(matter, published + 5 * day + timedelta(minutes=1)) == [first, second]
+    decisions.answer_objection(w.staff, first, "座椅移到花园中央，远离住宅。", now=published + 2 * day)
+    decisions.answer_objection(w.staff, second, "比价材料已张贴在公告栏。", now=published + 6 * day)
     db.session.commit()
     assert not first.is_overdue(published + 30 * day)
     assert second.is_overdue(published + 30 * day)   # answered late stays flagged
     with pytest.raises(Refused):
-        matters.answer_objection(w.staff, first, "再答复一次。", now=published + 3 * day)
+        decisions.answer_objection(w.staff, first, "再答复一次。", now=published + 3 * day)
     with pytest.raises(Refused):
-        matters.answer_objection(w.resident, second, "我来答复。")
+        decisions.answer_objection(w.resident, second, "我来答复。")
     with pytest.raises(Refused):
-        matters.accept_answer(w.neighbour, first)
-    matters.accept_answer(w.resident, first)
+        decisions.accept_answer(w.neighbour, first)
+    decisions.accept_answer(w.resident, first)
     db.session.commit()
 
     # The second objection is unresolved: implementation is refused until the assembly decides.
     after = published + 8 * day
     with pytest.raises(Refused) as refused:
-        matters.start_implementation(w.staff, matter, now=after)
+        decisions.start_implementation(w.staff, matter, now=after)
     assert refused.value.code == "objections_unresolved"
     with pytest.raises(Refused):
-        matters.schedule(w.staff, matter, w.meeting("representatives_assembly"))
+        agenda.schedule(w.staff, matter, w.meeting("representatives_assembly"))
     assembly = w.meeting("party_members_assembly")
-    item = matters.schedule(w.staff, matter, assembly)
+    item = agenda.schedule(w.staff, matter, assembly)
     assert second.item_id == item.id and first.item_id is None
     assert "预算偏高" in assembly.notice_text
     w.announce(assembly)
     with pytest.raises(Refused) as refused:
-        matters.start_implementation(w.staff, matter, now=after)
+        decisions.start_implementation(w.staff, matter, now=after)
     assert refused.value.code == "objections_pending"
     w.hold_vote(assembly)   # the assembly lets the resolution stand
     db.session.refresh(matter)
     assert matter.stage is S.resolution_public and second.review_passed is True
-    matters.start_implementation(w.staff, matter, now=after)
+    decisions.start_implementation(w.staff, matter, now=after)
     db.session.commit()
     assert matter.stage is S.implementation
     assert "收到异议 2 条" in matter.steps[-1].result_text
@@ -430,12 +431,12 @@ def test_objections_upheld_by_the_assembly_send_the_matter_back(world, db):
     w = world
     matter = to_resolution_public(w, w.matter())
     published = matter.resolution_published_dt
-    objection = matters.raise_objection(w.resident, matter, "方案占用了消防通道。",
+    objection = decisions.raise_objection(w.resident, matter, "方案占用了消防通道。",
                                         now=published + timedelta(hours=3))
-    matters.answer_objection(w.staff, objection, "我们再研究。", now=published + timedelta(days=1))
+    decisions.answer_objection(w.staff, objection, "我们再研究。", now=published + timedelta(days=1))
     db.session.commit()
     assembly = w.meeting("party_members_assembly")
-    matters.schedule(w.staff, matter, assembly)
+    agenda.schedule(w.staff, matter, assembly)
     w.announce(assembly)
     w.hold_vote(assembly, yes=1, no=3)
     db.session.refresh(matter)
@@ -443,16 +444,17 @@ def test_objections_upheld_by_the_assembly_send_the_matter_back(world, db):
     assert "消防通道" in matter.steps[-1].reasons
     # The public can no longer read it until it is resolved again.
     with pytest.raises(Refused) as refused:
-        matters.load(matter.id, None)
+        matters.get_matter(None, matter.id)
     assert refused.value.status == 404
 
 
 def test_escalated_proposal_opens_a_matter_and_is_answered_by_its_result(world, db):
     from app.proposals import operations as proposals
+    from app.proposals import drafts
     from app.proposals.models import Proposal
 
     w = world
-    p = proposals.create_draft(w.resident, w.c, title="小区路面破损严重", category="设施维修",
+    p = drafts.create_draft(w.resident, w.c, title="小区路面破损严重", category="设施维修",
                                problem="东门到3号楼的路面坑洼，老人经常绊倒。", suggestion="用维修资金整体翻修路面。")
     proposals.publish(w.resident, p)
     proposals.cosign(w.neighbour, p)
@@ -466,7 +468,7 @@ def test_escalated_proposal_opens_a_matter_and_is_answered_by_its_result(world, 
     followers = {u.id for u in matters.followers(matter)}
     assert {w.resident.id, w.neighbour.id, w.staff.id} <= followers
     # The author may follow its progress before publication.
-    assert matters.load(matter.id, w.resident) is matter
+    assert matters.get_matter(w.resident, matter.id) is matter
     # Opening again returns the same matter.
     assert matters.open_for_proposal(w.staff, db.session.get(Proposal, p.id)) is matter
 
@@ -476,10 +478,10 @@ def test_escalated_proposal_opens_a_matter_and_is_answered_by_its_result(world, 
     proposal = db.session.get(Proposal, p.id)
     assert [r.category for r in proposal.replies] == ["B"]
     assert f"/matters/{matter.id}" in proposal.replies[0].body
-    matters.start_implementation(w.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
+    decisions.start_implementation(w.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
     matters.add_report(w.staff, matter, text="路面翻修完成。", percent_done=100, spent_fen=12_000_000)
     supervisory = w.meeting("supervisory_committee")
-    matters.schedule(w.staff, matter, supervisory)
+    agenda.schedule(w.staff, matter, supervisory)
     w.announce(supervisory)
     w.hold_vote(supervisory)
     db.session.refresh(proposal)
@@ -490,11 +492,11 @@ def test_escalated_proposal_opens_a_matter_and_is_answered_by_its_result(world, 
 def test_supervisory_committee_not_confirming_keeps_it_in_implementation(world, db):
     w = world
     matter = to_resolution_public(w, w.matter())
-    matters.start_implementation(w.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
+    decisions.start_implementation(w.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
     matters.add_report(w.staff, matter, text="全部完工并验收。", percent_done=100, spent_fen=100)
     db.session.commit()
     meeting = w.meeting("supervisory_committee")
-    matters.schedule(w.staff, matter, meeting)
+    agenda.schedule(w.staff, matter, meeting)
     w.announce(meeting)
     w.hold_vote(meeting, yes=2, no=2)
     db.session.refresh(matter)
@@ -519,11 +521,11 @@ def test_only_committee_members_draft_and_schedule(world, db):
                             plan="这是支部委员提出的方案。")
     db.session.commit()
     with pytest.raises(Refused):
-        matters.schedule(representative, matter, w.meeting("party_branch_committee"))
+        agenda.schedule(representative, matter, w.meeting("party_branch_committee"))
     other_c = w.make.community(name="第二社区")
     other_staff = w.make.user(other_c, name="别处委员", roles=("staff",), password=None)
     with pytest.raises(Refused):
-        matters.schedule(other_staff, matter, w.meeting("party_branch_committee"))
+        agenda.schedule(other_staff, matter, w.meeting("party_branch_committee"))
 
 
 def test_settings_never_below_seven_days(world, db, app):
@@ -562,7 +564,7 @@ def test_who_reads_a_matter_before_it_is_published(world, db):
                            ("representative", representative), ("resident", w.resident),
                            ("anonymous", None)]:
             try:
-                matters.load(matter.id, user)
+                matters.get_matter(user, matter.id)
                 found.append(name)
             except Refused:
                 pass
@@ -574,8 +576,8 @@ def test_who_reads_a_matter_before_it_is_published(world, db):
     assert readers() == ["branch", "supervisor", "party"]
     w.decide(matter, "party_members_assembly")
     assert readers() == ["branch", "supervisor", "party", "representative"]
-    assert matters.list_matters(w.c, w.resident).total == 0
-    assert matters.list_matters(w.c, representative).total == 1
+    assert queries.list_matters(w.c, w.resident).total == 0
+    assert queries.list_matters(w.c, representative).total == 1
     w.decide(matter, "representatives_assembly")
     assert readers() == ["branch", "supervisor", "party", "representative", "resident", "anonymous"]
 

@@ -8,6 +8,7 @@ from flask import g
 from flask.testing import FlaskClient
 
 from app.matters import operations as matters
+from app.matters import decisions
 from app.matters.models import Matter, MatterAttachment
 from app.matters.workflow import MatterStage as S
 from tests.conftest import login
@@ -149,7 +150,7 @@ def test_reports_with_photos_are_public_and_followers_hear(app, world, db):
     from app.core.notify import Notification
 
     matter = to_resolution_public(world, world.matter())
-    matters.start_implementation(world.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
+    decisions.start_implementation(world.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
     db.session.commit()
     resident = as_user(app, world.resident)
     url = f"/c/{world.c.id}/matters/{matter.id}"
@@ -184,8 +185,9 @@ def test_settings_keep_seven_days_at_least(app, world, db):
 
 def test_an_escalated_proposal_leads_to_its_matter(app, world, db):
     from app.proposals import operations as proposals
+    from app.proposals import drafts
 
-    p = proposals.create_draft(world.resident, world.c, title="小区路面破损严重", category="设施维修",
+    p = drafts.create_draft(world.resident, world.c, title="小区路面破损严重", category="设施维修",
                                problem="东门到3号楼的路面坑洼，老人经常绊倒。", suggestion="整体翻修路面。")
     proposals.publish(world.resident, p)
     proposals.take_to_review(world.staff, p)
@@ -218,7 +220,7 @@ def test_the_plan_is_locked_on_the_page_after_stage_two(app, world, db):
 
 def test_the_result_notice_once_the_supervisory_committee_confirms(app, world, db):
     matter = to_resolution_public(world, world.matter())
-    matters.start_implementation(world.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
+    decisions.start_implementation(world.staff, matter, now=matter.resolution_published_dt + timedelta(days=7))
     matters.add_report(world.staff, matter, text="全部完工并通过验收。", percent_done=100, spent_fen=8_350_000)
     db.session.commit()
     staff_page = text(as_user(app, world.staff).get(f"/c/{world.c.id}/matters/{matter.id}"))

@@ -16,6 +16,7 @@ from app.notice import index
 from app.notice import operations as notices
 from app.notice.models import NoticePosting
 from app.proposals import operations as proposals
+from app.proposals import drafts
 from app.proposals.models import ProposalSettings
 from tests.conftest import login
 
@@ -66,7 +67,7 @@ def board(make, db):
     db.session.commit()
 
     def draft(title, category="停车交通", problem="晚上车辆乱停，消防通道经常被堵住。"):
-        p = proposals.create_draft(w.author, w.c, title=title, category=category, problem=problem,
+        p = drafts.create_draft(w.author, w.c, title=title, category=category, problem=problem,
                                    suggestion="划线并安排夜间巡查。", place="东门")
         db.session.commit()
         return p
@@ -353,7 +354,7 @@ def test_conditional_get_answers_304_until_the_board_changes(client, board, db):
         again = client.get(path, headers={"If-None-Match": etags[path]})
         assert again.status_code == 304 and again.data == b"", path
     # Something new is published: every one of these questions gets a new answer.
-    fresh = proposals.create_draft(board.author, board.c, title="东门停车位重新划线", category="停车交通",
+    fresh = drafts.create_draft(board.author, board.c, title="东门停车位重新划线", category="停车交通",
                                    problem="东门附近停车位的线已经看不清了。", suggestion="重新划线。")
     proposals.publish(board.author, fresh)
     db.session.commit()

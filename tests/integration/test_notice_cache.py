@@ -8,6 +8,7 @@ import pytest
 from app import cache_config
 from app.extensions import cache
 from app.proposals import operations as proposals
+from app.proposals import drafts
 from tests.integration import test_notice_board as notice_board
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"  # keys under a private prefix
@@ -51,7 +52,7 @@ def test_pages_kept_in_redis_are_served_until_the_board_changes(client, board, d
     again = client.get("/notice/")
     assert again.headers["ETag"] == first.headers["ETag"]
 
-    fresh = proposals.create_draft(board.author, board.c, title="东门停车位重新划线", category="停车交通",
+    fresh = drafts.create_draft(board.author, board.c, title="东门停车位重新划线", category="停车交通",
                                    problem="东门附近停车位的线已经看不清了。", suggestion="重新划线。")
     proposals.publish(board.author, fresh)
     db.session.commit()

@@ -7,6 +7,7 @@ import pytest
 
 from app.core.timeutil import utcnow
 from app.matters import operations as matters
+from app.matters import agenda, decisions
 from app.matters.workflow import MatterStage
 from app.meetings import live
 from app.meetings import operations as meetings
@@ -78,7 +79,7 @@ class World:
     def decide(self, matter, key):
         meeting = self.meeting(key)
         meetings.add_item(self.staff, meeting, title="其他事务")
-        matters.schedule(self.staff, matter, meeting)
+        agenda.schedule(self.staff, matter, meeting)
         self.announce(meeting)
         self.hold_vote(meeting)
         self.db.session.refresh(matter)
@@ -132,7 +133,7 @@ def test_a_matter_reaches_the_board_only_when_its_resolution_is_published(client
     assert "中心花园改造工程" in text(client.get("/notice/?q=花园"))
 
     published = matter.resolution_published_dt
-    matters.start_implementation(w.staff, matter, now=published + timedelta(days=7))
+    decisions.start_implementation(w.staff, matter, now=published + timedelta(days=7))
     db.session.commit()
     matters.add_report(w.staff, matter, text="已完成器材更换。", percent_done=60, spent_fen=5_000_000)
     db.session.commit()
@@ -141,7 +142,7 @@ def test_a_matter_reaches_the_board_only_when_its_resolution_is_published(client
 
     matters.add_report(w.staff, matter, text="全部完工并验收。", percent_done=100, spent_fen=8_350_000)
     supervisory = w.meeting("supervisory_committee")
-    matters.schedule(w.staff, matter, supervisory)
+    agenda.schedule(w.staff, matter, supervisory)
     w.announce(supervisory)
     w.hold_vote(supervisory)
     db.session.refresh(matter)
@@ -206,21 +207,21 @@ def test_reports_and_objections_on_a_public_matter_move_its_posting_on(client, w
         assert updated == rfc3339(when)
         assert datetime.fromisoformat(api_updated) == when.replace(tzinfo=timezone.utc)
 
-    objection = matters.raise_objection(resident, matter, "路面加宽会占用消防通道。",
+    objection = decisions.raise_objection(resident, matter, "路面加宽会占用消防通道。",
                                         now=published + timedelta(days=1))
     db.session.commit()
     moved_to(published + timedelta(days=1))
-    matters.answer_objection(w.staff, objection, "已与消防部门核实，通道宽度符合要求。",
+    decisions.answer_objection(w.staff, objection, "已与消防部门核实，通道宽度符合要求。",
                              now=published + timedelta(days=2))
     db.session.commit()
     moved_to(published + timedelta(days=2))
-    matters.accept_answer(resident, objection, now=published + timedelta(days=3))
+    decisions.accept_answer(resident, objection, now=published + timedelta(days=3))
     db.session.commit()
     moved_to(published + timedelta(days=3))
     page = text(client.get(f"/notice/resolution/{matter.id}"))
     assert "收到异议 1 条" in page and "更新于" in page
 
-    matters.start_implementation(w.staff, matter, now=published + timedelta(days=7))
+    decisions.start_implementation(w.staff, matter, now=published + timedelta(days=7))
     db.session.commit()
     assert "北门道路修缮" not in text(client.get("/notice/?q=防滑"))
     matters.add_report(w.staff, matter, text="坡道铺设了防滑条。", percent_done=40, spent_fen=100_000,

@@ -311,7 +311,7 @@ def test_search_and_filters(app, world, db):
 
 
 def test_search_pages_within_and_beyond_the_count_cap(app, world, db, monkeypatch):
-    from app.proposals import operations
+    from app.proposals import queries
 
     w = world
     author = as_user(app, w.author)
@@ -319,10 +319,10 @@ def test_search_pages_within_and_beyond_the_count_cap(app, world, db, monkeypatc
     for proposal in made:
         act(author, proposal, "publish")
     newest_first = [p.id for p in reversed(made)]
-    monkeypatch.setattr(operations, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 3)
 
     def page(n):
-        return operations.list_proposals(db.session.get(type(w.c), w.c.id), w.neighbours[0],
+        return queries.list_proposals(db.session.get(type(w.c), w.c.id), w.neighbours[0],
                                          q="停车", page=n, per_page=2)
 
     first = page(1)
@@ -330,7 +330,7 @@ def test_search_pages_within_and_beyond_the_count_cap(app, world, db, monkeypatc
     assert [p.id for p in first.items] == newest_first[:2]
     assert [p.id for p in page(2).items] == newest_first[2:4]  # read with the count
     assert [p.id for p in page(4).items] == newest_first[6:]   # beyond it: its own query
-    monkeypatch.setattr(operations, "SEARCH_COUNT_CAP", 1000)
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 1000)
     everything = page(1)
     assert (everything.total, everything.is_capped) == (7, False)
 

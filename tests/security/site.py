@@ -96,9 +96,11 @@ def _furnish(people, make, db, say):
     from app.matters import operations as matters
     from app.meetings import convene as convening
     from app.meetings import live as meeting_live
+    from app.matters import agenda, decisions
     from app.meetings import operations as meetings
     from app.notice import operations as notices
     from app.proposals import operations as proposals
+    from app.proposals import comments as proposal_comments, drafts
     from app.votes import operations as votes
 
     from tests.conftest import PASSWORD
@@ -132,7 +134,7 @@ def _furnish(people, make, db, say):
 
     # -- proposals -------------------------------------------------------------------------------
     def proposal(publish=True, review=True):
-        p = proposals.create_draft(author, c, title=say("plain"), category="停车交通",
+        p = drafts.create_draft(author, c, title=say("plain"), category="停车交通",
                                    problem=say("md"), suggestion=say("md"), place=say("plain"))
         commit()
         if publish:
@@ -160,9 +162,9 @@ def _furnish(people, make, db, say):
     proposals.merge(staff, merged, returned.id, say("plain"))
     proposals.cosign(neighbour, collecting)
     commit()
-    comments = [proposals.add_comment(neighbour, answered, say("md")) for _ in range(2)]
+    comments = [proposal_comments.add_comment(neighbour, answered, say("md")) for _ in range(2)]
     commit()
-    proposals.hide_comment(staff, answered, comments[1].id, say("plain"))
+    proposal_comments.hide_comment(staff, answered, comments[1].id, say("plain"))
     commit()
 
     # -- a major matter through the four votes, and one sent back ----------------------------------
@@ -181,7 +183,7 @@ def _furnish(people, make, db, say):
         meeting = meetings.create_meeting(staff, body, title=say("plain"), start_dt=start,
                                           place=say("plain"))
         meetings.add_item(staff, meeting, title=say("plain"), description=say("md"))
-        matters.schedule(staff, matter, meeting)
+        agenda.schedule(staff, matter, meeting)
         meetings.announce(staff, meeting, now=start - timedelta(days=30))
         meetings.start(chair, meeting)
         voters = [m.user for m in body.memberships]
@@ -204,12 +206,12 @@ def _furnish(people, make, db, say):
                             budget_fen=8_600_000)
     commit()
     held = [decide(matter, key) for key in MATTER_BODIES]
-    objection = matters.raise_objection(neighbour, matter, say("md"))
+    objection = decisions.raise_objection(neighbour, matter, say("md"))
     commit()
-    matters.answer_objection(staff, objection, say("md"))
-    matters.accept_answer(neighbour, objection)
+    decisions.answer_objection(staff, objection, say("md"))
+    decisions.accept_answer(neighbour, objection)
     commit()
-    matters.start_implementation(staff, matter, now=matter.resolution_published_dt
+    decisions.start_implementation(staff, matter, now=matter.resolution_published_dt
                                  + timedelta(days=matter.objection_days))
     commit()
     matters.add_report(staff, matter, text=say("md"), percent_done=60, spent_fen=5_000_000)
@@ -217,7 +219,7 @@ def _furnish(people, make, db, say):
     sent_back = matters.create(staff, c, title=say("plain"), kind="公共资金使用", plan=say("md"))
     commit()
     decide(sent_back, "party_branch_committee", choice="no")
-    matters.add_reasons(staff, sent_back, sent_back.steps[-1].id, say("md"))
+    decisions.add_reasons(staff, sent_back, sent_back.steps[-1].id, say("md"))
     commit()
     meetings.sign_minutes(chair, held[-1])
     commit()

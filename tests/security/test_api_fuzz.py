@@ -29,6 +29,7 @@ def staff_token(app, make, db):
     from app.core.timeutil import utcnow
     from app.meetings import operations as meetings
     from app.proposals import operations as proposals
+    from app.proposals import drafts
 
     community = make.community("阳光社区")
     staff = make.user(community, name="工作人员", roles=["staff"])
@@ -39,7 +40,7 @@ def staff_token(app, make, db):
     meeting = meetings.create_meeting(staff, body, title="月度例会", start_dt=start, place="会议室")
     meetings.add_item(staff, meeting, title="预算", description="说明")
     with app.test_request_context():
-        draft = proposals.create_draft(
+        draft = drafts.create_draft(
             resident, community, title="楼道灯不亮", category=proposals.settings_for(community).categories[0],
             problem="三单元楼道的灯坏了两个月，晚上看不见台阶。", suggestion="请物业换成声控灯。")
         proposals.publish(resident, draft)

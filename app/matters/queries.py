@@ -1,0 +1,78 @@
+"""Reading matters: the community's list (insiders see every stage), the audit trail, the minutes
+that belong to a matter's trail. Nothing here changes anything."""
+from sqlalchemy import func, select
+
+from app.core.audit import AuditEvent
+from app.core.refusal import Refused
+from app.extensions import db
+from app.matters.models import Matter, visible_from
+from app.matters.workflow import MatterStage
+
+PER_PAGE = 20
+
+
+def sees_internal(user, community):
+    """Whether `user` reads some of the community's matters before they are published."""
+    return visible_from(user, community) < MatterStage.resolution_public.number
+
+
+class Page:
+    def __init__(self, items, total, page, per_page):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.pages = max(1, -(-total // per_page))
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE):
+    """The community's matters, newest first: all of them for insiders, the published for others."""
+    clauses = [Matter.community_id == community.id]
+    first = visible_from(user, community)
+    if first > 1:
+        clauses.append(Matter.stage.in_([s for s in MatterStage if s.number >= first]))
+    if stage:
+        try:
+            clauses.append(Matter.stage == MatterStage(stage))
+        except ValueError:
+            raise Refused("stage", "未知的阶段。") from None
+    total = db.session.scalar(select(func.count(Matter.id)).where(*clauses))
+    page = max(1, page)
+    items = (Matter.query.filter(*clauses).order_by(Matter.id.desc())
+             .offset((page - 1) * per_page).limit(per_page).all())
+    return Page(items, total, page, per_page)
+
+EVENT_LABELS = {
+    "matter.created": "起草事项",
+    "matter.edited": "修改方案",
+    "matter.scheduled": "列入会议议程",
+    "matter.vote_ignored": "表决未计入（会议组织或议题不符）",
+    "matter.advanced": "表决通过",
+    "matter.rejected": "表决未通过",
+    "matter.sent_back": "退回第一阶段",
+    "matter.invalid": "表决无效（未达法定人数）",
+    "matter.overruled": "异议经党员大会审议，决议维持",
+    "matter.not_confirmed": "居务监督委员会未确认",
+    "matter.published": "开始组织实施",
+    "matter.objection": "居民提出异议",
+    "matter.objection_answered": "答复异议",
+    "matter.objection_accepted": "异议人接受答复",
+    "matter.report": "发布实施报告",
+    "matter.reasons_added": "补充未通过的理由",
+}
+
+
+def timeline(matter):
+    """The matter's audit trail, oldest first (follows left out)."""
+    return [e for e in (AuditEvent.query.filter_by(object_type="matters", object_id=matter.id)
+                        .order_by(AuditEvent.id).all())
+            if e.action in EVENT_LABELS]
+
+
+def minutes_meeting(matter, meeting_id):
+    """A meeting whose minutes belong to the matter's trail (decided one of its stages)."""
+    if not isinstance(meeting_id, int):
+        raise Refused("not_found", "找不到该会议纪要。")
+    step = next((s for s in matter.steps if s.meeting_id == meeting_id), None)
+    if step is None or step.meeting is None or not step.meeting.minutes_text:
+        raise Refused("not_found", "找不到该会议纪要。")
+    return step.meeting

@@ -1,0 +1,293 @@
+"""Reading proposals: the community's list, the queues of staff and handlers, the street's
+overview, a proposal's trail and what its page offers to whom. Nothing here changes anything."""
+import threading
+from datetime import timedelta
+
+from cachetools import TTLCache
+from flask import url_for
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.community.models import HandlerOrg
+from app.core.audit import AuditEvent
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.proposals import similar, workflow
+from app.proposals.models import Proposal, ProposalCosign, ProposalReply, ProposalSettings, ProposalTerm
+from app.proposals.search import search_plan
+from app.proposals.workflow import Action, ProposalState, Role
+
+PER_PAGE = 20
+SEARCH_COUNT_CAP = 1000
+OPEN_STATES = (ProposalState.under_review.value, ProposalState.accepted.value,
+               ProposalState.assigned.value)
+
+
+def settings_for(community):
+    return ProposalSettings.for_community(community.id)
+
+
+def timeline(proposal):
+    """The proposal's audited trail, oldest first."""
+    hidden = {"proposal.follow", "proposal.unfollow", "proposal.edit"}
+    return [e for e in (AuditEvent.query.filter_by(object_type="proposals", object_id=proposal.id)
+                        .order_by(AuditEvent.id).all())
+            if e.action not in hidden]
+
+
+EVENT_LABELS = {
+    "proposal.create": "起草提案",
+    "proposal.comment": "发表评论",
+    "proposal.hide_comment": "隐藏评论",
+    "proposal.merged_in": "其他提案并入本提案",
+    "proposal.matter_outcome": "四议两公开事项结果",
+    "proposal.matter_opened": "建立四议两公开事项",
+    "proposal.cosigner_rate": "附议人评价",
+} | {f"proposal.{a.value}": a.label for a in Action}
+
+
+def cosigners(proposal):
+    return (ProposalCosign.query.filter_by(proposal_id=proposal.id)
+            .options(selectinload(ProposalCosign.user)).order_by(ProposalCosign.id).all())
+
+
+def _collecting_live(settings, now):
+    cutoff = now - timedelta(days=settings.window_days)
+    return and_(Proposal.state == ProposalState.collecting.value,
+                or_(Proposal.published_dt > cutoff,
+                    Proposal.cosign_count >= settings.cosign_threshold))
+
+
+def _expired(settings, now):
+    cutoff = now - timedelta(days=settings.window_days)
+    return or_(Proposal.state == ProposalState.expired.value,
+               and_(Proposal.state == ProposalState.collecting.value,
+                    Proposal.published_dt <= cutoff,
+                    Proposal.cosign_count < settings.cosign_threshold))
+
+
+def overdue_clause(settings, now):
+    review_cutoff = now - timedelta(days=settings.review_days)
+    return or_(
+        and_(Proposal.state.in_([ProposalState.under_review.value, ProposalState.accepted.value]),
+             Proposal.review_started_dt <= review_cutoff),
+        and_(Proposal.state == ProposalState.assigned.value, Proposal.reply_due_dt <= now),
+    )
+
+
+def state_clause(state, settings, now):
+    if state == ProposalState.collecting.value:
+        return _collecting_live(settings, now)
+    if state == ProposalState.expired.value:
+        return _expired(settings, now)
+    return Proposal.state == state
+
+LIST_STATES = [s for s in ProposalState if s is not ProposalState.draft]
+
+
+class Page:
+    """One page of results; `total` may be capped for searches (`is_capped`)."""
+
+    def __init__(self, items, total, page, per_page, is_capped=False):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.is_capped = is_capped
+        self.pages = max(1, -(-total // per_page))
+        self.has_prev = page > 1
+        self.has_next = page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+# Counting a large community's proposals reads its whole index on every page view; above
+# COUNT_CACHE_MIN the total shown ("共 N 项") may be up to COUNT_CACHE_SECONDS old, per process.
+COUNT_CACHE_MIN = 5000
+COUNT_CACHE_SECONDS = 60
+_count_cache = TTLCache(maxsize=1000, ttl=COUNT_CACHE_SECONDS)
+_count_lock = threading.Lock()  # cachetools caches are not thread-safe by themselves
+
+
+def _cached_total(key, compute):
+    with _count_lock:
+        total = _count_cache.get(key)
+    if total is not None:
+        return total
+    total = compute()
+    if total >= COUNT_CACHE_MIN:
+        with _count_lock:
+            _count_cache[key] = total
+    return total
+
+
+def list_proposals(community, user, *, state=None, category=None, mine=False, overdue=False,
+                   q=None, page=1, per_page=PER_PAGE, now=None):
+    """The community's proposals, newest first; expiry and overdue decided in SQL from times."""
+    now = now or utcnow()
+    settings = settings_for(community)
+    clauses = [Proposal.community_id == community.id]
+    if mine and getattr(user, "is_authenticated", False):
+        clauses.append(Proposal.author_id == user.id)
+    else:
+        # Public means published (a draft withdrawn before publishing never was).
+        clauses += [Proposal.state != ProposalState.draft.value, Proposal.published_dt.isnot(None)]
+    if state and state in {s.value for s in ProposalState}:
+        clauses.append(state_clause(state, settings, now))
+    if category:
+        clauses.append(Proposal.category == category)
+    if overdue:
+        clauses.append(overdue_clause(settings, now))
+    capped = False
+    searching = bool(q and similar.search_terms(q))
+    base, order = select(Proposal.id), Proposal.id.desc()
+    if searching:
+        driver, text_clauses = search_plan(q, community.id)
+        clauses += text_clauses
+        if driver is not None:
+            base = select(Proposal.id).join(ProposalTerm, and_(
+                ProposalTerm.proposal_id == Proposal.id,
+                ProposalTerm.community_id == community.id, ProposalTerm.term == driver))
+            order = ProposalTerm.proposal_id.desc()
+    base = base.where(*clauses)
+    page = max(1, page)
+    start = (page - 1) * per_page
+    ids = None
+    if searching:
+        # Counting every match of a common word in a large community costs more than it tells:
+        # the first SEARCH_COUNT_CAP + 1 ids, in order, give both the count and (unless the page
+        # lies beyond them) the page, in one pass over the index.
+        head = db.session.scalars(base.order_by(order).limit(SEARCH_COUNT_CAP + 1)).all()
+        total = len(head)
+        if total > SEARCH_COUNT_CAP:
+            total, capped = SEARCH_COUNT_CAP, True
+        if start + per_page <= len(head) or not capped:
+            ids = head[start:start + per_page]
+    else:
+        key = (str(db.engine.url), community.id, state, category,
+               user.id if mine and getattr(user, "is_authenticated", False) else None, overdue)
+        total = _cached_total(key, lambda: db.session.scalar(
+            select(func.count()).select_from(base.subquery())))
+    # Ids first, from the index alone, then only the rows of this page: a deep page does not
+    # read the rows it skips.
+    if ids is None:
+        ids = db.session.scalars(base.order_by(order).offset(start).limit(per_page)).all()
+    found = {p.id: p for p in Proposal.query.filter(Proposal.id.in_(ids))
+             .options(selectinload(Proposal.author))} if ids else {}
+    items = [found[i] for i in ids]
+    for item in items:
+        item._settings = settings
+    return Page(items, total, page, per_page, capped)
+
+
+def staff_queue(community, now=None):
+    """Open proposals needing the committee or a handler, overdue and soonest due first."""
+    now = now or utcnow()
+    settings = settings_for(community)
+    items = (Proposal.query.filter(Proposal.community_id == community.id,
+                                   Proposal.state.in_(OPEN_STATES))
+             .options(selectinload(Proposal.handler_org)).order_by(Proposal.id).limit(500).all())
+    for item in items:
+        item._settings = settings
+    return sorted(items, key=lambda p: (p.deadline(now).due_dt if p.deadline(now) else now))
+
+
+def handler_queue(user, now=None):
+    org_ids = [link.org_id for link in user.handler_links]
+    if not org_ids:
+        return [], []
+    open_items = (Proposal.query.filter(Proposal.handler_org_id.in_(org_ids),
+                                        Proposal.state == ProposalState.assigned.value)
+                  .order_by(Proposal.reply_due_dt).limit(500).all())
+    done = (Proposal.query.join(ProposalReply, ProposalReply.proposal_id == Proposal.id)
+            .filter(ProposalReply.org_id.in_(org_ids), Proposal.state != ProposalState.assigned.value)
+            .order_by(ProposalReply.id.desc()).limit(20).all())
+    return open_items, list(dict.fromkeys(done))
+
+
+def street_overview(street, now=None):
+    """Per community: open proposals, overdue ones (listed), with the settings of each."""
+    now = now or utcnow()
+    rows = []
+    for community in street.communities:
+        settings = settings_for(community)
+        overdue = (Proposal.query.filter(Proposal.community_id == community.id,
+                                         overdue_clause(settings, now))
+                   .order_by(Proposal.id).limit(100).all())
+        for item in overdue:
+            item._settings = settings
+        open_count = db.session.scalar(select(func.count(Proposal.id)).where(
+            Proposal.community_id == community.id, Proposal.state.in_(OPEN_STATES)))
+        rows.append({"community": community, "open": open_count, "overdue": overdue})
+    return rows
+
+def handler_orgs_for(community):
+
+    return [o for o in HandlerOrg.query.filter_by(street_id=community.street_id)
+            .order_by(HandlerOrg.id) if o.serves(community)]
+
+
+def merge_targets(proposal):
+    """Earlier published proposals of the same community that can take it in."""
+    states = [s.value for s in workflow.MERGE_TARGET_STATES]
+    found = (Proposal.query.filter(Proposal.community_id == proposal.community_id,
+                                   Proposal.id < proposal.id, Proposal.state.in_(states))
+             .order_by(Proposal.id.desc()).limit(100).all())
+    # A collection that lapsed is stored as collecting until someone writes the expiry down.
+    return [p for p in found if workflow.can_absorb_merge(p.effective_state())]
+
+
+def similar_hint(proposal):
+    """What the similar-proposal hint offers for one proposal: co-signing while it still collects,
+    otherwise the way to its answer (its reply, its decline, the proposal it was merged into)."""
+    state = proposal.effective_state()
+    url = url_for("proposals.show", community_id=proposal.community_id, proposal_id=proposal.id)
+    if workflow.can_be_cosigned(state):
+        return {"can_cosign": True, "url": url, "next": "可以附议"}
+    if state is ProposalState.merged and proposal.merged_into_id:
+        url = url_for("proposals.show", community_id=proposal.community_id,
+                      proposal_id=proposal.merged_into_id)
+        return {"can_cosign": False, "url": url, "next": "已并案，查看并入的提案及其答复"}
+    if proposal.replies:
+        return {"can_cosign": False, "url": url + "#replies", "next": f"{state.label}，查看答复"}
+    if state is ProposalState.declined:
+        return {"can_cosign": False, "url": url + "#decline", "next": "不予立案，查看说明"}
+    return {"can_cosign": False, "url": url, "next": f"{state.label}，查看进展"}
+
+
+def actions_for(proposal, user, now=None):
+    """The actions whose forms to show this user now."""
+    if not getattr(user, "is_authenticated", False) or not proposal.is_insider(user):
+        return []
+    return workflow.allowed_actions(proposal.snapshot(), proposal.roles_of(user), now or utcnow(),
+                                    proposal.settings.rules,
+                                    has_cosigned=has_cosigned(proposal, user))
+
+
+def unverified_author_state(proposal, user):
+    """The account state ("pending", "rejected") of a draft's author who may not publish it yet,
+    so the page says why there is no 发布 button; None for anyone else."""
+    if proposal.state != ProposalState.draft.value or user is None \
+            or not getattr(user, "is_authenticated", False) or user.id != proposal.author_id:
+        return None
+    if Role.unverified not in proposal.roles_of(user):
+        return None
+    return getattr(user.state, "value", user.state)
+
+
+def can_rate_as_cosigner(proposal, user):
+    return (getattr(user, "is_authenticated", False) and proposal.latest_reply is not None
+            and proposal.state in (ProposalState.answered.value, ProposalState.closed.value)
+            and user.id != proposal.author_id and has_cosigned(proposal, user))
+
+
+def cosigner_ratings(proposal):
+    """{rating label: count} of the co-signers' ratings of the latest reply."""
+    reply = proposal.latest_reply
+    if reply is None:
+        return {}
+    counts = {}
+    for c in ProposalCosign.query.filter_by(proposal_id=proposal.id, rated_reply_id=reply.id):
+        counts[c.rating_label] = counts.get(c.rating_label, 0) + 1
+    return counts
+
+def has_cosigned(proposal, user):
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return ProposalCosign.query.filter_by(proposal_id=proposal.id, user_id=user.id).first() is not None
