@@ -5,14 +5,15 @@ from flask_smorest import Blueprint
 
 from app.api.docs import documented
 from app.api.security import BEARER, api_user, token_required
-from app.core.db import get_or_404, unit_of_work
+from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.meetings.operations import load_meeting
 from app.votes import operations
-from app.votes.models import Vote
+from app.votes.casting import CAST_RACES, cast_online
+from app.votes.present import receipts, vote_view
+from app.votes.queries import get_vote, votes_of
 
 blp = Blueprint("api_votes", __name__, url_prefix="", description="表决")
-
 
 
 def blueprints():
@@ -100,7 +101,7 @@ class MeetingVotes(MethodView):
         """Every vote of a meeting, as the caller sees it."""
         user = api_user()
         meeting = load_meeting(user, meeting_id)
-        return [operations.vote_view(vote, user) for vote in operations.votes_of(meeting)]
+        return [vote_view(vote, user) for vote in votes_of(meeting)]
 
     @blp.doc(security=BEARER)
     @token_required
@@ -112,7 +113,7 @@ class MeetingVotes(MethodView):
         quorum is not met."""
         user = api_user()
         vote = operations.open_vote(user, load_meeting(user, meeting_id), **data)
-        return operations.vote_view(vote, user)
+        return vote_view(vote, user)
 
 
 @blp.route("/votes/<int:vote_id>")
@@ -124,7 +125,7 @@ class VoteResource(MethodView):
     def get(self, vote_id):
         """A vote: progress while open (counts only), the result with its rule once closed."""
         user = api_user()
-        return operations.vote_view(operations.load_vote(user, vote_id), user)
+        return vote_view(get_vote(user, vote_id), user)
 
 
 @blp.route("/votes/<int:vote_id>/cast")
@@ -140,9 +141,9 @@ class Cast(MethodView):
         user = api_user()
         # Committed here rather than at the request's end: a lost race (the same voter's double
         # submit) is rolled back and tried again, and the receipt answered is a committed one.
-        receipt = unit_of_work(lambda attempt: operations.cast_online(
+        receipt = unit_of_work(lambda attempt: cast_online(
             user, vote_id, data["choice"], data["nonce"], attempt),
-            retry_on=operations.CAST_RACES, attempts=3)
+            retry_on=CAST_RACES, attempts=3)
         return {"vote_id": vote_id, "receipt": receipt}
 
 
@@ -156,11 +157,11 @@ class Hall(MethodView):
     def post(self, data, vote_id):
         """The secretary enters the hall's votes: per person (named) or paper totals (secret)."""
         user = api_user()
-        vote = operations.load_vote(user, vote_id)
+        vote = get_vote(user, vote_id)
         if data["entries"] is None and data["totals"] is None:
             raise Refused("entries", "请提供 entries（记名）或 totals（无记名）。")
         operations.enter_hall_votes(user, vote, entries=data["entries"], totals=data["totals"])
-        return operations.vote_view(vote, user)
+        return vote_view(vote, user)
 
 
 @blp.route("/votes/<int:vote_id>/close")
@@ -172,8 +173,8 @@ class Close(MethodView):
     def post(self, vote_id):
         """The chair closes the vote: the result is counted, sealed and announced."""
         user = api_user()
-        vote = operations.close_vote(user, operations.load_vote(user, vote_id))
-        return operations.vote_view(vote, user)
+        vote = operations.close_vote(user, get_vote(user, vote_id))
+        return vote_view(vote, user)
 
 
 @blp.route("/votes/<int:vote_id>/receipts")
@@ -183,5 +184,5 @@ class Receipts(MethodView):
     def get(self, vote_id):
         """Public after the close, no token needed: every receipt with its choice in chain order,
         and the chain head, so anyone can recompute it (409 while the vote is open)."""
-        vote = get_or_404(Vote, vote_id, "找不到该表决。")
-        return {"vote_id": vote.id, "chain_head": vote.chain_head, "receipts": operations.receipts(vote)}
+        vote = get_vote(None, vote_id, public=True)
+        return {"vote_id": vote.id, "chain_head": vote.chain_head, "receipts": receipts(vote)}

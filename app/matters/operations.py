@@ -466,7 +466,7 @@ def _locked(matter_id):
 # -- a vote decides ------------------------------------------------------------------------------
 
 def _attendance_text(vote, result):
-    from app.votes.operations import frozen
+    from app.votes.queries import frozen
 
     unit = result.get("unit") or "人"
     text = f"应到 {result.get('members', 0)} {unit}，实到 {result.get('present', 0)} {unit}"

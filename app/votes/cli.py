@@ -2,6 +2,8 @@
 import click
 
 from app.extensions import db
+from app.votes.models import Vote
+from app.votes.present import verify as verify_vote
 
 
 @click.group("votes")
@@ -13,13 +15,10 @@ def votes_cli():
 @click.argument("vote_id", type=int)
 def verify(vote_id):
     """Recompute the chain and the tally of vote VOTE_ID and say whether they match."""
-    from app.votes import operations
-    from app.votes.models import Vote
-
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise click.ClickException(f"没有编号为 {vote_id} 的表决。")
-    ok, findings = operations.verify(vote)
+    ok, findings = verify_vote(vote)
     click.echo(f"表决 {vote.id}：{vote.title}")
     for line in findings:
         click.echo(f"  {line}")
