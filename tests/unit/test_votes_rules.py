@@ -282,6 +282,8 @@ def household_snapshot(hall=(), online=(), kind=VoteKind.NAMED, options=MOTION):
     return Snapshot(kind, HOUSEHOLDS, hall, online, options, households=HOUSEHOLDS)
 
 
+# --- prepare_cast: the one judgement behind both cast paths -------------------------------------
+
 KEY = b"k" * 32
 NONCE = "nonce-0123456789abcdef"
 
