@@ -16,7 +16,7 @@ from app.meetings.demo import seed_hall_day
 from app.notice import operations as notice_board
 from app.proposals import drafts
 from app.proposals import operations as proposals
-from app.votes import operations as votes
+from app.votes import consultations
 
 
 def seed_activity():
@@ -80,11 +80,11 @@ def seed_activity():
     meetings.add_item(chair, meeting, title="小区夜间停车管理办法", description="物业通报试行情况。")
     meetings.announce(chair, meeting, notice_text="请各位代表准时参会；不能到场的可在线参加。")
 
-    votes.create_consultation(staff, community, title="中心花园绿化改造意见征集",
-                              description="改造预算约 8 万元，请选出您最希望改进的地方。",
-                              labels=["增加座椅", "增加树荫", "儿童游乐区", "夜间照明"], up_to=2,
-                              start_dt=utcnow() - timedelta(hours=1),
-                              end_dt=utcnow() + timedelta(days=7))
+    consultations.create_consultation(staff, community, title="中心花园绿化改造意见征集",
+                                      description="改造预算约 8 万元，请选出您最希望改进的地方。",
+                                      labels=["增加座椅", "增加树荫", "儿童游乐区", "夜间照明"], up_to=2,
+                                      start_dt=utcnow() - timedelta(hours=1),
+                                      end_dt=utcnow() + timedelta(days=7))
 
     # The hall day: a 居民会议 on the household base, due to start now (app/meetings/demo.py).
     seed_hall_day(community)

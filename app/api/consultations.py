@@ -1,4 +1,6 @@
 """API: consultations (民意征集)."""
+from datetime import timezone
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -7,8 +9,7 @@ from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.api.docs import ErrorSchema
 from app.community.operations import load_community
-from app.votes import operations
-from app.votes.models import Consultation
+from app.votes import consultations as polls
 
 blp = Blueprint("api_consultations", __name__, url_prefix="/consultations",
                 description="民意征集")
@@ -68,13 +69,11 @@ class ResponseSchema(ma.Schema):
 
 
 def _naive_utc(dt):
-    from datetime import timezone
-
     return dt.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _load(consultation_id):
-    return operations.load_consultation(api_user(), consultation_id)
+    return polls.get_consultation(api_user(), consultation_id)
 
 
 @blp.route("")
@@ -88,8 +87,7 @@ class Consultations(MethodView):
     def get(self, args):
         """Consultations of a community, newest end first."""
         community = load_community(api_user(), args["community_id"])
-        return (Consultation.query.filter_by(community_id=community.id)
-                .order_by(Consultation.end_dt.desc()).limit(200).all())
+        return polls.consultations_of(community)
 
     @blp.doc(security=BEARER)
     @blp.arguments(CreateSchema)
@@ -99,7 +97,7 @@ class Consultations(MethodView):
     def post(self, data):
         """Staff open a consultation (times with a time zone)."""
         community = load_community(api_user(), data["community_id"], staff=True)
-        item = operations.create_consultation(
+        item = polls.create_consultation(
             api_user(), community, title=data["title"], description=data["description"],
             labels=data["options"], up_to=data["up_to"], start_dt=_naive_utc(data["start_dt"]),
             end_dt=_naive_utc(data["end_dt"]))
@@ -116,8 +114,8 @@ class ConsultationItem(MethodView):
     def get(self, consultation_id):
         """One consultation; the result once it has ended (or for staff)."""
         item = _load(consultation_id)
-        answer = operations.answer_of(api_user(), item)
-        item.result = operations.result(item) if operations.can_see_result(api_user(), item) else None
+        answer = polls.answer_of(api_user(), item)
+        item.result = polls.result(item) if polls.can_see_result(api_user(), item) else None
         item.my_choice = answer.choice if answer else None
         return item
 
@@ -134,5 +132,5 @@ class Responses(MethodView):
     def post(self, data, consultation_id):
         """Answer once; the same answer again returns 201 with created=false."""
         item = _load(consultation_id)
-        response, created = operations.respond(api_user(), item, data["choice"])
+        response, created = polls.respond(api_user(), item, data["choice"])
         return {"consultation_id": item.id, "choice": response.choice, "created": created}

@@ -10,9 +10,11 @@ from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.meetings.operations import get_meeting
 from app.votes import operations, visibility
+from app.votes.casting import CAST_RACES, cast_online
+from app.votes.present import receipts, vote_view
+from app.votes.queries import get_vote, votes_of
 
 blp = Blueprint("api_votes", __name__, url_prefix="", description="表决")
-
 
 
 def blueprints():
@@ -101,7 +103,7 @@ class MeetingVotes(MethodView):
         """Every vote of a meeting, as the caller sees it."""
         user = api_user()
         meeting = get_meeting(user, meeting_id)
-        return [operations.vote_view(vote, user) for vote in operations.votes_of(meeting)]
+        return [vote_view(vote, user) for vote in votes_of(meeting)]
 
     @blp.doc(security=BEARER)
     @token_required
@@ -113,7 +115,7 @@ class MeetingVotes(MethodView):
         quorum is not met."""
         user = api_user()
         vote = operations.open_vote(user, get_meeting(user, meeting_id), **data)
-        return operations.vote_view(vote, user)
+        return vote_view(vote, user)
 
 
 @blp.route("/votes/<int:vote_id>")
@@ -125,7 +127,7 @@ class VoteResource(MethodView):
     def get(self, vote_id):
         """A vote: progress while open (counts only), the result with its rule once closed."""
         user = api_user()
-        return operations.vote_view(operations.load_vote(user, vote_id), user)
+        return vote_view(get_vote(user, vote_id), user)
 
 
 @blp.route("/votes/<int:vote_id>/cast")
@@ -141,9 +143,9 @@ class Cast(MethodView):
         user = api_user()
         # Committed here rather than at the request's end: a lost race (the same voter's double
         # submit) is rolled back and tried again, and the receipt answered is a committed one.
-        receipt = unit_of_work(lambda attempt: operations.cast_online(
+        receipt = unit_of_work(lambda attempt: cast_online(
             user, vote_id, data["choice"], data["nonce"], attempt),
-            retry_on=operations.CAST_RACES, attempts=3)
+            retry_on=CAST_RACES, attempts=3)
         return {"vote_id": vote_id, "receipt": receipt}
 
 
@@ -157,11 +159,11 @@ class Hall(MethodView):
     def post(self, data, vote_id):
         """The secretary enters the hall's votes: per person (named) or paper totals (secret)."""
         user = api_user()
-        vote = operations.load_vote(user, vote_id)
+        vote = get_vote(user, vote_id)
         if data["entries"] is None and data["totals"] is None:
             raise Refused("entries", "请提供 entries（记名）或 totals（无记名）。")
         operations.enter_hall_votes(user, vote, entries=data["entries"], totals=data["totals"])
-        return operations.vote_view(vote, user)
+        return vote_view(vote, user)
 
 
 @blp.route("/votes/<int:vote_id>/close")
@@ -173,8 +175,8 @@ class Close(MethodView):
     def post(self, vote_id):
         """The chair closes the vote: the result is counted, sealed and announced."""
         user = api_user()
-        vote = operations.close_vote(user, operations.load_vote(user, vote_id))
-        return operations.vote_view(vote, user)
+        vote = operations.close_vote(user, get_vote(user, vote_id))
+        return vote_view(vote, user)
 
 
 @blp.route("/votes/<int:vote_id>/receipts")
@@ -189,5 +191,5 @@ class Receipts(MethodView):
         is published, and 404 to everyone else."""
         user = current_api_user() if request.headers.get("Authorization") else None
         vote = visibility.load_visible(user, vote_id)
-        return {"vote_id": vote.id, "chain_head": vote.chain_head, "receipts": operations.receipts(vote),
+        return {"vote_id": vote.id, "chain_head": vote.chain_head, "receipts": receipts(vote),
                 "result": vote.result}

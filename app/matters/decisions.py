@@ -20,7 +20,7 @@ from app.matters.signals import send_changed
 from app.matters.workflow import MatterStage, Outcome, Purpose
 from app.proposals.operations import answer_from_matter
 from app.proposals.workflow import ProposalState
-from app.votes.operations import frozen
+from app.votes.queries import frozen
 
 log = logging.getLogger(__name__)
 

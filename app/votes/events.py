@@ -15,10 +15,12 @@ from app.core.db import unit_of_work
 from app.core.refusal import Refused
 from app.meetings.events import _connected, _int, answer, command, socket_user_id
 from app.votes import operations
+from app.votes.casting import CAST_RACES, Voter, cast_online
+from app.votes.queries import get_vote
 
 
 def _vote_of(user, meeting, data):
-    vote = operations.load_vote(user, _int(data, "vote_id"))
+    vote = get_vote(user, _int(data, "vote_id"))
     if vote.meeting_id != meeting.id:
         raise Refused("wrong_meeting", "该表决不属于本次会议。")
     return vote
@@ -74,8 +76,8 @@ class VoteCommands:
             user_id = socket_user_id()
             if user_id is None:
                 raise Refused("unauthorized", "请先登录。")
-            return {"receipt": operations.cast_online(operations.Voter(user_id), _int(data, "vote_id"),
-                                                      data.get("choice"), data.get("nonce"), attempt),
+            return {"receipt": cast_online(Voter(user_id), _int(data, "vote_id"),
+                                           data.get("choice"), data.get("nonce"), attempt),
                     "vote_id": data["vote_id"]}
 
-        return answer(lambda: unit_of_work(work, retry_on=operations.CAST_RACES, attempts=3), "cast")
+        return answer(lambda: unit_of_work(work, retry_on=CAST_RACES, attempts=3), "cast")

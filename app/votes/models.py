@@ -3,7 +3,7 @@ import json
 
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.votes.rules import OptionSet
+from app.votes.choices import OptionSet
 
 
 class Consultation(db.Model):
@@ -80,7 +80,7 @@ class Vote(db.Model):
     community_id = db.Column(db.Integer, db.ForeignKey("communities.id"), nullable=False, index=True)
     title = db.Column(db.String(200), nullable=False)
     kind = db.Column(db.String(8), nullable=False)            # rules.VoteKind
-    options_json = db.Column(db.Text, nullable=False)         # rules.OptionSet.to_dict()
+    options_json = db.Column(db.Text, nullable=False)         # choices.OptionSet.to_dict()
     snapshot_json = db.Column(db.Text, nullable=False)
     rule_json = db.Column(db.Text, nullable=False)
     state = db.Column(db.String(8), nullable=False, default=VoteState.OPEN, index=True)

@@ -1,13 +1,15 @@
 """The tally of one vote: who may cast, hall and online ballots in one count, the result in words.
 
 Plain data in, a frozen dataclass or a `Refused` out; the body's rule comes from
-`app.community.rules` and every share is an exact `Fraction`. Decisions the rest of the app
-relies on:
+`app.community.rules`, what a ballot may say from `app.votes.choices`, and every share is an exact
+`Fraction`. Decisions the rest of the app relies on:
 
 - A `Snapshot` is taken when the vote opens and never changes: the eligible members, who is present
   in the hall and who online (each in exactly one), and, for a 居民会议 on the household base, each
   voter's household. Its presence of `households` is what switches the household base on, so the
   cast checks need no rule; `can_open` and `tally` check that it agrees with the rule.
+- An online cast is judged in one place, `prepare_cast`: who may cast, the nonce, the canonical
+  choice and the receipt derived from the nonce, whichever path then stores it.
 - Household base: the household is the unit of members, present and cast. Its first cast wins; any
   later cast for it is refused with `household_already_cast`, whose `detail` names who cast. In a
   secret vote a household with anyone in the hall votes on paper in the hall only, because counted
@@ -35,6 +37,8 @@ from app.community.rules import (
     Base, ResidentsBase, RuleError, _fraction_text, _share_words, decide, quorum_text,
 )
 from app.core.refusal import Refused
+from app.votes.chain import derive_receipt
+from app.votes.choices import ABSTAIN, HallTotals, OptionSet, is_count
 
 
 class VoteKind(str, Enum):
@@ -48,104 +52,6 @@ class VoteKind(str, Enum):
 
 VOTE_KIND_LABELS = {VoteKind.NAMED: "记名", VoteKind.SECRET: "无记名"}
 
-YES, NO, ABSTAIN = "yes", "no", "abstain"
-MOTION_KEYS = (YES, NO, ABSTAIN)
-MOTION_LABELS = {YES: "赞成", NO: "反对", ABSTAIN: "弃权"}
-
-
-def _is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-@dataclass(frozen=True)
-class OptionSet:
-    """A motion (no labels) or labelled options of which a ballot marks up to `up_to`.
-
-    Normalized choices: a motion key (`"yes"`, `"no"`, `"abstain"`) or a sorted tuple of option
-    indices (`()` is a blank ballot). `canonical()` is the text stored on a ballot and hashed.
-    """
-
-    labels: tuple = ()
-    up_to: int = 1
-
-    def __post_init__(self):
-        object.__setattr__(self, "labels", tuple(self.labels))
-        if not self.labels:
-            if self.up_to != 1:
-                raise RuleError("a motion has exactly one choice")
-            return
-        if any(not isinstance(label, str) or not label.strip() for label in self.labels):
-            raise RuleError("option labels must be non-empty text")
-        if len(set(self.labels)) != len(self.labels):
-            raise RuleError("option labels must differ")
-        if isinstance(self.up_to, bool) or not isinstance(self.up_to, int) \
-                or not 1 <= self.up_to <= len(self.labels):
-            raise RuleError("up_to must be between 1 and the number of options")
-
-    @classmethod
-    def motion(cls):
-        return cls()
-
-    @classmethod
-    def choose(cls, labels, up_to=1):
-        return cls(tuple(labels), up_to)
-
-    @property
-    def is_motion(self):
-        return not self.labels
-
-    @property
-    def keys(self):
-        return MOTION_KEYS if self.is_motion else tuple(range(len(self.labels)))
-
-    def label(self, key):
-        return MOTION_LABELS[key] if self.is_motion else self.labels[key]
-
-    def normalize(self, choice):
-        """A client's or a stored choice, normalized; or `bad_choice` / `too_many_choices`."""
-        if self.is_motion:
-            if isinstance(choice, str) and choice in MOTION_KEYS:
-                return choice
-            raise Refused("bad_choice", "请选择赞成、反对或弃权。")
-        if isinstance(choice, str):
-            # The stored canonical form: "" (blank) or "0,2".
-            parts = choice.split(",") if choice else []
-            if not all(p.isdigit() and p == str(int(p)) for p in parts):
-                raise Refused("bad_choice", "选项无效。")
-            picked = [int(p) for p in parts]
-        elif isinstance(choice, int) and not isinstance(choice, bool):
-            picked = [choice]
-        elif isinstance(choice, (list, tuple)):
-            picked = list(choice)
-        else:
-            raise Refused("bad_choice", "选项无效。")
-        if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.labels)
-                   for i in picked):
-            raise Refused("bad_choice", "没有这个选项。")
-        if len(set(picked)) != len(picked):
-            raise Refused("bad_choice", "同一选项只能选一次。")
-        if len(picked) > self.up_to:
-            raise Refused("too_many_choices", f"最多只能选 {self.up_to} 项，您选了 {len(picked)} 项。", up_to=self.up_to, chosen=len(picked))
-        return tuple(sorted(picked))
-
-    def canonical(self, choice):
-        normalized = self.normalize(choice)
-        return normalized if self.is_motion else ",".join(str(i) for i in normalized)
-
-    def is_blank(self, choice):
-        normalized = self.normalize(choice)
-        return normalized == ABSTAIN if self.is_motion else normalized == ()
-
-    def to_dict(self):
-        if self.is_motion:
-            return {"type": "motion"}
-        return {"type": "choose", "labels": list(self.labels), "up_to": self.up_to}
-
-    @classmethod
-    def from_dict(cls, data):
-        if data.get("type") == "motion":
-            return cls.motion()
-        return cls.choose(data["labels"], data["up_to"])
 
 
 @dataclass(frozen=True)
@@ -306,6 +212,34 @@ def check_cast(snapshot, voter_id, choice, voted=(), names=None):
     return snapshot.options.canonical(choice)
 
 
+@dataclass(frozen=True)
+class PreparedCast:
+    """An online cast that passed every check: the ballot's receipt and canonical choice, the
+    voter's household (household base only), and whether the vote is named (then the voter's
+    participation keeps the same choice and receipt; a secret one keeps neither)."""
+
+    receipt: str
+    choice: str
+    household: object = None
+    named: bool = False
+
+
+def prepare_cast(snapshot, vote_id, voter_id, choice, nonce, key, voted=(), names=None):
+    """An online cast judged: a `PreparedCast` or a `Refused`, for every path that stores one.
+
+    The order of the checks is the order of the answers: why the voter may not cast at all, then
+    the nonce, the choice, and last their household (`voted`, `names` as in `check_cast`). The
+    receipt is derived from the nonce with the server's `key`, so a retry gets the same one.
+    """
+    if voter_id not in snapshot.online:
+        check_cast(snapshot, voter_id, choice)   # says why: not eligible, in the hall, absent
+    receipt = derive_receipt(key, vote_id, nonce)   # refuses a bad nonce first
+    snapshot.options.canonical(choice)   # a bad choice is answered before the household's turn
+    canonical = check_cast(snapshot, voter_id, choice, voted, names)
+    household = snapshot.households[voter_id] if snapshot.is_household_base else None
+    return PreparedCast(receipt, canonical, household, snapshot.kind is VoteKind.NAMED)
+
+
 def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
     """The secretary's entry of one hall member's show of hands in a named vote."""
     who = _name(names, voter_id, f"成员 {voter_id} ")
@@ -324,77 +258,6 @@ def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
     return snapshot.options.canonical(choice)
 
 
-@dataclass(frozen=True)
-class HallTotals:
-    """Counted paper ballots of the hall in a secret vote; `counts` follows `OptionSet.keys`."""
-
-    counts: tuple
-    ballots: int
-    blank: int = 0
-    invalid: int = 0
-
-    @classmethod
-    def parse(cls, options, data):
-        """Totals as entered, checked to add up.
-
-        A motion: {"yes", "no", "abstain"[, "invalid"]}; its abstentions are its blank papers.
-        Options: {"counts": one per option, "ballots"[, "blank", "invalid"]}.
-        """
-        if isinstance(data, cls):
-            data = data.to_dict(options)
-        if not isinstance(data, Mapping):
-            raise Refused("bad_totals", "请录入各选项的票数。")
-        if options.is_motion:
-            unknown = set(data) - {*MOTION_KEYS, "invalid", "ballots"}
-            counts = tuple(data.get(key, 0) for key in MOTION_KEYS)
-            invalid = data.get("invalid", 0)
-            if unknown or not all(_is_count(n) for n in (*counts, invalid)):
-                raise Refused("bad_totals", "票数必须是不小于零的整数。")
-            ballots = sum(counts) + invalid
-            if data.get("ballots", ballots) != ballots:
-                raise Refused("bad_totals", "总票数与各项之和不符。")
-            return cls(counts, ballots, counts[MOTION_KEYS.index(ABSTAIN)], invalid)
-        counts = tuple(data.get("counts") or ())
-        ballots, blank, invalid = data.get("ballots"), data.get("blank", 0), data.get("invalid", 0)
-        if len(counts) != len(options.labels) \
-                or not all(_is_count(n) for n in (*counts, ballots, blank, invalid)):
-            raise Refused("bad_totals", "请为每个选项录入不小于零的整数票数，并录入总票数。")
-        marked = ballots - blank - invalid
-        if marked < 0:
-            raise Refused("bad_totals", "空白票与废票之和超过总票数。")
-        if any(n > marked for n in counts):
-            raise Refused("bad_totals", "某选项票数超过有效选票数。")
-        # Every marked ballot names 1..k options, so the marks lie between marked and k × marked.
-        if not marked <= sum(counts) <= options.up_to * marked:
-            raise Refused("bad_totals", f"各选项票数之和应在 {marked} 到 {options.up_to * marked} 之间。")
-        return cls(counts, ballots, blank, invalid)
-
-    def to_dict(self, options):
-        if options.is_motion:
-            return {**dict(zip(MOTION_KEYS, self.counts)), "invalid": self.invalid}
-        return {"counts": list(self.counts), "ballots": self.ballots, "blank": self.blank,
-                "invalid": self.invalid}
-
-    def canonical(self):
-        """The text sealed into the ballot chain as the hall's record."""
-        counts = ",".join(str(n) for n in self.counts)
-        return f"ballots={self.ballots};blank={self.blank};invalid={self.invalid};counts={counts}"
-
-    @classmethod
-    def from_canonical(cls, text):
-        """The totals back from their sealed text, or None for any other choice."""
-        if not text.startswith("ballots="):
-            return None
-        fields = dict(part.split("=", 1) for part in text.split(";"))
-        counts = tuple(int(n) for n in fields["counts"].split(",") if n)
-        return cls(counts, int(fields["ballots"]), int(fields["blank"]), int(fields["invalid"]))
-
-    def words(self, options):
-        """「现场纸质票 2 张：赞成 1，反对 1，弃权 0；无效 0」: a motion's blank papers are its
-        abstentions, already named, so only a list of options says its blank papers apart."""
-        counts = "，".join(f"{options.label(key)} {n}" for key, n in zip(options.keys, self.counts))
-        spoiled = f"无效 {self.invalid}" if options.is_motion else f"空白 {self.blank}，无效 {self.invalid}"
-        return f"现场纸质票 {self.ballots} 张：{counts}；{spoiled}"
 
 
 def check_hall_totals(snapshot, totals):
@@ -433,7 +296,7 @@ class Progress:
 
 def progress(cast, eligible_present):
     """How far a vote is: counts only, so a secret vote shows nothing of the result."""
-    if not (_is_count(cast) and _is_count(eligible_present)) or cast > eligible_present:
+    if not (is_count(cast) and is_count(eligible_present)) or cast > eligible_present:
         raise RuleError("cast must be between 0 and the present")
     return Progress(cast, eligible_present)
 

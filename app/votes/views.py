@@ -9,11 +9,12 @@ from app.core.web import refuse
 from app.core.refusal import Refused
 from app.core.timeutil import from_local, to_local, utcnow
 from app.extensions import db
-from app.votes import operations, visibility
-from app.votes.forms import CreateConsultationForm
+from app.votes import consultations as polls
+from app.votes import present, visibility
 from app.votes.chain import normalize_receipt
-from app.votes.models import Consultation
-from app.votes.rules import HallTotals
+from app.votes.choices import HallTotals
+from app.votes.forms import CreateConsultationForm
+from app.votes.queries import frozen
 
 bp = Blueprint("votes", __name__)
 
@@ -27,8 +28,7 @@ def consultation_url(consultation):
 @login_required
 def consultations(community_id):
     community = load_community(current_user, community_id)
-    items = (Consultation.query.filter_by(community_id=community.id)
-             .order_by(Consultation.end_dt.desc()).limit(200).all())
+    items = polls.consultations_of(community)
     return render_template("votes/consultations.html", community=community, items=items)
 
 
@@ -44,7 +44,7 @@ def new_consultation(community_id):
     if form.validate_on_submit():
         labels = [line for line in (form.options.data or "").splitlines() if line.strip()]
         try:
-            consultation = operations.create_consultation(
+            consultation = polls.create_consultation(
                 current_user, community, title=form.title.data, description=form.description.data,
                 labels=labels, up_to=form.up_to.data, start_dt=from_local(form.start.data),
                 end_dt=from_local(form.end.data), url_for_item=_deferred_url)
@@ -66,7 +66,7 @@ def _deferred_url(consultation):
 @bp.route("/c/<int:community_id>/consultations/<int:consultation_id>", methods=["GET", "POST"])
 @login_required
 def consultation(community_id, consultation_id):
-    item = operations.load_consultation(current_user, consultation_id, community_id)
+    item = polls.get_consultation(current_user, consultation_id, community_id)
     community = item.community
     status = 200
     if request.method == "POST":
@@ -74,15 +74,15 @@ def consultation(community_id, consultation_id):
         choice = (request.form.get("choice") if options.is_motion
                   else [int(x) for x in request.form.getlist("choice") if x.isdigit()])
         try:
-            _, created = operations.respond(current_user, item, choice)
+            _, created = polls.respond(current_user, item, choice)
         except Refused as exc:
             status = refuse(exc)
         else:
             flash("您的意见已提交，谢谢参与。" if created else "您已提交过相同的意见。", "success")
             return redirect(consultation_url(item))
-    result = operations.result(item) if operations.can_see_result(current_user, item) else None
+    result = polls.result(item) if polls.can_see_result(current_user, item) else None
     return render_template("votes/consultation.html", community=community, item=item,
-                           answer=operations.answer_of(current_user, item), result=result), status
+                           answer=polls.answer_of(current_user, item), result=result), status
 
 
 @bp.route("/votes/<int:vote_id>/receipts")
@@ -92,10 +92,10 @@ def receipts(vote_id):
     vote = visibility.load_visible(current_user, vote_id)
     if vote.is_open:
         return render_template("votes/receipts.html", vote=vote, rows=None, found=None, code=""), 409
-    rows = operations.receipts(vote)
-    options = operations.frozen(vote)[0].options
+    rows = present.receipts(vote)
+    options = frozen(vote)[0].options
     for row in rows:
-        row["label"] = operations.choice_text(options, row["choice"])
+        row["label"] = present.choice_text(options, row["choice"])
         hall = HallTotals.from_canonical(row["choice"])
         row["hall_ballots"] = hall.ballots if hall else None
     code = (request.args.get("code") or "").strip()[:20]

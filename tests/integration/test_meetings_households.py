@@ -10,6 +10,7 @@ from app.meetings import live
 from app.meetings import operations as meetings
 from app.meetings import room as meeting_room
 from app.votes import operations as votes
+from app.votes import present
 from tests.conftest import api_token
 
 
@@ -134,7 +135,7 @@ def test_exactly_half_the_households_cannot_open_a_vote_and_one_more_can(make, d
     households_meter(live.quorum(hall.meeting), present=3, met=True)
     vote = votes.open_vote(hall.chair, hall.meeting)
     db.session.commit()
-    assert votes.vote_view(vote)["eligible"] == 4 and votes.progress_view(vote)["eligible"] == 3
+    assert present.vote_view(vote)["eligible"] == 4 and present.progress_view(vote)["eligible"] == 3
 
 
 def test_the_api_and_the_minutes_count_households(make, db, client):

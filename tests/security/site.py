@@ -101,6 +101,7 @@ def _furnish(people, make, db, say):
     from app.notice import operations as notices
     from app.proposals import operations as proposals
     from app.proposals import comments as proposal_comments, drafts
+    from app.votes import consultations
     from app.votes import operations as votes
 
     from tests.conftest import PASSWORD
@@ -266,12 +267,12 @@ def _furnish(people, make, db, say):
 
     # -- a consultation, notices -------------------------------------------------------------------
     now = utcnow()
-    consultation = votes.create_consultation(staff, c, title=say("plain"), description=say("md"),
+    consultation = consultations.create_consultation(staff, c, title=say("plain"), description=say("md"),
                                              labels=[say("label") for _ in range(3)], up_to=2,
                                              start_dt=now - timedelta(hours=1),
                                              end_dt=now + timedelta(days=7))
     commit()
-    votes.respond(neighbour, consultation, [0, 1])
+    consultations.respond(neighbour, consultation, [0, 1])
     commit()
     notice = notices.create(admin, c, title=say("plain"), category="居务公开", body=say("md"),
                             publish_now=True)

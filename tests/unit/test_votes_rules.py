@@ -5,11 +5,12 @@ from fractions import Fraction
 import pytest
 
 from app.community.rules import PRESETS, TWO_THIRDS, Base, ResidentsBase, RuleError
-from app.votes.rules import (
-    HallTotals, OptionSet, Snapshot, VoteKind, can_open, check_cast, check_hall_entry,
-    check_hall_totals, progress, tally,
-)
 from app.core.refusal import Refused
+from app.votes.choices import HallTotals, OptionSet
+from app.votes.rules import (
+    Snapshot, VoteKind, can_open, check_cast, check_hall_entry, check_hall_totals, prepare_cast,
+    progress, tally,
+)
 
 MOTION = OptionSet.motion()
 ABC = OptionSet.choose(["甲", "乙", "丙"], up_to=2)
@@ -279,6 +280,36 @@ NAMES = {1: "张伟", 2: "李娜", 3: "张强"}
 
 def household_snapshot(hall=(), online=(), kind=VoteKind.NAMED, options=MOTION):
     return Snapshot(kind, HOUSEHOLDS, hall, online, options, households=HOUSEHOLDS)
+
+
+# --- prepare_cast: the one judgement behind both cast paths -------------------------------------
+
+KEY = b"k" * 32
+NONCE = "nonce-0123456789abcdef"
+
+
+def test_prepare_cast_gives_the_choice_and_the_receipt_the_nonce_names():
+    snap = snapshot(5, hall=2, online=2, kind=VoteKind.NAMED, options=ABC)
+    prepared = prepare_cast(snap, 7, 3, [1, 0], NONCE, KEY)
+    assert (prepared.choice, prepared.household, prepared.named) == ("0,1", None, True)
+    assert prepare_cast(snap, 7, 4, [2], NONCE, KEY).receipt == prepared.receipt   # a retry's
+    assert prepare_cast(snap, 8, 3, [1, 0], NONCE, KEY).receipt != prepared.receipt
+    assert prepare_cast(snapshot(3, online=3), 7, 1, "yes", NONCE, KEY).named is False
+
+
+def test_prepare_cast_answers_the_voter_then_the_nonce_then_the_choice():
+    snap = snapshot(5, hall=2, online=2)   # 1, 2 in the hall; 3, 4 online; 5 absent
+    refused("in_hall", prepare_cast, snap, 7, 1, "maybe", "short", KEY)
+    refused("not_present", prepare_cast, snap, 7, 5, "maybe", "short", KEY)
+    refused("bad_nonce", prepare_cast, snap, 7, 3, "maybe", "short", KEY)
+    refused("bad_choice", prepare_cast, snap, 7, 3, "maybe", NONCE, KEY)
+
+
+def test_prepare_cast_answers_a_bad_choice_before_the_household():
+    snap = household_snapshot(online={1, 2, 4, 5})
+    refused("bad_choice", prepare_cast, snap, 7, 2, "maybe", NONCE, KEY, voted={1})
+    refused("household_already_cast", prepare_cast, snap, 7, 2, "no", NONCE, KEY, voted={1})
+    assert prepare_cast(snap, 7, 2, "no", NONCE, KEY).household == 10
 
 
 @pytest.mark.parametrize("present, households_present, ok", [
