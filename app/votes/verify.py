@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.extensions import db
-from app.votes import chain, operations
+from app.votes import chain, present
 from app.votes.models import Ballot
 
 AGREES, DISAGREES, ABSENT = "agrees", "disagrees", "absent"
@@ -78,7 +78,7 @@ def closed_events(vote):
 
 
 def minutes_head(vote):
-    """The head the locked minutes print for this vote (app/votes/operations.py `minutes_lines`)."""
+    """The head the locked minutes print for this vote (app/votes/present.py `minutes_lines`)."""
     text = vote.meeting.minutes_text if vote.meeting is not None else None
     found = re.search(rf"选票哈希链头：`([0-9a-fA-F]{{64}})`（回执码公示：/votes/{vote.id}/receipts）", text or "")
     return found.group(1) if found else None
@@ -106,7 +106,7 @@ def _audit_findings(vote, recomputed, audit_head):
 
 def verify(vote, head=None, audit_head=None):
     """Recompute and compare with every published head; a `Report`."""
-    ok, lines = operations.verify(vote)
+    ok, lines = present.verify(vote)
     if vote.is_open or not vote.result_json:
         return Report(False, None, [], lines)
     rows = db.session.execute(select(Ballot.receipt, Ballot.choice).where(Ballot.vote_id == vote.id)).all()

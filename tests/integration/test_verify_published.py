@@ -11,6 +11,7 @@ from app.meetings import operations as meetings
 from app.notice.index import posted_vote_head
 from app.votes import chain
 from app.votes import operations as votes
+from app.votes import present, queries
 from app.votes.models import Ballot, Vote
 from app.votes.verify import minutes_head
 from tests.integration.test_audit_chain import relink_everything
@@ -44,7 +45,7 @@ def rewrite_consistently(db, vote):
                            {"h": link, "v": vote.id, "r": receipt})
     db.session.expire_all()
     vote = db.session.get(Vote, vote.id)
-    result = votes.compute_result(vote)
+    result = queries.compute_result(vote)
     head = links[-1][2]
     data = {**result.to_dict(), "chain_head": head, "title": vote.title}
     db.session.execute(text("UPDATE votes SET chain_head = :h, result_json = :r, passed = :p WHERE id = :v"),
@@ -85,7 +86,7 @@ def test_the_consistent_rewrite_passed_before_and_the_audit_head_catches_it(make
     db.session.expire_all()
     vote = db.session.get(Vote, vote.id)
     # What the database alone says: the recount and the chain agree with the rewritten head.
-    assert votes.verify(vote)[0] is True and vote.passed
+    assert present.verify(vote)[0] is True and vote.passed
     # The attacker also fixes the minutes and the board: only the audit log's copy is left.
     also_rewrite_minutes_and_board(db, vote, honest, forged)
     result = verify(app, vote.id)
