@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # app.models imports every model module, so that metadata (and so Alembic) sees all tables.
-from app import backup, cli, live, models  # noqa: F401
+from app import backup, cli, live, matters, models, notice  # noqa: F401
 from app.api import api, register_api
 from app.auth.models import User
 from app.auth.views import bp as auth_bp
@@ -44,6 +44,9 @@ def create_app(config=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    # Each area subscribes to the signals of the areas below it.
+    matters.init_app(app)
+    notice.init_app(app)
     _register_cli(app)
 
     web.init_app(app)

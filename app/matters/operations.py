@@ -229,10 +229,10 @@ def open_for_proposal(actor, proposal, reason="", now=None):
     return matter
 
 
-def on_proposal_escalated(proposal, actor=None, reason="", **_):
+def on_proposal_escalated(proposal_id, actor_id=None, reason="", **_):
     """Subscriber of `proposal_escalated` (sent after commit): open the matter in a new transaction."""
-    found = db.session.get(Proposal, proposal.id)
-    user = db.session.get(User, actor.id) if actor is not None else None
+    found = db.session.get(Proposal, proposal_id)
+    user = db.session.get(User, actor_id) if actor_id is not None else None
     if found is None or user is None:
         return
     try:
@@ -240,7 +240,7 @@ def on_proposal_escalated(proposal, actor=None, reason="", **_):
         db.session.commit()
     except Refused as exc:
         db.session.rollback()
-        log.warning("no matter opened for proposal %s: %s", proposal.id, exc.message)
+        log.warning("no matter opened for proposal %s: %s", proposal_id, exc.message)
 
 
 # -- stage 6: reports --------------------------------------------------------------------------

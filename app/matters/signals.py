@@ -3,7 +3,7 @@
 `matter_changed` is sent after commit on every change to what a matter's record says, stage
 change or not (the notice board re-indexes the matter's posting, its "updated" time and cache):
 
-    matter_changed.send(matter, action=..., from_stage=..., to_stage=...)
+    matter_changed.send(matter_id, action=..., from_stage=..., to_stage=...)
 
 `action` says what changed (stages are MatterStage values, `from_stage` None for "created"):
 - the stage moved: "created", "advanced", "sent_back", "resolution_published",
@@ -21,7 +21,7 @@ read the database (and write, if they commit what they write themselves).
 """
 from blinker import Namespace
 
-from app.core.db import after_commit
+from app.core.signals import send_after_commit
 
 _signals = Namespace()
 
@@ -29,15 +29,5 @@ matter_changed = _signals.signal("matter-changed")
 
 
 def send_changed(matter_id, action, from_stage, to_stage):
-    """Queue `matter_changed` for after the commit (the matter is re-read then)."""
-    def send():
-        if not matter_changed.receivers:
-            return
-        from app.extensions import db
-        from app.matters.models import Matter
-
-        matter = db.session.get(Matter, matter_id)
-        if matter is not None:
-            matter_changed.send(matter, action=action, from_stage=from_stage, to_stage=to_stage)
-
-    after_commit(send)
+    """Queue `matter_changed` (sender: the matter's id) for after the commit."""
+    send_after_commit(matter_changed, matter_id, action=action, from_stage=from_stage, to_stage=to_stage)

@@ -7,8 +7,8 @@ from flask import current_app
 
 from app.community.models import Body, MemberRole
 from app.core import audit
-from app.core.db import after_commit
 from app.core.refusal import Refused
+from app.core.signals import send_after_commit
 from app.core.notify import notify
 from app.core.sanitize import clean_text
 from app.core.timeutil import format_local, utcnow
@@ -24,14 +24,8 @@ from app.meetings.workflow import MeetingMode, MeetingState, SpeakerState
 
 def _changed_after_commit(meeting, action, from_state, to_state):
     """Tell the areas above (matters, the notice board) once the state change is committed."""
-    meeting_id, from_value, to_value = meeting.id, from_state.value, to_state.value
-
-    def send():
-        if meeting_changed.receivers:
-            meeting_changed.send(db.session.get(Meeting, meeting_id), action=action,
-                                 from_state=from_value, to_state=to_value)
-
-    after_commit(send)
+    send_after_commit(meeting_changed, meeting.id, action=action, from_state=from_state.value,
+                      to_state=to_state.value)
 
 
 # -- loading ---------------------------------------------------------------------

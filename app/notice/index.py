@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, insert, inspect, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.community.models import Community
@@ -27,7 +27,7 @@ from app.notice import rules, sources
 from app.notice.models import NoticeIndexState, NoticePosting, NoticeTerm
 from app.proposals.signals import proposal_changed
 from app.proposals.similar import search_terms, tokens
-from app.votes.signals import vote_closed
+from app.votes.signals import vote_closing_in_transaction
 from app.votes.verify import add_published_source
 
 log = logging.getLogger(__name__)
@@ -196,9 +196,8 @@ def _guarded(kind, source_id):
         log.exception("notice board: could not index %s %s (run `flask notice reindex`)", kind, source_id)
 
 
-def _refresh_sender(kinds, sender):
-    # The sender is loaded (the operation just used it); its id needs no SQL.
-    source_id = inspect(sender).identity[0] if sender is not None else None
+def _refresh_sender(kinds, source_id):
+    # Signals after commit carry the id of what changed (app.core.signals).
     if source_id is not None:
         for kind in kinds:
             _guarded(kind, source_id)
@@ -228,7 +227,7 @@ def connect_signals():
     """Subscribe to every source's change signal (blinker keeps one subscription per function)."""
     proposal_changed.connect(_on_proposal)
     meeting_changed.connect(_on_meeting)
-    vote_closed.connect(_on_vote_closed)
+    vote_closing_in_transaction.connect(_on_vote_closed)
     matter_changed.connect(_on_matter)
     add_published_source("公开栏会议条目", posted_vote_head)
 

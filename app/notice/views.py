@@ -29,11 +29,6 @@ FEED_SIZE = 50
 CSV_MAX = 20000
 
 
-@bp.record_once
-def _subscribe(state):
-    index.connect_signals()
-
-
 # -- helpers ---------------------------------------------------------------------------------
 
 def qr_svg(url, label):

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from app.community.models import HandlerOrg
 from app.community.operations import staff_of
 from app.core import audit, follow as following
-from app.core.db import after_commit
 from app.core.refusal import Refused
+from app.core.signals import send_after_commit
 from app.core.notify import notify
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -141,8 +141,8 @@ def _transition(actor, proposal, action, *, now=None, reason="", extra_guard=Non
     audit.record(f"proposal.{action.value}", actor=actor, obj=proposal,
                  from_state=move.from_state, to_state=move.to_state, reason=reason or None,
                  note=move.note, **({"due": move.due_dt} if move.due_dt else {}))
-    from_state, to_state = move.from_state.value, move.to_state.value
-    after_commit(lambda: _send_changed(proposal, action.value, from_state, to_state))
+    send_after_commit(proposal_changed, proposal.id, action=action.value,
+                      from_state=move.from_state.value, to_state=move.to_state.value)
     return move
 
 
@@ -150,14 +150,6 @@ def _preview(actor, proposal, action, now, **inputs):
     require_insider(proposal, actor)
     return workflow.decide(proposal.snapshot(), action, proposal.roles_of(actor), now,
                            proposal.settings.rules, **inputs)
-
-
-def _send_changed(proposal, action, from_state, to_state):
-    # This runs inside SQLAlchemy's after-commit hook, where no SQL may run: the proposal is
-    # handed over as it is held (not looked up again), and receivers that need the database
-    # must wait for the transaction to end (see app/notice/index.py).
-    if proposal_changed.receivers:
-        proposal_changed.send(proposal, action=action, from_state=from_state, to_state=to_state)
 
 
 def publish(actor, proposal, now=None):
@@ -350,8 +342,7 @@ def escalate(actor, proposal, reason, now=None):
     reason = (reason or "").strip()
     move = _transition(actor, proposal, Action.escalate, now=now, reason=reason)
     tell(proposal, f"已转为四议两公开事项办理：{reason}", actor)
-    # No lookups in the after-commit hook (no SQL may run there): send the objects as held.
-    after_commit(lambda: proposal_escalated.send(proposal, actor=actor, reason=reason))
+    send_after_commit(proposal_escalated, proposal.id, actor_id=actor.id, reason=reason)
     return move
 
 

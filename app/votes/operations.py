@@ -33,7 +33,7 @@ from app.votes.models import Ballot, Vote, VoteParticipation, VoteState
 from app.votes.present import progress_view, vote_view
 from app.votes.queries import compute_result, frozen, hall_entered, open_vote_of, rule_to_json
 from app.votes.rules import Snapshot, VoteKind, can_open, check_hall_entry, check_hall_totals
-from app.votes.signals import vote_closed
+from app.votes.signals import vote_closing_in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ def close_vote(actor, vote, now=None):
     db.session.flush()
     audit.record("vote.closed", actor=actor, obj=meeting, vote_id=vote.id, passed=result.passed,
                  text=result.text, chain_head=head, auto=actor is None)
-    vote_closed.send(vote, meeting=meeting, item=vote.item, result=data, actor=actor)
+    vote_closing_in_transaction.send(vote, meeting=meeting, item=vote.item, result=data, actor=actor)
     emit_after_commit(meeting.id, "vote_closed", {"vote_id": vote.id, "meeting_id": meeting.id, "result": data})
     return vote
 

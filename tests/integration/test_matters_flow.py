@@ -130,8 +130,8 @@ def world(make, db):
 def changes():
     heard = []
 
-    def listener(matter, **kw):
-        heard.append((matter.id, kw["action"], kw["from_stage"], kw["to_stage"]))
+    def listener(matter_id, **kw):
+        heard.append((matter_id, kw["action"], kw["from_stage"], kw["to_stage"]))
 
     matter_changed.connect(listener)
     yield heard

@@ -509,7 +509,7 @@ def test_return_escalate_and_queues(app, world, db, make):
     received = []
 
     def on_escalated(sender, **kw):
-        received.append((sender.id, kw["reason"]))
+        received.append((sender, kw["reason"]))   # signals after commit carry ids
 
     proposal_escalated.connect(on_escalated)
     try:

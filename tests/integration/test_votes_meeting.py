@@ -14,7 +14,7 @@ from app.votes import present
 from app.votes.casting import CAST_RACES, Voter, cast_online
 from app.votes.queries import get_vote
 from app.votes.models import Ballot, Vote, VoteParticipation
-from app.votes.signals import vote_closed
+from app.votes.signals import vote_closing_in_transaction
 from tests.integration.live_helpers import Meeting
 
 NONCE = "nonce-0123456789abcdef"
@@ -76,7 +76,7 @@ def test_named_vote_counts_online_and_hall_once_each_and_goes_into_the_minutes(m
     def listen(vote, **kw):
         heard.append(kw["result"]["passed"])
 
-    vote_closed.connect(listen)
+    vote_closing_in_transaction.connect(listen)
     try:
         vote = votes.open_vote(room.chair, room.meeting, kind="named")
         db.session.commit()
@@ -96,7 +96,7 @@ def test_named_vote_counts_online_and_hall_once_each_and_goes_into_the_minutes(m
         votes.close_vote(room.chair, vote)
         db.session.commit()
     finally:
-        vote_closed.disconnect(listen)
+        vote_closing_in_transaction.disconnect(listen)
     result = vote.result
     assert heard == [False]
     assert (result["present"], result["cast"], result["online_cast"], result["hall_cast"]) == (4, 4, 3, 1)
