@@ -1,13 +1,14 @@
 """Request-wide wiring: template helpers, security headers, large type, error pages."""
 import re
 
-from flask import current_app, flash, g, has_request_context, request
+from flask import abort, current_app, flash, g, has_request_context, redirect, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from app.core import db as unit
 from app.core import timeutil
 from app.core.errors import register_error_handlers
+from app.core.forms import ConfirmForm
 from app.core.notify import unread_count
 from app.core.sanitize import render_markdown
 from app.extensions import db
@@ -140,11 +141,15 @@ def send_upload(record, path, public):
     return response
 
 
-def toggle_follow(item, operations, followed_message):
-    """The follow button of a page: `off=1` stops following. Returns the message to flash; the
-    caller commits. `operations` has follow(user, item) and unfollow(user, item)."""
+def follow_button(item, operations, followed_message, back):
+    """The follow button of a page (POST): follow, or with `off=1` stop following; then back to
+    `back`. `operations` has follow(user, item) and unfollow(user, item)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     if request.form.get("off") == "1":
         operations.unfollow(current_user, item)
-        return "已取消关注。"
-    operations.follow(current_user, item)
-    return followed_message
+        flash("已取消关注。", "success")
+    else:
+        operations.follow(current_user, item)
+        flash(followed_message, "success")
+    return redirect(back)

@@ -16,10 +16,6 @@ class MatterForm(FlaskForm):
     files = MultipleFileField("附件（图片或 PDF，每个不超过 10 MB）")
 
 
-class ConfirmForm(FlaskForm):
-    """A button that only needs the CSRF token."""
-
-
 class ScheduleForm(FlaskForm):
     meeting_id = SelectField("会议", coerce=int, validate_choice=False,
                              validators=[InputRequired(message="请选择会议。")])

@@ -8,14 +8,15 @@ from wtforms.fields.choices import SelectChoice
 from app.community.operations import load_community
 from app.community.models import Community
 from app.core.db import get_or_404
+from app.core.forms import ConfirmForm
 from app.core.refusal import Refused
 from app.core.sanitize import render_markdown
 from app.core.timeutil import format_local, utcnow
-from app.core.web import refuse, send_upload, toggle_follow
+from app.core.web import refuse, send_upload, follow_button
 from app.extensions import db
 from app.matters import agenda, decisions, operations, queries, workflow
 from app.matters.forms import (
-    AnswerForm, ConfirmForm, MatterForm, ObjectionForm, ReasonsForm, ReportForm, ScheduleForm,
+    AnswerForm, MatterForm, ObjectionForm, ReasonsForm, ReportForm, ScheduleForm,
     SettingsForm,
 )
 from app.matters.models import can_draft
@@ -304,12 +305,8 @@ def reasons(community_id, matter_id, step_id):
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/follow", methods=["POST"])
 @login_required
 def follow(community_id, matter_id):
-    matter = _load(community_id, matter_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    message = toggle_follow(matter, operations, "已关注，事项有进展时会通知您。")
-    flash(message, "success")
-    return redirect(url_for(".show", community_id=community_id, matter_id=matter_id))
+    return follow_button(_load(community_id, matter_id), operations, "已关注，事项有进展时会通知您。",
+                         url_for(".show", community_id=community_id, matter_id=matter_id))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/files/<int:attachment_id>")

@@ -14,12 +14,13 @@ from markupsafe import Markup
 
 from app.community.models import Community
 from app.community.operations import load_community
+from app.core.forms import ConfirmForm
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.core.web import public_url_for, refuse
 from app.extensions import db
 from app.notice import caching, charts, feed, index, operations, present, rules, sources, stats
-from app.notice.forms import ConfirmForm, NoticeForm, WithdrawForm
+from app.notice.forms import NoticeForm, WithdrawForm
 from app.notice.models import NoticeState
 from app.notice.rules import PostingKind
 

@@ -18,10 +18,6 @@ class ProposalForm(FlaskForm):
     files = MultipleFileField("附件（图片或 PDF，每个不超过 10 MB，最多 5 个）")
 
 
-class ConfirmForm(FlaskForm):
-    """A button that only needs the CSRF token."""
-
-
 class ActionForm(FlaskForm):
     """Every proposal action posts this; each action reads the fields it needs."""
 

@@ -7,13 +7,14 @@ from wtforms.fields.choices import SelectChoice
 from app.community.operations import load_community
 from app.community.models import Street
 from app.core.db import get_or_404
-from app.core.web import refuse, send_upload, toggle_follow
+from app.core.web import refuse, send_upload, follow_button
+from app.core.forms import ConfirmForm
 from app.core.refusal import Refused
 from app.core.permissions import require
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import comments, drafts, operations, queries, search
-from app.proposals.forms import (ActionForm, CommentForm, ConfirmForm, HideCommentForm, ProposalForm,
+from app.proposals.forms import (ActionForm, CommentForm, HideCommentForm, ProposalForm,
                                  SettingsForm)
 from app.proposals.workflow import Action, ProposalState
 
@@ -301,12 +302,8 @@ def hide_comment(community_id, proposal_id, comment_id):
 @bp.route("/c/<int:community_id>/proposals/<int:proposal_id>/follow", methods=["POST"])
 @login_required
 def follow(community_id, proposal_id):
-    proposal = _load(community_id, proposal_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    message = toggle_follow(proposal, operations, "已关注，提案有进展时会通知您。")
-    flash(message, "success")
-    return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id))
+    return follow_button(_load(community_id, proposal_id), operations, "已关注，提案有进展时会通知您。",
+                         url_for(".show", community_id=community_id, proposal_id=proposal_id))
 
 
 # -- attachments -------------------------------------------------------------
