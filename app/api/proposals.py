@@ -315,23 +315,29 @@ class ProposalItem(MethodView):
         return _dump(_read(proposal_id), api_user(), detail=True)
 
 
-def _simple(name, operation, doc):
-    def post(self, proposal_id):
-        operation(api_user(), _load(proposal_id))
+def _action(path, run, doc, *, args=None, name=None):
+    """One POST action on a proposal: load it (404 for what the caller may not see), run the
+    operation, answer the proposal as the caller now sees it. `run(user, proposal, args)`."""
+    def post(self, *posted, proposal_id):
+        run(api_user(), _load(proposal_id), posted[0] if posted else None)
         return _done(_read(proposal_id))
 
     post.__doc__ = doc
-    view = type(f"Proposal_{name}", (MethodView,), {
-        "decorators": [token_required],
-        "post": _document(blp.response(200, ProposalDetailSchema)(post)),
-    })
-    blp.route(f"/<int:proposal_id>/{name}")(view)
+    handler = blp.response(200, ProposalDetailSchema)(post)
+    if args is not None:
+        handler = blp.arguments(args)(handler)
+    view = type(name or f"Proposal_{path}", (MethodView,), {"decorators": [token_required],
+                                                           "post": _document(handler)})
+    blp.route(f"/<int:proposal_id>/{path}")(view)
 
 
-_simple("publish", operations.publish, "Publish a draft for co-signing (author, verified).")
-_simple("cosign", operations.cosign, "Co-sign (附议): verified residents, once each.")
-_simple("take-to-review", operations.take_to_review, "Staff take a collecting proposal to review.")
-_simple("withdraw", operations.withdraw, "The author withdraws a draft or a collecting proposal.")
+_action("publish", lambda user, p, _: operations.publish(user, p),
+        "Publish a draft for co-signing (author, verified).")
+_action("cosign", lambda user, p, _: operations.cosign(user, p), "Co-sign (附议): verified residents, once each.")
+_action("take-to-review", lambda user, p, _: operations.take_to_review(user, p),
+        "Staff take a collecting proposal to review.")
+_action("withdraw", lambda user, p, _: operations.withdraw(user, p),
+        "The author withdraws a draft or a collecting proposal.")
 
 
 @blp.route("/<int:proposal_id>/review")
@@ -353,102 +359,23 @@ class Review(MethodView):
         return _done(proposal)
 
 
-@blp.route("/<int:proposal_id>/assign")
-class Assign(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(AssignArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """Staff assign it to a handler organisation with a reply deadline."""
-        proposal = _load(proposal_id)
-        operations.assign(api_user(), proposal, args["org_id"], args.get("days"))
-        return _done(proposal)
-
-
-@blp.route("/<int:proposal_id>/extend")
-class Extend(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(ExtendArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """Extend the reply deadline once, with a reason (handler or staff)."""
-        proposal = _load(proposal_id)
-        operations.extend(api_user(), proposal, args["reason"], args.get("days"))
-        return _done(proposal)
-
-
-@blp.route("/<int:proposal_id>/return")
-class Return(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(ReasonArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """The handler returns a wrong assignment within 5 days, with a reason."""
-        proposal = _load(proposal_id)
-        operations.return_assignment(api_user(), proposal, args["reason"])
-        return _done(proposal)
-
-
-@blp.route("/<int:proposal_id>/answer")
-class Answer(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(AnswerArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """The handler's written reply with result category A/B/C/D (C needs a reason)."""
-        proposal = _load(proposal_id)
-        operations.answer(api_user(), proposal, args["category"], args["body"], args["reason"])
-        return _done(proposal)
-
-
-@blp.route("/<int:proposal_id>/rate")
-class Rate(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(RateArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """The author rates the reply; the first 不满意 sends it back for re-handling."""
-        proposal = _load(proposal_id)
-        operations.rate(api_user(), proposal, args["rating"])
-        return _done(proposal)
-
-
-@blp.route("/<int:proposal_id>/cosigner-rating")
-class CosignerRating(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(RateArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """A co-signer rates the latest reply (shown beside the author's; moves nothing)."""
-        proposal = _load(proposal_id)
-        operations.rate_as_cosigner(api_user(), proposal, args["rating"])
-        return _done(proposal)
-
-
-@blp.route("/<int:proposal_id>/escalate")
-class Escalate(MethodView):
-    decorators = [token_required]
-
-    @blp.arguments(ReasonArgs)
-    @blp.response(200, ProposalDetailSchema)
-    @_document
-    def post(self, args, proposal_id):
-        """Staff escalate it into a 四议两公开 matter, with a reason."""
-        proposal = _load(proposal_id)
-        operations.escalate(api_user(), proposal, args["reason"])
-        return _done(proposal)
+_action("assign", lambda user, p, a: operations.assign(user, p, a["org_id"], a.get("days")),
+        "Staff assign it to a handler organisation with a reply deadline.",
+        args=AssignArgs, name="Assign")
+_action("extend", lambda user, p, a: operations.extend(user, p, a["reason"], a.get("days")),
+        "Extend the reply deadline once, with a reason (handler or staff).", args=ExtendArgs, name="Extend")
+_action("return", lambda user, p, a: operations.return_assignment(user, p, a["reason"]),
+        "The handler returns a wrong assignment within 5 days, with a reason.", args=ReasonArgs, name="Return")
+_action("answer", lambda user, p, a: operations.answer(user, p, a["category"], a["body"], a["reason"]),
+        "The handler's written reply with result category A/B/C/D (C needs a reason).",
+        args=AnswerArgs, name="Answer")
+_action("rate", lambda user, p, a: operations.rate(user, p, a["rating"]),
+        "The author rates the reply; the first 不满意 sends it back for re-handling.", args=RateArgs, name="Rate")
+_action("cosigner-rating", lambda user, p, a: operations.rate_as_cosigner(user, p, a["rating"]),
+        "A co-signer rates the latest reply (shown beside the author's; moves nothing).",
+        args=RateArgs, name="CosignerRating")
+_action("escalate", lambda user, p, a: operations.escalate(user, p, a["reason"]),
+        "Staff escalate it into a 四议两公开 matter, with a reason.", args=ReasonArgs, name="Escalate")
 
 
 @blp.route("/<int:proposal_id>/follow")
