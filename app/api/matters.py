@@ -257,6 +257,7 @@ def _dump(matter, user=None, detail=False):
         "url": url_for("matters.show", community_id=matter.community_id, matter_id=matter.id),
     }
     if detail:
+        queries.load_whole(matter)
         now = utcnow()
         manage = matter.can_manage(user)
         data |= {
@@ -306,7 +307,7 @@ class Matters(MethodView):
         if community is None:
             raise Refused("not_found", "找不到该社区。")
         page = queries.list_matters(community, user, stage=args.get("stage"), page=args["page"],
-                                       per_page=args["per_page"])
+                                       per_page=args["per_page"], load=queries.with_reports())
         return {"items": [_dump(m, user) for m in page.items], "total": page.total,
                 "page": page.page, "pages": page.pages}
 

@@ -267,14 +267,16 @@ class Proposals(MethodView):
     def get(self, args):
         """The community's proposals, newest first (filters, Chinese search, pagination)."""
         if args["handling"]:
-            items, _ = queries.handler_queue(api_user())
+            items, _ = queries.handler_queue(api_user(), load=queries.whole_rows())
+            queries.prefetch_whole(items, api_user())
             return {"items": [_dump(p, api_user()) for p in items], "total": len(items),
                     "is_capped": False, "page": 1, "pages": 1}
         community = _community(args.pop("community_id", None))
         page = queries.list_proposals(
             community, api_user(), state=args.get("state"), category=args.get("category"),
             mine=args["mine"], overdue=args["overdue"], q=args.get("q"), page=args["page"],
-            per_page=args["per_page"])
+            per_page=args["per_page"], load=queries.whole_rows())
+        queries.prefetch_whole(page.items, api_user())
         return {"items": [_dump(p, api_user()) for p in page.items], "total": page.total,
                 "is_capped": page.is_capped, "page": page.page, "pages": page.pages}
 

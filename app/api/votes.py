@@ -12,7 +12,7 @@ from app.meetings.operations import get_meeting
 from app.votes import operations, visibility
 from app.votes.casting import CAST_RACES, cast_online
 from app.votes.present import receipts, vote_view
-from app.votes.queries import get_vote, votes_of
+from app.votes.queries import get_vote, prefetch_views, votes_of
 
 blp = Blueprint("api_votes", __name__, url_prefix="", description="表决")
 
@@ -103,7 +103,7 @@ class MeetingVotes(MethodView):
         """Every vote of a meeting, as the caller sees it."""
         user = api_user()
         meeting = get_meeting(user, meeting_id)
-        return [vote_view(vote, user) for vote in votes_of(meeting)]
+        return [vote_view(vote, user) for vote in prefetch_views(votes_of(meeting), user)]
 
     @blp.doc(security=BEARER)
     @token_required

@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from app.auth import operations as auth_ops
@@ -46,7 +47,8 @@ def residents(community_id):
     state = request.args.get("state", "")
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
-    query = User.query.filter_by(community_id=community.id)
+    # Each row shows the resident's household: loaded with the page's users.
+    query = User.query.filter_by(community_id=community.id).options(selectinload(User.household))
     if state in {s.value for s in UserState}:
         query = query.filter(User.state == UserState(state))
     if q:

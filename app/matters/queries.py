@@ -1,11 +1,12 @@
 """Reading matters: the community's list (insiders see every stage), the audit trail, the minutes
 that belong to a matter's trail. Nothing here changes anything."""
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.core.audit import AuditEvent
 from app.core.refusal import Refused
 from app.extensions import db
-from app.matters.models import Matter, visible_from
+from app.matters.models import Matter, MatterObjection, MatterReport, MatterStep, visible_from
 from app.matters.workflow import MatterStage
 
 PER_PAGE = 20
@@ -24,8 +25,9 @@ class Page:
         self.prev_num, self.next_num = page - 1, page + 1
 
 
-def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE):
-    """The community's matters, newest first: all of them for insiders, the published for others."""
+def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE, load=()):
+    """The community's matters, newest first: all of them for insiders, the published for others.
+    `load`: loader options for what the caller reads of each row (`with_reports()` for the API)."""
     clauses = [Matter.community_id == community.id]
     first = visible_from(user, community)
     if first > 1:
@@ -37,9 +39,29 @@ def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE):
             raise Refused("stage", "未知的阶段。") from None
     total = db.session.scalar(select(func.count(Matter.id)).where(*clauses))
     page = max(1, page)
-    items = (Matter.query.filter(*clauses).order_by(Matter.id.desc())
+    items = (Matter.query.filter(*clauses).options(*load).order_by(Matter.id.desc())
              .offset((page - 1) * per_page).limit(per_page).all())
     return Page(items, total, page, per_page)
+
+
+def with_reports():
+    """Loader options for a list that shows each matter's progress (percent done, money spent),
+    which its reports give (a function: options made at import would configure the mappers early)."""
+    return (selectinload(Matter.reports),)
+
+
+def load_whole(matter):
+    """Load, in a few queries, what a matter's page and its API item read: its steps with their
+    meetings and votes, its objections and reports with their people and photos (each would
+    otherwise be read once per row). Returns the matter."""
+    db.session.scalars(select(Matter).where(Matter.id == matter.id).options(
+        selectinload(Matter.steps).selectinload(MatterStep.meeting),
+        selectinload(Matter.steps).selectinload(MatterStep.vote),
+        selectinload(Matter.objections).selectinload(MatterObjection.author),
+        selectinload(Matter.objections).selectinload(MatterObjection.answered_by),
+        selectinload(Matter.reports).selectinload(MatterReport.author),
+        selectinload(Matter.reports).selectinload(MatterReport.photos))).one()
+    return matter
 
 EVENT_LABELS = {
     "matter.created": "起草事项",

@@ -167,6 +167,7 @@ def _load(community_id, matter_id):
 
 def _render(matter, status=200, error=None, open_form=None, forms=None):
     user = _user()
+    queries.load_whole(matter)
     now = utcnow()
     forms = forms or {}
     manage = matter.can_manage(user)

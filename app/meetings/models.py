@@ -74,9 +74,13 @@ class Meeting(db.Model):
         return memo[user.id]
 
     def _body_role(self, user):
-        """The user's current role in the body, by one query (a body may have thousands)."""
-        row = Membership.query.filter_by(body_id=self.body_id, user_id=user.id).first()
-        return row.role if row is not None else None
+        """The user's current role in the body, by one query (a body may have thousands), once per
+        loaded meeting object (a list reads them all at once: operations.meetings_of)."""
+        memo = self.__dict__.setdefault("_body_role_memo", {})
+        if user.id not in memo:
+            row = Membership.query.filter_by(body_id=self.body_id, user_id=user.id).first()
+            memo[user.id] = row.role if row is not None else None
+        return memo[user.id]
 
     # -- who may do what: one place, used by views, API and the room ------------------
     def can_organise(self, user):

@@ -118,8 +118,9 @@ def _cached_total(key, compute):
 
 
 def list_proposals(community, user, *, state=None, category=None, mine=False, overdue=False,
-                   q=None, page=1, per_page=PER_PAGE, now=None):
-    """The community's proposals, newest first; expiry and overdue decided in SQL from times."""
+                   q=None, page=1, per_page=PER_PAGE, now=None, load=()):
+    """The community's proposals, newest first; expiry and overdue decided in SQL from times.
+    `load`: loader options for what the caller reads of each row (`whole_rows()` for the API)."""
     now = now or utcnow()
     settings = settings_for(community)
     clauses = [Proposal.community_id == community.id]
@@ -169,7 +170,7 @@ def list_proposals(community, user, *, state=None, category=None, mine=False, ov
     if ids is None:
         ids = db.session.scalars(base.order_by(order).offset(start).limit(per_page)).all()
     found = {p.id: p for p in Proposal.query.filter(Proposal.id.in_(ids))
-             .options(selectinload(Proposal.author))} if ids else {}
+             .options(selectinload(Proposal.author), *load)} if ids else {}
     items = [found[i] for i in ids]
     for item in items:
         item._settings = settings
@@ -188,17 +189,35 @@ def staff_queue(community, now=None):
     return sorted(items, key=lambda p: (p.deadline(now).due_dt if p.deadline(now) else now))
 
 
-def handler_queue(user, now=None):
+def handler_queue(user, now=None, load=()):
+    """What the user's organisations must answer, soonest due first, and what they answered lately.
+    `load`: loader options for what the caller reads of each row (`whole_rows()` for the API)."""
     org_ids = [link.org_id for link in user.handler_links]
     if not org_ids:
         return [], []
     open_items = (Proposal.query.filter(Proposal.handler_org_id.in_(org_ids),
                                         Proposal.state == ProposalState.assigned.value)
-                  .order_by(Proposal.reply_due_dt).limit(500).all())
+                  .options(*load).order_by(Proposal.reply_due_dt).limit(500).all())
     done = (Proposal.query.join(ProposalReply, ProposalReply.proposal_id == Proposal.id)
             .filter(ProposalReply.org_id.in_(org_ids), Proposal.state != ProposalState.assigned.value)
-            .order_by(ProposalReply.id.desc()).limit(20).all())
-    return open_items, list(dict.fromkeys(done))
+            .options(*load).order_by(ProposalReply.id.desc()).limit(20).all())
+    done = list(dict.fromkeys(done))
+    with_settings(open_items + done)
+    return open_items, done
+
+
+def with_settings(items):
+    """Give each proposal its community's settings, read in one query: a community without a row
+    of its own uses the defaults, which `Proposal.settings` would otherwise look for once per row."""
+    wanted = {p.community_id for p in items}
+    if not wanted:
+        return items
+    stored = {s.community_id: s for s in
+              ProposalSettings.query.filter(ProposalSettings.community_id.in_(wanted))}
+    settings = {cid: stored.get(cid) or ProposalSettings.for_community(cid) for cid in wanted}
+    for item in items:
+        item._settings = settings[item.community_id]
+    return items
 
 
 def street_overview(street, now=None):
@@ -282,12 +301,51 @@ def cosigner_ratings(proposal):
     reply = proposal.latest_reply
     if reply is None:
         return {}
+    prefetched = getattr(proposal, "_cosigner_ratings", None)
+    if prefetched is not None:
+        return prefetched
     counts = {}
     for c in ProposalCosign.query.filter_by(proposal_id=proposal.id, rated_reply_id=reply.id):
         counts[c.rating_label] = counts.get(c.rating_label, 0) + 1
     return counts
 
+
 def has_cosigned(proposal, user):
     if not getattr(user, "is_authenticated", False):
         return False
+    prefetched = getattr(proposal, "_cosigned", None)
+    if prefetched is not None and prefetched[0] == user.id:
+        return prefetched[1]
     return ProposalCosign.query.filter_by(proposal_id=proposal.id, user_id=user.id).first() is not None
+
+
+def whole_rows():
+    """Loader options for a list that shows each proposal whole (the API's): what it reads of
+    every row, loaded with the rows (a function: options made at import would configure the
+    mappers before every area's models exist)."""
+    return (selectinload(Proposal.author), selectinload(Proposal.replies), selectinload(Proposal.attachments),
+            selectinload(Proposal.handler_org).selectinload(HandlerOrg.links))
+
+
+def prefetch_whole(items, user):
+    """Read, for a list of proposals loaded with `whole_rows()`, what `cosigner_ratings` and
+    `has_cosigned` would otherwise ask once per row: two queries for the whole list."""
+    if not items:
+        return items
+    latest = {p.id: p.latest_reply.id for p in items if p.latest_reply is not None}
+    ratings = {pid: {} for pid in latest}
+    if latest:
+        for c in ProposalCosign.query.filter(ProposalCosign.proposal_id.in_(latest),
+                                             ProposalCosign.rated_reply_id.in_(latest.values())):
+            if latest[c.proposal_id] == c.rated_reply_id:
+                counts = ratings[c.proposal_id]
+                counts[c.rating_label] = counts.get(c.rating_label, 0) + 1
+    mine = set()
+    if getattr(user, "is_authenticated", False):
+        mine = set(db.session.scalars(select(ProposalCosign.proposal_id).where(
+            ProposalCosign.user_id == user.id, ProposalCosign.proposal_id.in_([p.id for p in items]))))
+    for p in items:
+        p._cosigner_ratings = ratings.get(p.id)
+        if getattr(user, "is_authenticated", False):
+            p._cosigned = (user.id, p.id in mine)
+    return items

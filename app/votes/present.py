@@ -83,7 +83,11 @@ def vote_view(vote, user=None):
         "receipts_url": f"/votes/{vote.id}/receipts",
     }
     if user is not None:
-        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
+        stashed = vote.__dict__.pop("_mine", None)   # queries.prefetch_views, for a list
+        if stashed is not None and stashed[0] == user.id:
+            mine = stashed[1]
+        else:
+            mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
         data["me"] = {
             "eligible": user.id in snapshot.eligible,
             "where": "hall" if user.id in snapshot.hall else "online" if user.id in snapshot.online else None,
