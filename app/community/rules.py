@@ -31,7 +31,9 @@ RESIDENTS_BASE_LABELS = {
 
 
 class RuleError(ValueError):
-    """A rule that the law or arithmetic does not allow."""
+    """A value object built against the law or arithmetic (a threshold not above one half, options
+    that repeat). Not a refusal: it is a programming or configuration error in pure code, and the
+    operations that build such values from people's input turn it into a `Refused` there."""
 
 
 @dataclass(frozen=True)
