@@ -99,7 +99,7 @@ def hall_entered(vote):
 def counts(vote):
     """(cast, present) in the vote's unit: what `vote_progress` shows, never the choices."""
     snapshot, _ = frozen(vote)
-    cast_count = db.session.scalar(db.select(func.count(VoteParticipation.id))
+    cast_count = db.session.scalar(db.select(func.count()).select_from(VoteParticipation)
                                    .where(VoteParticipation.vote_id == vote.id))
     if vote.hall_totals_json:
         cast_count += json_totals_ballots(vote, snapshot)
@@ -115,7 +115,7 @@ def _ballots_for_tally(vote, snapshot):
         rows = db.session.execute(db.select(VoteParticipation.user_id, VoteParticipation.mode,
                                             VoteParticipation.choice)
                                   .where(VoteParticipation.vote_id == vote.id)
-                                  .order_by(VoteParticipation.id)).all()
+                                  .order_by(VoteParticipation.user_id)).all()
         online = {u: c for u, mode, c in rows if mode == "online"}
         hall = {u: c for u, mode, c in rows if mode == "hall"}
         return online, hall
