@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # hold it briefly); past that it gives up and says so in the log rather than stall the server.
 REWRITE_LOCK_TIMEOUT = "10s"
 SCRUBBED_TABLES = ("vote_participations", "ballots")
+OLDER_TRANSACTIONS_WAIT = 10   # seconds
 
 
 @functools.lru_cache(maxsize=64)
@@ -112,11 +113,30 @@ def _scrub():
             _checkpoint_sqlite(engine)
         elif engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                _wait_for_older_transactions(conn)
                 conn.exec_driver_sql(f"SET lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
                 for table in SCRUBBED_TABLES:
                     conn.exec_driver_sql(f"VACUUM (FULL) {table}")
     except Exception:  # noqa: BLE001 - the close is committed; the next close scrubs again
         log.exception("scrubbing the sealed ballots' old versions failed")
+
+
+def _wait_for_older_transactions(conn, seconds=OLDER_TRANSACTIONS_WAIT):
+    """A transaction that began before the close may still see the old rows, and VACUUM keeps
+    what anyone may see: wait a little for such transactions to end."""
+    deadline = time.monotonic() + seconds
+    while True:
+        older = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start < statement_timestamp() "
+            "AND backend_xmin IS NOT NULL").scalar_one()
+        if not older:
+            return
+        if time.monotonic() > deadline:
+            log.warning("%d transactions older than a secret vote's close are still open: the "
+                        "rewrite may keep old versions they can see", older)
+            return
+        time.sleep(0.05)
 
 
 def _checkpoint_sqlite(engine, attempts=20):
