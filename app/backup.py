@@ -3,7 +3,8 @@
 The archive is a gzip'd tar holding:
 
     manifest.json     format, time, Alembic revision(s), dialect, method, rows per table, files,
-                      and the audit log's hash chain head (place and hash) in the saved copy
+                      the audit log's hash chain head (place and hash) in the saved copy, and
+                      the secret key's fingerprint with whether sealed ballots are in the copy
     database.<ext>    the database, written by one of three methods (below)
     uploads/...       every file under UPLOAD_DIR
 
@@ -23,6 +24,10 @@ Restore refuses an archive whose revision this code's migrations do not know (a 
 wrote it), and a database or upload folder that already holds data unless --force is given.
 After a restore of an older archive, `flask db upgrade` brings the schema up to date. A restore
 walks the restored audit chain and says when it does not hold or does not reach the manifest's head.
+
+The archive never carries the secret key. An open secret vote's ballots are sealed under a key
+derived from it (app/votes/seal.py), so a restore of an archive holding sealed ballots under an
+instance whose key is another is refused, unless --void-sealed: then those votes are made void.
 """
 import base64
 import datetime as dt
@@ -47,6 +52,7 @@ from sqlalchemy import MetaData, create_engine, func, inspect, select, text
 
 from app.core import audit
 from app.extensions import db, migrate
+from app.votes import sealed
 
 FORMAT = "yishi-backup"
 FORMAT_VERSION = 1
@@ -145,7 +151,7 @@ def backup(target, method="auto"):
     with tempfile.TemporaryDirectory(prefix="yishi-backup-") as tmp:
         db_file = Path(tmp) / DB_FILES[method]
         dump = {"sqlite": _dump_sqlite, "pg_dump": _dump_pg, "portable": _dump_portable}[method]
-        revisions, counts, chain = dump(engine, db_file)
+        revisions, counts, chain, secret_ballots = dump(engine, db_file)
         files = _upload_files(_upload_dir())
         manifest = {
             "format": FORMAT,
@@ -155,6 +161,7 @@ def backup(target, method="auto"):
             "database": {"dialect": engine.dialect.name, "method": method, "file": db_file.name},
             "counts": counts,
             "audit_chain": chain,
+            "secret_ballots": secret_ballots,
             "uploads": {"files": len(files), "bytes": sum(p.stat().st_size for p in files)},
         }
         # Written beside the target and renamed at the end: a broken run leaves no archive.
@@ -187,7 +194,8 @@ def _dump_sqlite(engine, db_file):
     copy_engine = create_engine(f"sqlite:///{db_file}")
     try:
         with copy_engine.connect() as conn:
-            return _revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn)
+            return (_revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn),
+                    sealed.backup_facts(conn))
     finally:
         copy_engine.dispose()
 
@@ -205,6 +213,7 @@ def _dump_pg(engine, db_file):
         with conn.begin():
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             revisions, counts, chain = _revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn)
+            secret_ballots = sealed.backup_facts(conn)
             conninfo, env = _libpq(engine)
             # pg_dump reads in the snapshot our open transaction exported: counts and dump agree.
             result = subprocess.run(
@@ -213,7 +222,7 @@ def _dump_pg(engine, db_file):
                 env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()} (or use --method portable)")
-    return revisions, counts, chain
+    return revisions, counts, chain, secret_ballots
 
 
 def _encode(value):
@@ -261,8 +270,8 @@ def _dump_portable(engine, db_file):
                     out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
                     n += 1
                 counts[table.name] = n
-        chain = audit.chain_state(conn)
-    return revisions, counts, chain
+        chain, secret_ballots = audit.chain_state(conn), sealed.backup_facts(conn)
+    return revisions, counts, chain, secret_ballots
 
 
 # -- restore ------------------------------------------------------------------------------------
@@ -340,10 +349,16 @@ def _scratch_app(database_url, directory):
     migrate.init_app(scratch, db, render_as_batch=True, directory=directory)
     return scratch
 
-def restore(archive, force=False):
-    """Replace the database and the uploads with the archive's; returns the manifest."""
+def restore(archive, force=False, void_sealed=False):
+    """Replace the database and the uploads with the archive's; returns the manifest.
+
+    `void_sealed`: restore even when the archive's sealed ballots need another secret key, and
+    make their votes void (`manifest["voided_votes"]`)."""
     manifest = read_manifest(archive)
     check_revisions(manifest["revisions"])
+    unopenable = sealed.restore_refusal(manifest)
+    if unopenable and not void_sealed:
+        raise BackupError(f"refused: {unopenable}")
     engine = _engine()
     method = manifest["database"]["method"]
     if method == "sqlite" and engine.dialect.name != "sqlite":
@@ -373,6 +388,11 @@ def restore(archive, force=False):
     _verify(engine, manifest)
     with engine.connect() as conn:
         manifest["audit_chain_warnings"] = audit.restored_chain_warnings(conn, manifest.get("audit_chain"))
+    manifest["voided_votes"] = []
+    if unopenable:
+        manifest["voided_votes"] = sealed.void_sealed_votes(
+            "以其他密钥恢复备份：密封的无记名选票无法开启（flask restore --void-sealed）")
+        db.session.commit()
     return manifest
 
 
@@ -522,6 +542,10 @@ def register(app):
         if manifest["audit_chain"]:
             click.echo(f"Audit log head (keep a copy apart): {manifest['audit_chain']['seq']} "
                        f"{manifest['audit_chain']['head']}")
+        if manifest["secret_ballots"]["sealed_ballots"]:
+            click.echo("Sealed ballots of open secret votes are in it: restoring them needs this "
+                       f"instance's secret key (fingerprint {manifest['secret_ballots']['key_fingerprint']}), "
+                       "which the archive does not carry.")
         if keep:
             for path in prune(keep):
                 click.echo(f"Deleted old backup {path}")
@@ -529,9 +553,15 @@ def register(app):
     @app.cli.command("restore")
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--force", is_flag=True, help="Replace a database or upload folder that holds data.")
-    def restore_command(archive, force):
-        """Replace the database and the uploaded files with those in ARCHIVE. Stop the app first."""
-        manifest = restore(archive, force=force)
+    @click.option("--void-sealed", is_flag=True,
+                  help="Restore even if the archive's sealed ballots need another secret key; "
+                       "their open secret votes become void.")
+    def restore_command(archive, force, void_sealed):
+        """Replace the database and the uploaded files with those in ARCHIVE. Stop the app first.
+
+        Open secret votes' ballots are sealed under the instance's secret key, which the archive
+        does not carry: restore with the original key (instance/secret_key or SECRET_KEY)."""
+        manifest = restore(archive, force=force, void_sealed=void_sealed)
         rows = sum(manifest["counts"].values())
         click.echo(f"Restored {archive} (made {manifest['created_utc']}): {rows} rows, "
                    f"{manifest['uploads']['files']} uploaded files, revision "
@@ -541,3 +571,5 @@ def register(app):
             click.echo(f"Warning: {warning}", err=True)
         if chain and not manifest["audit_chain_warnings"]:
             click.echo(f"Audit log hash chain holds, head {chain['seq']} {chain['head']}.")
+        for vote_id in manifest["voided_votes"]:
+            click.echo(f"Vote {vote_id} is void: its sealed ballots need the original secret key.", err=True)

@@ -26,6 +26,8 @@ from bench._report import postgres_url, record  # noqa: E402
 from bench._storm import pct, seed_vote, storm  # noqa: E402
 from bench.room import free_port, launch, raise_fd_limit, stop  # noqa: E402
 
+SECRET_KEY = "bench"
+
 
 def prepare(database_url, n):
     from flask_migrate import upgrade
@@ -33,7 +35,9 @@ def prepare(database_url, n):
     from app import create_app
     from app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
+    # The server's key (below): the close opens the ballots it sealed, `count` checks them.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
+                      "SECRET_KEY": SECRET_KEY})
     with app.app_context():
         if database_url.startswith("postgres"):
             db.drop_all()
@@ -69,10 +73,13 @@ def count(app, vote_id, receipts):
 
     from app.extensions import db
     from app.votes.models import Ballot, VoteParticipation
+    from app.votes.sealed import open_ballots
 
     with app.app_context():
-        stored = list(db.session.scalars(select(Ballot.receipt).where(Ballot.vote_id == vote_id)))
-        voters = db.session.scalar(select(func.count(VoteParticipation.id))
+        # An open secret vote's ballots are sealed in its participation rows: opened with the key.
+        stored = [r for r, _ in open_ballots(vote_id)]
+        stored += db.session.scalars(select(Ballot.receipt).where(Ballot.vote_id == vote_id))
+        voters = db.session.scalar(select(func.count(VoteParticipation.user_id))
                                    .where(VoteParticipation.vote_id == vote_id))
         db.session.remove()
     lost = len(set(receipts) - set(stored))
@@ -111,7 +118,7 @@ def main():
     rows = []
     for label, url in databases:
         app, vote_id, tokens = prepare(url, args.n)
-        env = dict(os.environ, DATABASE_URL=url, HOST="127.0.0.1", SECRET_KEY="bench",
+        env = dict(os.environ, DATABASE_URL=url, HOST="127.0.0.1", SECRET_KEY=SECRET_KEY,
                    RATELIMIT_ENABLED="0", YISHI_INSTANCE=tmp)
         storms = []
         for r in range(args.repeat):

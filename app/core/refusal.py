@@ -22,7 +22,7 @@ STATUS = {
     "already_on_agenda": 409, "already_cosigned": 409, "already_extended": 409, "already_cast": 409,
     "household_already_cast": 409, "answered": 409, "closed": 409, "locked": 409, "not_open": 409,
     "not_checked_in": 409, "phone_taken": 409, "stale": 409, "too_many": 409, "vote_closed": 409,
-    "vote_open": 409, "window_closed": 409, "window_open": 409, "deadline_passed": 409, "finished": 409,
+    "vote_open": 409, "vote_void": 409, "window_closed": 409, "window_open": 409, "deadline_passed": 409, "finished": 409,
     "plan_locked": 409, "not_public": 409, "unanswered": 409, "objections_unresolved": 409,
     "objections_pending": 409, "no_objections": 409, "no_final_report": 409, "notice_sent": 409,
     "not_answered": 409, "too_early": 409, "item_not_in_notice": 409,

@@ -4,6 +4,10 @@ Both paths judge a cast with the pure `app.votes.rules.prepare_cast` (who may ca
 canonical choice, the receipt) and differ only in how they store it: the fast variant inserts in
 one statement on PostgreSQL for a vote this process already knows; the full path loads the vote
 under a share lock, finds an earlier cast of the voter (a retry) and the household's casts.
+
+A named vote's cast writes the participation (with choice and receipt) and the ballot. A secret
+vote's cast writes the participation alone, its ballot sealed in it under the vote's key
+(app/votes/seal.py): no plaintext ballot exists before the close.
 """
 import functools
 import hashlib
@@ -18,7 +22,8 @@ from app.auth.models import User
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings.operations import get_meeting
-from app.votes import chain
+from app.votes import chain, seal
+from app.votes.sealed import vote_key
 from app.votes.models import Ballot, Vote, VoteParticipation, VoteState
 from app.votes.operations import schedule_progress, tell_household
 from app.votes.queries import frozen, household_voted, vote_or_404
@@ -61,6 +66,10 @@ def _receipt_key():
     return hashlib.sha256(b"yishi-vote-receipts\0" + str(secret).encode()).digest()
 
 
+def _key_for(snapshot, vote_id):
+    return vote_key(vote_id) if snapshot.kind is VoteKind.SECRET else _receipt_key()
+
+
 # -- the full path ---------------------------------------------------------------------------
 
 def _load_for_cast(user, vote_id):
@@ -80,25 +89,28 @@ def _cast(user, vote, choice, nonce, *, first_try=False):
         raise Refused("vote_closed", "表决已经结束。")
     snapshot, _ = frozen(vote)
     voted, names = household_voted(snapshot, vote, user.id)
-    prepared = prepare_cast(snapshot, vote.id, user.id, choice, nonce, _receipt_key(), voted, names)
+    key = _key_for(snapshot, vote.id)
+    prepared = prepare_cast(snapshot, vote.id, user.id, choice, nonce, key, voted, names)
     if not first_try:
         mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
         if mine is not None:
-            return _retry(vote, mine, prepared.receipt, prepared.choice)
-    # Two plain inserts: a cast storm is the hottest path of the whole application.
+            return _retry(vote, mine, prepared, key)
+    # Plain inserts: a cast storm is the hottest path of the whole application.
     participation = insert(VoteParticipation.__table__).values(
         vote_id=vote.id, user_id=user.id, household_id=prepared.household, mode="online",
-        choice=prepared.choice if prepared.named else None,
-        receipt=prepared.receipt if prepared.named else None)
-    ballot = insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
-                                             choice=prepared.choice)
-    if db.session.get_bind().dialect.name == "postgresql":
+        **_stored(vote.id, user.id, prepared, key))
+    if not prepared.named:
+        db.session.execute(participation)   # the ballot is sealed in it: no ballot row yet
+    elif db.session.get_bind().dialect.name == "postgresql":
         # One statement, one round trip: PostgreSQL runs a data-modifying WITH even though the
         # outer INSERT does not read it, and a duplicate still fails the whole statement.
+        ballot = insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
+                                                 choice=prepared.choice)
         db.session.execute(ballot.add_cte(participation.cte("participation")))
     else:
         db.session.execute(participation)
-        db.session.execute(ballot)
+        db.session.execute(insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
+                                                           choice=prepared.choice))
     if snapshot.is_household_base:
         tell_household(vote, snapshot, user.id,
                        db.session.scalar(db.select(User.name).where(User.id == user.id)))
@@ -106,13 +118,25 @@ def _cast(user, vote, choice, nonce, *, first_try=False):
     return prepared.receipt
 
 
-def _retry(vote, mine, receipt, canonical):
+def _stored(vote_id, voter_id, prepared, key):
+    """What the participation keeps of the ballot: a named vote's choice and receipt in clear, a
+    secret vote's only sealed."""
+    if prepared.named:
+        return {"choice": prepared.choice, "receipt": prepared.receipt, "sealed": None}
+    return {"choice": None, "receipt": None,
+            "sealed": seal.seal(key, vote_id, voter_id, prepared.receipt, prepared.choice)}
+
+
+def _retry(vote, mine, prepared, key):
+    """The voter's own ballot, if the retry's nonce points to it (same receipt)."""
     if vote.kind == VoteKind.NAMED.value:
-        existing = (mine.receipt, mine.choice) if mine.receipt == receipt else None
+        stored = (mine.receipt, mine.choice)
+    elif mine.sealed is not None:
+        stored = seal.open_seal(key, vote.id, mine.user_id, mine.sealed)
     else:
-        ballot = db.session.get(Ballot, (vote.id, receipt))
-        existing = (ballot.receipt, ballot.choice) if ballot is not None else None
-    return chain.retry_receipt(existing, canonical)
+        stored = None
+    existing = stored if stored is not None and stored[0] == prepared.receipt else None
+    return chain.retry_receipt(existing, prepared.choice)
 
 
 # -- the fast variant ------------------------------------------------------------------------
@@ -132,21 +156,24 @@ def _remember_open(vote):
 
 
 @functools.cache
-def _one_statement_cast():
-    """INSERT the participation and the ballot only if the vote is still open (read under the
-    same share lock as the full path) and is still the vote this process knows (its opening time):
-    one statement, one round trip, no vote row loaded."""
+def _one_statement_cast(named):
+    """INSERT the participation (and a named vote's ballot) only if the vote is still open (read
+    under the same share lock as the full path) and is still the vote this process knows (its
+    opening time): one statement, one round trip, no vote row loaded."""
     votes, participations = Vote.__table__, VoteParticipation.__table__
     open_vote = (db.select(votes.c.id).where(votes.c.id == bindparam("vote_id"),
                                              votes.c.state == VoteState.OPEN,
                                              votes.c.opened_dt == bindparam("opened_dt"))
                  .with_for_update(read=True).cte("open_vote"))
     participation = insert(participations).from_select(
-        ["vote_id", "user_id", "household_id", "mode", "choice", "receipt"],
+        ["vote_id", "user_id", "household_id", "mode", "choice", "receipt", "sealed"],
         db.select(open_vote.c.id, bindparam("user_id", type_=db.Integer),
                   db.cast(bindparam("household_id"), db.Integer), db.literal("online"),
-                  db.cast(bindparam("p_choice"), db.String), db.cast(bindparam("p_receipt"), db.String)),
-    ).returning(participations.c.vote_id).cte("participation")
+                  db.cast(bindparam("p_choice"), db.String), db.cast(bindparam("p_receipt"), db.String),
+                  db.cast(bindparam("sealed", type_=db.LargeBinary), db.LargeBinary)))
+    if not named:
+        return participation
+    participation = participation.returning(participations.c.vote_id).cte("participation")
     return insert(Ballot.__table__).from_select(
         ["vote_id", "receipt", "choice"],
         db.select(participation.c.vote_id, db.cast(bindparam("receipt"), db.String),
@@ -164,14 +191,15 @@ def _cast_in_one_statement(user, vote_id, choice, nonce):
     opened_dt, snapshot = known
     if user.id not in snapshot.online or snapshot.is_household_base:
         return None
+    key = _key_for(snapshot, vote_id)
     try:
-        prepared = prepare_cast(snapshot, vote_id, user.id, choice, nonce, _receipt_key())
+        prepared = prepare_cast(snapshot, vote_id, user.id, choice, nonce, key)
     except Refused:
         return None
-    inserted = db.session.execute(_one_statement_cast(), {
+    stored = _stored(vote_id, user.id, prepared, key)
+    inserted = db.session.execute(_one_statement_cast(prepared.named), {
         "vote_id": vote_id, "opened_dt": opened_dt, "user_id": user.id, "household_id": None,
-        "p_choice": prepared.choice if prepared.named else None,
-        "p_receipt": prepared.receipt if prepared.named else None,
+        "p_choice": stored["choice"], "p_receipt": stored["receipt"], "sealed": stored["sealed"],
         "receipt": prepared.receipt, "choice": prepared.choice}).rowcount
     if inserted != 1:
         with _open_votes_lock:

@@ -5,15 +5,17 @@ Receipts. A receipt is 10 characters of Crockford base32 (no I, L, O, U), shown 
 keeps (vote, receipt) unique). Receipts are stored in clear on the ballot, because the whole list
 is published after the close for every voter to find their own; a receipt names no voter.
 
-An online cast gets `derive_receipt(key, vote_id, nonce)`, an HMAC of the client's nonce, so a
-retry of the same cast finds its ballot again without anything that links voter and ballot:
+An online cast gets `derive_receipt(key, vote_id, nonce)`, an HMAC of the client's nonce (in a
+secret vote under the vote's own key and with the voter: app/votes/seal.py), so a retry of the
+same cast finds its ballot again:
 
-- the voter's participation row says only that they cast (unique per vote and voter, and per vote
-  and household on the household base, so a double click cannot cast twice);
-- the ballot row holds receipt and choice; the nonce itself is stored nowhere;
-- a cast from a voter who already cast is a retry: derive the receipt from its nonce, load that
-  ballot (for a named vote, the voter's ballot) and `retry_receipt` answers the same receipt if the
-  choice is the same, and refuses otherwise (also when no such ballot exists, i.e. a new nonce).
+- the voter's participation row says that they cast (unique per vote and voter, and per vote
+  and household on the household base, so a double click cannot cast twice); in a secret vote it
+  also holds the ballot, sealed, until the close: no ballot row exists while the vote is open;
+- the nonce itself is stored nowhere;
+- a cast from a voter who already cast is a retry: derive the receipt from its nonce, take the
+  voter's ballot (a named vote's participation, a secret vote's opened seal) and `retry_receipt`
+  answers the same receipt if receipt and choice are the same, and refuses otherwise.
 
 Hall entries (named, per person) get `new_receipt()`. A secret vote's hall totals are sealed as one
 record with the receipt `HALL_RECEIPT`, which no real receipt can equal (it contains an L).
@@ -68,13 +70,17 @@ def check_nonce(nonce):
     return nonce
 
 
-def derive_receipt(key, vote_id, nonce):
+def derive_receipt(key, vote_id, nonce, voter_id=None):
     """The receipt of an online cast: the same nonce always gives the same receipt.
 
-    `key` is a server secret (bytes), so nobody without it can compute receipts from nonces.
+    `key` is a server secret (bytes), so nobody without it can compute receipts from nonces. A
+    secret vote's receipt also names the voter (`voter_id`, under the vote's own key: seal.py), so
+    two voters' clients that chose one nonce still get two receipts.
     """
     check_nonce(nonce)
-    mac = hmac.new(key, _encode(b"receipt", vote_id, nonce), hashlib.sha256).digest()
+    fields = (b"receipt", vote_id, nonce) if voter_id is None \
+        else (b"secret-receipt", vote_id, voter_id, nonce)
+    mac = hmac.new(key, _encode(*fields), hashlib.sha256).digest()
     number = int.from_bytes(mac, "big") >> (256 - 5 * RECEIPT_LENGTH)
     chars = "".join(ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(RECEIPT_LENGTH)))
     return _group(chars)

@@ -62,6 +62,13 @@ class ConsultationResponse(db.Model):
 class VoteState:
     OPEN = "open"
     CLOSED = "closed"
+    # A secret vote whose sealed ballots cannot be opened any more: restored from a backup under
+    # another secret key with `flask restore --void-sealed` (app/votes/sealed.py).
+    VOID = "void"
+
+
+VOTE_STATE_LABELS = {VoteState.OPEN: "表决中", VoteState.CLOSED: "已结束",
+                     VoteState.VOID: "已作废（密封选票无法开启）"}
 
 
 class Vote(db.Model):
@@ -102,6 +109,14 @@ class Vote(db.Model):
         return self.state == VoteState.OPEN
 
     @property
+    def is_void(self):
+        return self.state == VoteState.VOID
+
+    @property
+    def state_label(self):
+        return VOTE_STATE_LABELS.get(self.state, self.state)
+
+    @property
     def options(self):
         return OptionSet.from_dict(json.loads(self.options_json))
 
@@ -114,23 +129,25 @@ class VoteParticipation(db.Model):
     """That a member took part, and how: kept apart from the ballots.
 
     For a named vote the choice and receipt are recorded here too (who chose what is public in the
-    minutes). For a secret vote `choice` and `receipt` stay empty, so nothing joins a voter to a
-    ballot. Unique per vote and voter, and per vote and household on the household base (a
-    household casts once); `household_id` is empty otherwise.
+    minutes). For a secret vote `choice` and `receipt` stay empty; while it is open `sealed` holds
+    the voter's ballot sealed under the vote's key (app/votes/seal.py), opaque without the secret
+    key, and the close removes it. Nothing orders the rows: no autoincrement id, no time stamp;
+    the key is (vote, voter) and on SQLite the table is WITHOUT ROWID. Unique per vote and
+    household on the household base (a household casts once); `household_id` is empty otherwise.
     """
 
     __tablename__ = "vote_participations"
 
-    id = db.Column(db.Integer, primary_key=True)
-    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False, index=True)
-    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), primary_key=True)
     household_id = db.Column(db.Integer, nullable=True)
     mode = db.Column(db.String(8), nullable=False)            # online | hall
     choice = db.Column(db.String(200), nullable=True)         # named votes only
     receipt = db.Column(db.String(12), nullable=True)         # named votes only
+    sealed = db.Column(db.LargeBinary, nullable=True)         # secret votes, while open
 
-    __table_args__ = (db.UniqueConstraint("vote_id", "user_id", name="uq_vote_participations_voter"),
-                      db.UniqueConstraint("vote_id", "household_id", name="uq_vote_participations_household"))
+    __table_args__ = (db.UniqueConstraint("vote_id", "household_id", name="uq_vote_participations_household"),
+                      {"sqlite_with_rowid": False})
 
 
 class Ballot(db.Model):

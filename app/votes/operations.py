@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, update
 
 from app.auth.models import User
 from app.community.rules import ResidentsBase, RuleError
@@ -27,8 +27,8 @@ from app.meetings import operations as meeting_operations
 from app.meetings.models import Attendance, MeetingMember
 from app.meetings.live import NAMESPACE, emit_after_commit, households_of, room_version
 from app.meetings.workflow import AttendanceMode, MeetingState
-from app.votes import chain
-from app.votes.choices import HallTotals, OptionSet
+from app.votes import chain, sealed
+from app.votes.choices import OptionSet
 from app.votes.models import Ballot, Vote, VoteParticipation, VoteState
 from app.votes.present import progress_view, vote_view
 from app.votes.queries import compute_result, frozen, hall_entered, open_vote_of, rule_to_json
@@ -256,13 +256,13 @@ def close_vote(actor, vote, now=None):
         .values(state=VoteState.CLOSED).execution_options(synchronize_session=False))
     if closed.rowcount != 1:
         raise Refused("vote_closed", "表决已经结束。")
-    snapshot, rule = frozen(vote)
-    result = compute_result(vote)
-    if vote.kind == VoteKind.SECRET.value and vote.hall_totals_json:
-        totals = HallTotals.parse(snapshot.options, json.loads(vote.hall_totals_json))
-        db.session.add(Ballot(vote_id=vote.id, receipt=chain.HALL_RECEIPT, choice=totals.canonical()))
-        db.session.flush()
-    head = _seal(vote)
+    snapshot, _ = frozen(vote)
+    if vote.kind == VoteKind.SECRET.value:
+        head = sealed.write_ballots(vote, snapshot)   # the seals opened, the ballots written
+        result = compute_result(vote)
+    else:
+        result = compute_result(vote)
+        head = _seal(vote)
     data = {**result.to_dict(), "chain_head": head, "title": vote.title}
     db.session.refresh(vote)
     vote.closed_dt, vote.closed_by_id = now or utcnow(), getattr(actor, "id", None)
@@ -277,16 +277,12 @@ def close_vote(actor, vote, now=None):
 
 
 def _seal(vote):
-    """Write each ballot's link, in receipt order; on PostgreSQL a secret vote's rows are also
-    rewritten in that order, so not even the table's physical order follows arrival."""
+    """Write each named ballot's link, in receipt order (a secret vote's ballots are written with
+    theirs: `sealed.write_ballots`)."""
     ballots = db.session.execute(db.select(Ballot.receipt, Ballot.choice)
                                  .where(Ballot.vote_id == vote.id)).all()
     links = chain.chain_links(vote.id, ballots)
-    if vote.kind == VoteKind.SECRET.value and db.engine.dialect.name != "sqlite":
-        db.session.execute(delete(Ballot).where(Ballot.vote_id == vote.id))
-        db.session.execute(insert(Ballot.__table__), [
-            {"vote_id": vote.id, "receipt": r, "choice": c, "chain_hash": h} for r, c, h in links])
-    elif links:
+    if links:
         table = Ballot.__table__
         db.session.execute(table.update().where(table.c.vote_id == vote.id, table.c.receipt == bindparam("r"))
                            .values(chain_hash=bindparam("h")), [{"r": r, "h": h} for r, _, h in links])

@@ -28,6 +28,8 @@ def receipts(vote):
     """After the close: every receipt with its choice, in chain order, for voters to find theirs."""
     if vote.is_open:
         raise Refused("vote_open", "表决结束后才公布回执码。")
+    if vote.is_void:
+        raise Refused("vote_void", "该表决已作废，没有回执码可公布。")
     rows = db.session.execute(db.select(Ballot.receipt, Ballot.choice, Ballot.chain_hash)
                               .where(Ballot.vote_id == vote.id)).all()
     return [{"receipt": r, "choice": c, "chain_hash": h} for r, c, h in chain.canonical_order(rows)]
@@ -54,7 +56,7 @@ def verify(vote):
     snapshot, _ = frozen(vote)
     if vote.kind == VoteKind.SECRET.value:
         online_ballots = sum(1 for r in rows if r[0] != chain.HALL_RECEIPT)
-        online_people = db.session.scalar(db.select(func.count(VoteParticipation.id)).where(
+        online_people = db.session.scalar(db.select(func.count()).select_from(VoteParticipation).where(
             VoteParticipation.vote_id == vote.id, VoteParticipation.mode == "online"))
         matches = online_ballots == online_people
         findings.append(f"在线选票 {online_ballots} 张，在线投票记录 {online_people} 条："
@@ -74,6 +76,7 @@ def vote_view(vote, user=None):
     data = {
         "id": vote.id, "meeting_id": vote.meeting_id, "item_id": vote.item_id, "title": vote.title,
         "kind": vote.kind, "kind_label": VoteKind(vote.kind).label, "state": vote.state,
+        "state_label": vote.state_label,
         "options": {**options.to_dict(), "choices": _options_view(options)},
         "auto_close": vote.auto_close, "opened_dt": _iso(vote.opened_dt), "closed_dt": _iso(vote.closed_dt),
         "unit": snapshot.unit, "eligible": snapshot.members_count,
@@ -125,7 +128,7 @@ def named_choices(vote):
     rows = db.session.execute(db.select(User.name, VoteParticipation.mode, VoteParticipation.choice)
                               .join(User, User.id == VoteParticipation.user_id)
                               .where(VoteParticipation.vote_id == vote.id)
-                              .order_by(VoteParticipation.id)).all()
+                              .order_by(VoteParticipation.mode, User.name, VoteParticipation.user_id)).all()
     return [(name, mode, _choice_label(snapshot.options, choice)) for name, mode, choice in rows]
 
 
@@ -151,6 +154,10 @@ def minutes_lines(meeting):
         lines.append(f"### 表决：{vote.title}（{VoteKind(vote.kind).label}）")
         if vote.is_open:
             lines.append("- 表决尚未结束")
+            continue
+        if vote.is_void:
+            lines.append("- 表决已作废：以其他密钥恢复备份后，密封的无记名选票无法开启，未计票")
+            lines.append("")
             continue
         result = vote.result
         lines.append(f"- 结果：{result['text']}")

@@ -82,7 +82,7 @@ def prefetch_views(votes, user=None):
     ids = [v.id for v in votes]
     if not ids:
         return votes
-    cast = dict(db.session.execute(db.select(VoteParticipation.vote_id, func.count(VoteParticipation.id))
+    cast = dict(db.session.execute(db.select(VoteParticipation.vote_id, func.count(VoteParticipation.user_id))
                                    .where(VoteParticipation.vote_id.in_(ids))
                                    .group_by(VoteParticipation.vote_id)).all())
     mine = {}
@@ -123,7 +123,7 @@ def counts(vote):
     snapshot, _ = frozen(vote)
     cast_count = vote.__dict__.pop("_cast_count", None)   # prefetch_views, for a list
     if cast_count is None:
-        cast_count = db.session.scalar(db.select(func.count(VoteParticipation.id))
+        cast_count = db.session.scalar(db.select(func.count()).select_from(VoteParticipation)
                                        .where(VoteParticipation.vote_id == vote.id))
     if vote.hall_totals_json:
         cast_count += json_totals_ballots(vote, snapshot)
@@ -139,7 +139,7 @@ def _ballots_for_tally(vote, snapshot):
         rows = db.session.execute(db.select(VoteParticipation.user_id, VoteParticipation.mode,
                                             VoteParticipation.choice)
                                   .where(VoteParticipation.vote_id == vote.id)
-                                  .order_by(VoteParticipation.id)).all()
+                                  .order_by(VoteParticipation.user_id)).all()
         online = {u: c for u, mode, c in rows if mode == "online"}
         hall = {u: c for u, mode, c in rows if mode == "hall"}
         return online, hall

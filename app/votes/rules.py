@@ -216,7 +216,7 @@ def check_cast(snapshot, voter_id, choice, voted=(), names=None):
 class PreparedCast:
     """An online cast that passed every check: the ballot's receipt and canonical choice, the
     voter's household (household base only), and whether the vote is named (then the voter's
-    participation keeps the same choice and receipt; a secret one keeps neither)."""
+    participation keeps the same choice and receipt; a secret one keeps them only sealed)."""
 
     receipt: str
     choice: str
@@ -229,11 +229,15 @@ def prepare_cast(snapshot, vote_id, voter_id, choice, nonce, key, voted=(), name
 
     The order of the checks is the order of the answers: why the voter may not cast at all, then
     the nonce, the choice, and last their household (`voted`, `names` as in `check_cast`). The
-    receipt is derived from the nonce with the server's `key`, so a retry gets the same one.
+    receipt is derived from the nonce with the server's `key` (a secret vote's: the vote's key, and
+    the voter), so a retry gets the same one.
     """
     if voter_id not in snapshot.online:
         check_cast(snapshot, voter_id, choice)   # says why: not eligible, in the hall, absent
-    receipt = derive_receipt(key, vote_id, nonce)   # refuses a bad nonce first
+    # Refuses a bad nonce first. A secret vote's receipt is bound to the voter too (`key` is then
+    # the vote's own key, app/votes/seal.py): it is sealed with the ballot, never stored in clear.
+    voter = voter_id if snapshot.kind is VoteKind.SECRET else None
+    receipt = derive_receipt(key, vote_id, nonce, voter_id=voter)
     snapshot.options.canonical(choice)   # a bad choice is answered before the household's turn
     canonical = check_cast(snapshot, voter_id, choice, voted, names)
     household = snapshot.households[voter_id] if snapshot.is_household_base else None

@@ -561,8 +561,9 @@
     li.appendChild(head);
     var counts = el("p", (r.counts || []).map(function (c) { return c.label + " " + c.count + " 票"; }).join("，"));
     li.appendChild(counts);
-    li.appendChild(el("p", r.text || "", "vote-result-text"));
-    if (view === "room") {
+    // A void vote (restored under another secret key) has no result: its state says why in words.
+    li.appendChild(el("p", r.text || (vote.state === "void" ? vote.state_label : ""), "vote-result-text"));
+    if (view === "room" && vote.state !== "void") {
       var a = el("a", "回执码公示与核对");
       a.href = vote.receipts_url;
       li.appendChild(a);
