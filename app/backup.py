@@ -29,16 +29,10 @@ The archive never carries the secret key. An open secret vote's ballots are seal
 derived from it (app/votes/seal.py), so a restore of an archive holding sealed ballots under an
 instance whose key is another is refused, unless --void-sealed: then those votes are made void.
 """
-import base64
 import datetime as dt
-import decimal
-import gzip
 import io
 import json
-import os
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
@@ -48,8 +42,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, create_engine, func, inspect, select, text
 
+from app import backup_db as store
+from app.backup_db import BackupError
 from app.core import audit
 from app.extensions import db, migrate
 from app.votes import sealed
@@ -59,61 +54,17 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 UPLOADS = "uploads"
 DB_FILES = {"sqlite": "database.sqlite3", "pg_dump": "database.pgdump", "portable": "database.jsonl.gz"}
-VERSION_TABLE = "alembic_version"
-BATCH = 1000
-
-
-class BackupError(click.ClickException):
-    """A refusal the operator can act on; the command exits with status 1."""
 
 
 # -- helpers shared by both directions -------------------------------------------------------
-
-def _engine():
-    return db.engine
 
 
 def _upload_dir():
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def _migrations_dir():
-    return current_app.extensions["migrate"].directory
-
-
 def _utcnow():
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-
-
-def _libpq(engine):
-    """(connection string without the password, environment carrying it) for pg_dump/pg_restore."""
-    url = engine.url
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = url.password
-    conninfo = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-    return conninfo, env
-
-
-def _user_tables(metadata):
-    return [t for t in metadata.sorted_tables if t.name != VERSION_TABLE]
-
-
-def _reflect(conn):
-    metadata = MetaData()
-    metadata.reflect(bind=conn)
-    return metadata
-
-
-def _revisions(conn):
-    if not inspect(conn).has_table(VERSION_TABLE):
-        return []
-    return sorted(r[0] for r in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")))
-
-
-def _counts(conn, metadata):
-    return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in _user_tables(metadata)}
 
 
 def _upload_files(root):
@@ -144,13 +95,13 @@ def choose_method(engine, requested="auto"):
 
 def backup(target, method="auto"):
     """Write the archive to `target` and return its manifest."""
-    engine = _engine()
+    engine = store.engine()
     method = choose_method(engine, method)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="yishi-backup-") as tmp:
         db_file = Path(tmp) / DB_FILES[method]
-        dump = {"sqlite": _dump_sqlite, "pg_dump": _dump_pg, "portable": _dump_portable}[method]
+        dump = {"sqlite": store.dump_sqlite, "pg_dump": store.dump_pg, "portable": store.dump_portable}[method]
         revisions, counts, chain, secret_ballots = dump(engine, db_file)
         files = _upload_files(_upload_dir())
         manifest = {
@@ -179,101 +130,6 @@ def backup(target, method="auto"):
     return manifest
 
 
-def _dump_sqlite(engine, db_file):
-    source_path = engine.url.database
-    if not source_path or source_path == ":memory:":
-        raise BackupError("an in-memory SQLite database cannot be backed up.")
-    source = sqlite3.connect(source_path)
-    copy = sqlite3.connect(db_file)
-    try:
-        source.backup(copy)  # page by page, consistent while others write
-    finally:
-        source.close()
-        copy.close()
-    # Revision and counts come from the copy itself, so they describe exactly what was saved.
-    copy_engine = create_engine(f"sqlite:///{db_file}")
-    try:
-        with copy_engine.connect() as conn:
-            return (_revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn),
-                    sealed.backup_facts(conn))
-    finally:
-        copy_engine.dispose()
-
-
-def _snapshot_connection(engine):
-    """A read-only repeatable-read connection: one consistent view of every table."""
-    conn = engine.connect()
-    if engine.dialect.name == "postgresql":
-        conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-    return conn
-
-
-def _dump_pg(engine, db_file):
-    with _snapshot_connection(engine) as conn:
-        with conn.begin():
-            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            revisions, counts, chain = _revisions(conn), _counts(conn, _reflect(conn)), audit.chain_state(conn)
-            secret_ballots = sealed.backup_facts(conn)
-            conninfo, env = _libpq(engine)
-            # pg_dump reads in the snapshot our open transaction exported: counts and dump agree.
-            result = subprocess.run(
-                ["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                 f"--snapshot={snapshot}", f"--file={db_file}", conninfo],
-                env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BackupError(f"pg_dump failed: {result.stderr.strip()} (or use --method portable)")
-    return revisions, counts, chain, secret_ballots
-
-
-def _encode(value):
-    """A JSON-safe value; types JSON lacks are tagged so restore brings them back exactly."""
-    if isinstance(value, dt.datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, dt.time):
-        return {"$time": value.isoformat()}
-    if isinstance(value, decimal.Decimal):
-        return {"$dec": str(value)}
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$b64": base64.b64encode(bytes(value)).decode()}
-    if isinstance(value, (dict, list)):
-        return {"$json": value}
-    return value
-
-
-def _decode(value):
-    if not isinstance(value, dict):
-        return value
-    (tag, raw), = value.items()
-    return {
-        "$dt": dt.datetime.fromisoformat,
-        "$date": dt.date.fromisoformat,
-        "$time": dt.time.fromisoformat,
-        "$dec": decimal.Decimal,
-        "$b64": base64.b64decode,
-        "$json": lambda v: v,
-    }[tag](raw)
-
-
-def _dump_portable(engine, db_file):
-    with _snapshot_connection(engine) as conn, conn.begin():
-        metadata = _reflect(conn)
-        revisions, counts = _revisions(conn), {}
-        with gzip.open(db_file, "wt", encoding="utf-8") as out:
-            for table in _user_tables(metadata):
-                columns = [c.name for c in table.columns]
-                out.write(json.dumps({"table": table.name, "columns": columns}, ensure_ascii=False) + "\n")
-                order = list(table.primary_key.columns) or list(table.columns)
-                n = 0
-                for row in conn.execute(select(table).order_by(*order)):
-                    out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
-                    n += 1
-                counts[table.name] = n
-        chain, secret_ballots = audit.chain_state(conn), sealed.backup_facts(conn)
-    return revisions, counts, chain, secret_ballots
-
-
 # -- restore ------------------------------------------------------------------------------------
 
 def read_manifest(archive):
@@ -293,7 +149,7 @@ def check_revisions(revisions):
     if not revisions:
         raise BackupError("the archive names no database revision; it cannot be restored safely.")
     config = Config()
-    config.set_main_option("script_location", str(_migrations_dir()))
+    config.set_main_option("script_location", str(store.migrations_dir()))
     script = ScriptDirectory.from_config(config)
     for revision in revisions:
         try:
@@ -313,9 +169,9 @@ def existing_data(engine):
     that has only those is as empty as `flask db upgrade` leaves it.
     """
     with engine.connect() as conn:
-        metadata = _reflect(conn)
-        counts = _counts(conn, metadata)
-        revisions = _revisions(conn)
+        metadata = store.reflect(conn)
+        counts = store.count_rows(conn, metadata)
+        revisions = store.read_revisions(conn)
     if any(counts.values()):
         seed = _migration_seed(revisions)
         counts = {name: n - seed.get(name, 0) for name, n in counts.items()}
@@ -327,17 +183,16 @@ def _migration_seed(revisions):
     """Rows per table that the migrations themselves put into a new database at `revisions`."""
     if not revisions:
         return {}
-    directory = str(_migrations_dir())
+    directory = str(store.migrations_dir())
     with tempfile.TemporaryDirectory(prefix="yishi-seed-") as tmp:
         scratch = _scratch_app(f"sqlite:///{tmp}/seed.sqlite3", directory)
         with scratch.app_context():
             for revision in revisions:
                 upgrade(directory=directory, revision=revision)
             with db.engine.connect() as conn:
-                seed = _counts(conn, _reflect(conn))
+                seed = store.count_rows(conn, store.reflect(conn))
             db.engine.dispose()
     return seed
-
 
 
 def _scratch_app(database_url, directory):
@@ -359,7 +214,7 @@ def restore(archive, force=False, void_sealed=False):
     unopenable = sealed.restore_refusal(manifest)
     if unopenable and not void_sealed:
         raise BackupError(f"refused: {unopenable}")
-    engine = _engine()
+    engine = store.engine()
     method = manifest["database"]["method"]
     if method == "sqlite" and engine.dialect.name != "sqlite":
         raise BackupError("this archive holds a SQLite file: restore it into SQLite, or make the "
@@ -381,7 +236,7 @@ def restore(archive, force=False, void_sealed=False):
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(tmp, filter="data")  # no absolute paths, no "..", no devices
         db_file = Path(tmp) / manifest["database"]["file"]
-        {"sqlite": _load_sqlite, "pg_dump": _load_pg, "portable": _load_portable}[method](
+        {"sqlite": store.load_sqlite, "pg_dump": store.load_pg, "portable": store.load_portable}[method](
             engine, db_file, manifest)
         engine.dispose()
         _replace_uploads(Path(tmp) / UPLOADS)
@@ -394,84 +249,6 @@ def restore(archive, force=False, void_sealed=False):
             "以其他密钥恢复备份：密封的无记名选票无法开启（flask restore --void-sealed）")
         db.session.commit()
     return manifest
-
-
-def _drop_everything(engine):
-    with engine.begin() as conn:
-        metadata = _reflect(conn)
-        metadata.drop_all(bind=conn)
-
-
-def _load_sqlite(engine, db_file, manifest):
-    target_path = engine.url.database
-    if not target_path or target_path == ":memory:":
-        raise BackupError("cannot restore into an in-memory SQLite database.")
-    source = sqlite3.connect(db_file)
-    target = sqlite3.connect(target_path)
-    try:
-        source.backup(target)  # replaces every page: schema, rows and alembic_version
-    finally:
-        source.close()
-        target.close()
-
-
-def _load_pg(engine, db_file, manifest):
-    _drop_everything(engine)
-    conninfo, env = _libpq(engine)
-    result = subprocess.run(
-        ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         f"--dbname={conninfo}", str(db_file)],
-        env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
-
-
-def _load_portable(engine, db_file, manifest):
-    _drop_everything(engine)
-    for revision in manifest["revisions"]:
-        upgrade(directory=str(_migrations_dir()), revision=revision)
-    with engine.begin() as conn:
-        metadata = _reflect(conn)
-        tables = {t.name: t for t in metadata.tables.values()}
-        # Migrations may seed rows; the archive's rows are the whole truth.
-        for table in reversed(_user_tables(metadata)):
-            conn.execute(table.delete())
-        for name, columns, rows in _read_portable(db_file):
-            table = tables.get(name)
-            if table is None:
-                raise BackupError(f"the schema at the archive's revision has no table {name}.")
-            for start in range(0, len(rows), BATCH):
-                conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows[start:start + BATCH]])
-        if engine.dialect.name == "postgresql":
-            _reset_sequences(conn, metadata)
-
-
-def _read_portable(db_file):
-    """(table, columns, rows) in the order they were written, which is foreign-key order."""
-    current = None
-    with gzip.open(db_file, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            item = json.loads(line)
-            if isinstance(item, dict):
-                if current:
-                    yield current
-                current = (item["table"], item["columns"], [])
-            else:
-                current[2].append([_decode(v) for v in item])
-    if current:
-        yield current
-
-
-def _reset_sequences(conn, metadata):
-    """Move every serial column's sequence past the restored rows, or the next insert collides."""
-    for table in _user_tables(metadata):
-        for column in table.primary_key.columns:
-            sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                    {"t": table.name, "c": column.name}).scalar()
-            if sequence:
-                conn.execute(text(
-                    f'SELECT setval(:s, COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 1), '
-                    f'(SELECT MAX("{column.name}") FROM "{table.name}") IS NOT NULL)'), {"s": sequence})
 
 
 def _replace_uploads(extracted):
@@ -491,8 +268,8 @@ def _replace_uploads(extracted):
 
 def _verify(engine, manifest):
     with engine.connect() as conn:
-        counts = _counts(conn, _reflect(conn))
-        revisions = _revisions(conn)
+        counts = store.count_rows(conn, store.reflect(conn))
+        revisions = store.read_revisions(conn)
     wrong = {name: (n, counts.get(name)) for name, n in manifest["counts"].items() if counts.get(name) != n}
     if wrong or revisions != manifest["revisions"]:
         raise BackupError(f"the restored database does not match the archive: {wrong or revisions}")
