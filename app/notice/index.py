@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.community.models import Community
+from app.core.chinese import index_terms, normalise, search_terms
 from app.core.db import after_commit
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters.signals import matter_changed
 from app.meetings.signals import meeting_changed
 from app.notice import rules, sources
-from app.notice.models import NoticeIndexState, NoticePosting, NoticeTerm
+from app.notice.models import TERM_INDEX, NoticeIndexState, NoticePosting, NoticeTerm
 from app.proposals.signals import proposal_changed
-from app.proposals.similar import search_terms, tokens
 from app.votes.signals import vote_closing_in_transaction
 from app.votes.verify import add_published_source
 
@@ -44,13 +43,12 @@ state_table = NoticeIndexState.__table__
 
 def terms_of(title, text):
     """The two-character words (and Latin words) a search can find the posting by."""
-    found = sorted({t[:32] for t in tokens(f"{title}\n{text}")})
-    return found[:NoticeTerm.MAX_TERMS]
+    return index_terms(f"{title}\n{text}", NoticeTerm.MAX_TERMS)
 
 
 def _searchable(title, text):
     # Matched with ILIKE for one-character and Latin queries; normalised like the queries are.
-    return unicodedata.normalize("NFKC", f"{title}\n{text}").casefold()[:SEARCH_TEXT_MAX]
+    return normalise(f"{title}\n{text}")[:SEARCH_TEXT_MAX]
 
 
 def row_of(kind, source_id, entry, now):
@@ -77,7 +75,7 @@ def write(executor, kind, source_id, entry, now=None):
     existing = executor.execute(select(postings.c.id).where(
         postings.c.kind == kind, postings.c.source_id == source_id)).scalar()
     if existing is not None:
-        executor.execute(delete(terms_table).where(terms_table.c.posting_id == existing))
+        TERM_INDEX.delete(executor, existing)
     if entry is None:
         if existing is not None:
             executor.execute(delete(postings).where(postings.c.id == existing))
@@ -88,9 +86,7 @@ def write(executor, kind, source_id, entry, now=None):
         posting_id = existing
     else:
         posting_id = executor.execute(insert(postings).values(**values)).inserted_primary_key[0]
-    words = terms_of(entry.title, entry.text)
-    if words:
-        executor.execute(insert(terms_table), [{"term": t, "posting_id": posting_id} for t in words])
+    TERM_INDEX.insert(executor, posting_id, terms_of(entry.title, entry.text))
     return posting_id
 
 
@@ -150,7 +146,7 @@ def reindex():
             entry = source.entry(record, now)
             row = row_of(source.kind.value, record.id, entry, now) | {"id": next_id}
             rows.append(row)
-            words += [{"term": t, "posting_id": next_id} for t in terms_of(entry.title, entry.text)]
+            words += TERM_INDEX.rows(next_id, terms_of(entry.title, entry.text))
             next_id += 1
             n += 1
             if len(rows) >= 500:
@@ -284,10 +280,6 @@ class Page:
         self.prev_num, self.next_num = page - 1, page + 1
 
 
-def _is_indexed(term):
-    return len(term) == 2 and not term.isascii()
-
-
 def clauses_for(filters):
     where = []
     if filters.community_id:
@@ -298,13 +290,11 @@ def clauses_for(filters):
         where.append(NoticePosting.category == filters.category)
     if filters.year:
         where.append(NoticePosting.year == filters.year)
-    for term in search_terms(filters.q):
-        if _is_indexed(term):
-            where.append(exists().where(NoticeTerm.term == term,
-                                        NoticeTerm.posting_id == NoticePosting.id))
-        else:
-            where.append(NoticePosting.search_text.ilike(f"%{term}%"))
-    return where
+    # Every word a lookup in the term index (none drives: pages are in publication order, not
+    # in the index's), substrings of the normalised text last.
+    _, text = TERM_INDEX.plan(search_terms(filters.q), NoticePosting.id,
+                              lambda term: NoticePosting.search_text.ilike(f"%{term}%"))
+    return where + text
 
 
 def find(filters, page=1, per_page=PER_PAGE):

@@ -6,6 +6,7 @@ rewritten from its source whenever the source changes (see app/notice/index.py),
 filtering, searching and paging read one small table. `flask notice reindex` rebuilds it.
 """
 from app.core.db import keep_fine_statistics
+from app.core.termindex import TermIndex
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.notice import rules
@@ -115,6 +116,7 @@ class NoticeTerm(db.Model):
 
 
 keep_fine_statistics(NoticeTerm.__table__.c.term)
+TERM_INDEX = TermIndex(NoticeTerm.__table__, item="posting_id")
 
 
 class NoticeIndexState(db.Model):

@@ -1,14 +1,12 @@
 """Writing a proposal before it is published: the draft's fields, its words in the search
 index, its attachments. The caller commits."""
-from sqlalchemy import delete, insert
-
 from app.core import audit, uploads
 from app.core.db import after_commit
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalAttachment, ProposalTerm
+from app.proposals.models import TERM_INDEX, Proposal, ProposalAttachment, ProposalTerm
 from app.proposals.operations import add_follower, settings_for
 from app.proposals.workflow import ProposalState
 
@@ -75,12 +73,9 @@ def update_draft(actor, proposal, *, title, category, problem, suggestion, place
 
 def _index_terms(proposal):
     db.session.flush()
-    db.session.execute(delete(ProposalTerm).where(ProposalTerm.proposal_id == proposal.id))
-    terms = ProposalTerm.terms_of(proposal.title, proposal.problem)
-    if terms:
-        db.session.execute(insert(ProposalTerm), [
-            {"community_id": proposal.community_id, "term": t, "proposal_id": proposal.id}
-            for t in terms])
+    TERM_INDEX.write(db.session, proposal.id, ProposalTerm.terms_of(proposal.title, proposal.problem),
+                     community_id=proposal.community_id)
+
 
 def add_attachment(actor, proposal, filename, data):
     if not proposal.can_edit(actor):

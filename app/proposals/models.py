@@ -1,11 +1,12 @@
 """Residents' proposals as stored: the proposal, its co-signs, followers, comments, replies, files."""
 from datetime import timedelta
 
+from app.core.chinese import index_terms
 from app.core.db import keep_fine_statistics
+from app.core.termindex import TermIndex
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import workflow
-from app.proposals.similar import tokens
 from app.proposals.workflow import ProposalState, Role
 
 DEFAULT_CATEGORIES = ("环境卫生", "停车交通", "设施维修", "绿化", "安全", "养老托幼", "文化活动", "物业管理", "其他")
@@ -185,10 +186,12 @@ class ProposalTerm(db.Model):
 
     @staticmethod
     def terms_of(title, problem):
-        return sorted({t[:32] for t in tokens(f"{title}\n{problem}")})[:ProposalTerm.MAX_TERMS]
+        return index_terms(f"{title}\n{problem}", ProposalTerm.MAX_TERMS)
 
 
 keep_fine_statistics(ProposalTerm.__table__.c.term)
+# Searches fix the community: a word common in one community does not slow another's search.
+TERM_INDEX = TermIndex(ProposalTerm.__table__, item="proposal_id", scope=("community_id",))
 
 
 class ProposalCosign(db.Model):

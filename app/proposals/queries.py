@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from app.community.models import HandlerOrg
 from app.core.audit import AuditEvent
+from app.core.chinese import search_terms
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.proposals import similar, workflow
+from app.proposals import workflow
 from app.proposals.models import Proposal, ProposalCosign, ProposalReply, ProposalSettings, ProposalTerm
 from app.proposals.search import search_plan
 from app.proposals.workflow import Action, ProposalState, Role
@@ -136,7 +137,7 @@ def list_proposals(community, user, *, state=None, category=None, mine=False, ov
     if overdue:
         clauses.append(overdue_clause(settings, now))
     capped = False
-    searching = bool(q and similar.search_terms(q))
+    searching = bool(q and search_terms(q))
     base, order = select(Proposal.id), Proposal.id.desc()
     if searching:
         driver, text_clauses = search_plan(q, community.id)

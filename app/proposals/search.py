@@ -1,36 +1,16 @@
 """Finding proposals by their words: the plan of a search over the term index, and the
 published proposals whose titles look like a new one."""
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_, select
 
+from app.core.chinese import search_terms
 from app.extensions import db
 from app.proposals import similar
-from app.proposals.models import Proposal, ProposalSettings, ProposalTerm
+from app.proposals.models import TERM_INDEX, Proposal, ProposalSettings
 from app.proposals.workflow import ProposalState
 
 
-def _is_indexed(term):
-    # Two-character CJK words are whole entries of the term index; a lone character or a Latin
-    # word may be part of a longer word, so it is matched as a substring instead.
-    return len(term) == 2 and not term.isascii()
-
-
-def _term_exists(community_id, term):
-    t = aliased(ProposalTerm)
-    return select(t.proposal_id).where(t.community_id == community_id, t.term == term,
-                                       t.proposal_id == Proposal.id).exists()
-
-
-def _rarest(community_id, terms, probe=5000):
-    """The indexed term with the fewest proposals (each count stops at `probe`)."""
-    if len(terms) == 1:
-        return terms[0]
-    counts = [select(func.count()).select_from(
-        select(ProposalTerm.proposal_id).where(ProposalTerm.community_id == community_id,
-                                               ProposalTerm.term == term)
-        .limit(probe).subquery()).scalar_subquery() for term in terms]
-    row = db.session.execute(select(*counts)).one()
-    return min(zip(row, terms))[1]
+def _in_title_or_problem(term):
+    return or_(Proposal.title.ilike(f"%{term}%"), Proposal.problem.ilike(f"%{term}%"))
 
 
 def search_plan(q, community_id):
@@ -40,19 +20,14 @@ def search_plan(q, community_id):
     already in proposal order, so a page stops as soon as it is full; the other words are
     point lookups in the same index, and substrings are tested last on what is left.
     """
-    terms = similar.search_terms(q)
-    indexed = [t for t in terms if _is_indexed(t)]
-    substrings = [or_(Proposal.title.ilike(f"%{t}%"), Proposal.problem.ilike(f"%{t}%"))
-                  for t in terms if not _is_indexed(t)]
-    driver = _rarest(community_id, indexed) if indexed else None
-    others = [_term_exists(community_id, t) for t in indexed if t != driver]
-    return driver, others + substrings
+    return TERM_INDEX.plan(search_terms(q), Proposal.id, _in_title_or_problem,
+                           executor=db.session, community_id=community_id)
 
 
 def similar_to(community, query, *, exclude_id=None, limit=5):
     """Published proposals of the community whose titles look like `query` (best first)."""
-    terms = [t for t in similar.search_terms(query) if t not in similar.STOP_BIGRAMS] or \
-        similar.search_terms(query)
+    terms = [t for t in search_terms(query) if t not in similar.STOP_BIGRAMS] or \
+        search_terms(query)
     if not terms:
         return []
     clauses = [Proposal.community_id == community.id,

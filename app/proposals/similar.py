@@ -1,18 +1,11 @@
-"""Chinese-aware text matching for "similar existing proposals" and for proposal search.
-
-Chinese is written without spaces, so a word is approximated by every overlapping pair of CJK
-characters (停车 is found in 小区停车难); Latin letters and digits count as whole words.
-"""
+"""How alike two proposal titles are, for "similar existing proposals" (the words come from
+app.core.chinese, the analysis every search shares)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Hashable, Iterable
 
-# CJK unified ideographs, extension A, compatibility ideographs and the supplementary planes.
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_RUN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\W_])+)")
+from app.core.chinese import tokens
 
 # Pairs that nearly every proposal contains; counting them would make 小区停车难 look like
 # 小区绿化差. They are left out of similarity only: a search for 小区 must still find 小区.
@@ -20,28 +13,6 @@ STOP_BIGRAMS = frozenset({
     "社区", "小区", "居民", "业主", "问题", "建议", "希望", "我们", "大家", "能否", "是否",
     "可以", "进行", "相关", "有关", "情况", "要求", "反映", "解决", "提案", "一下",
 })
-
-
-def _pieces(text: str) -> Iterable[str]:
-    """Tokens in reading order, duplicates included."""
-    # NFKC turns full-width letters and digits (ＷｉＦｉ５) into ASCII and compatibility
-    # ideographs into their unified forms, so both spellings match.
-    normal = unicodedata.normalize("NFKC", text or "").casefold()
-    for match in _RUN.finditer(normal):
-        run = match.group("cjk")
-        if run is None:
-            yield match.group("word")
-        elif len(run) == 1:
-            # A lone character (楼 in "3 号 楼") would otherwise leave no trace at all.
-            yield run
-        else:
-            for i in range(len(run) - 1):
-                yield run[i:i + 2]
-
-
-def tokens(text: str) -> set[str]:
-    """CJK bigrams (a one-character run as itself) and lowercase Latin/digit words."""
-    return set(_pieces(text))
 
 
 def _comparable(a: set[str], b: set[str]) -> tuple[set[str], set[str]]:
@@ -88,12 +59,3 @@ def rank(
     scored.sort(key=lambda pair: pair[1], reverse=True)
     return scored[:limit]
 
-
-def search_terms(query: str, max_terms: int = 12) -> list[str]:
-    """The terms a search should AND together as `column ILIKE '%term%'`, in reading order.
-
-    One-character CJK queries stay as they are. Terms hold only letters, digits and ideographs,
-    never a LIKE wildcard. Latin words are lowercased, hence ILIKE. A pasted paragraph is cut to
-    `max_terms` so that the query stays cheap; the first terms still narrow it well.
-    """
-    return list(dict.fromkeys(_pieces(query)))[:max_terms]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.proposals.similar import rank, search_terms, similarity, tokens
+from app.core.chinese import search_terms, tokens
+from app.proposals.similar import rank, similarity
 
 
 @pytest.mark.parametrize("text, expected", [
