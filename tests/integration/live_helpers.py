@@ -1,13 +1,17 @@
 """Helpers for the live-room tests: a meeting with its people, and recording Socket.IO clients."""
 import queue
+import shutil
+import subprocess
 import threading
 import time
 from datetime import timedelta
 
+import redis
 import socketio
 
 from app.auth.models import ApiToken
 from app.core.timeutil import utcnow
+from tests.conftest import free_port
 
 
 class Meeting:
@@ -112,3 +116,33 @@ class Clients:
             thread.start()
         for thread in threads:
             thread.join()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port, keeping nothing on disk."""
+
+    def __init__(self, workdir):
+        self.binary = shutil.which("redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
+                return self
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

@@ -10,9 +10,7 @@
 """
 import os
 import re
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -21,7 +19,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.conftest import PASSWORD, Factory, LiveServer, free_port, reset_schema
+from tests.conftest import PASSWORD, Factory, LiveServer, reset_schema
 from tests.integration.live_helpers import Clients, Meeting, token
 
 pytestmark = pytest.mark.live
@@ -258,58 +256,6 @@ def test_no_free_database_connection_is_a_503_busy_not_a_500(app, db, make, data
 
 
 # -- Redis restarts during a meeting -----------------------------------------------------------
-
-class PrivateRedis:
-    """A redis-server of the test's own on a free loopback port, keeping nothing on disk."""
-
-    def __init__(self, workdir):
-        self.binary = shutil.which("redis-server")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.workdir = workdir
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
-
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
-                return self
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-@pytest.fixture()
-def private_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed: the Redis restart test needs its own server "
-                    "(apt-get install redis-server)")
-    server = PrivateRedis(tmp_path).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture()
-def two_servers(private_redis, app, db, database_url):
-    env = {"SOCKETIO_MESSAGE_QUEUE": private_redis.url}
-    first = LiveServer(database_url, extra_env=env).start()
-    second = LiveServer(database_url, extra_env=env).start()
-    yield first, second
-    first.stop()
-    second.stop()
-
 
 def chat_reaches(sender, receiver, text, timeout=1.0):
     assert sender.call("chat", meeting_id=sender.meeting_id, text=text)["ok"]

@@ -6,16 +6,13 @@ with it every client of two processes ends with the room as the database has it 
 killed mid-meeting and broadcasts were lost.
 """
 import queue
-import shutil
 import time
 
 import pytest
 
 from app.meetings import live
 from app.meetings.models import ChatMessage, Meeting as MeetingRow
-from tests.conftest import LiveServer
 from tests.integration.live_helpers import Client, Clients, Meeting
-from tests.integration.test_faults import PrivateRedis
 
 pytestmark = pytest.mark.live
 
@@ -180,23 +177,6 @@ def test_every_fact_carries_the_next_version(live_server, make, db):
         clients.close()
 
 
-@pytest.fixture()
-def private_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = PrivateRedis(tmp_path).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture()
-def two_servers(private_redis, app, db, database_url):
-    env = {"SOCKETIO_MESSAGE_QUEUE": private_redis.url}
-    first = LiveServer(database_url, extra_env=env).start()
-    second = LiveServer(database_url, extra_env=env).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 def test_screens_of_two_processes_end_right_after_redis_loses_broadcasts(private_redis, two_servers, make, db):
