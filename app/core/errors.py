@@ -72,7 +72,7 @@ def _http_message(exc):
 def register_error_handlers(app):
     @app.errorhandler(Refused)
     def handle_refused(exc):
-        body, status = error_response(exc.status, exc.code, exc.message, exc.details or exc.params or None)
+        body, status = error_response(exc.status, exc.code, exc.message, exc.to_dict().get("details"))
         response = current_app.make_response((body, status))
         if retry_after(exc):
             response.headers["Retry-After"] = str(retry_after(exc))

@@ -5,7 +5,12 @@ the same way: a page flashes it, the API answers `{"error": {"code", "message", 
 `/live` acknowledges `{"ok": false, "error": {...}}`. A refusal is a stable `code` with its
 parameters; `message` is the text for people. The HTTP status comes from the code alone, through
 the one table below; a code it does not list is input the rules refused (422).
+
+The message is a `Message` (app.core.i18n): its msgid is marked with `N_` where the refusal is raised
+and is translated, with its parameters, only when it is shown, in the reader's language. A refusal
+raised with a plain string (not yet marked) shows that string as it is.
 """
+from app.core.i18n import Message, Plural
 
 STATUS = {
     # who you are
@@ -47,11 +52,24 @@ class Refused(Exception):
     """
 
     def __init__(self, code, message=None, *, details=None, **params):
-        super().__init__(message or code)
+        super().__init__(code)
         self.code = code
-        self.message = message or code
         self.details = details
         self.params = params
+        if isinstance(message, Message):
+            self._message = message
+        elif isinstance(message, (str, Plural)):
+            self._message = Message(message, **params)
+        else:   # a lazy string from a view, or nothing: the code itself
+            self._message = message if message is not None else code
+
+    @property
+    def message(self):
+        """The text for people, in the language of whoever it is being shown to now."""
+        return str(self._message)
+
+    def __str__(self):
+        return self.message
 
     @property
     def status(self):
@@ -60,8 +78,17 @@ class Refused(Exception):
     def to_dict(self):
         body = {"code": self.code, "message": self.message}
         if self.details or self.params:
-            body["details"] = self.details or dict(self.params)
+            body["details"] = self.details or {key: _plain(value) for key, value in self.params.items()}
         return body
 
     def __repr__(self):
         return f"Refused({self.code!r}, {self.message!r})"
+
+
+def _plain(value):
+    """A parameter as JSON carries it: times as ISO 8601, texts for people as their words."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+        return value
+    return str(value)
