@@ -176,7 +176,8 @@ def _render(matter, status=200, error=None, open_form=None, forms=None):
     schedule_form = forms.get("schedule") or ScheduleForm(formdata=None)
     meetings = agenda.schedulable_meetings(matter, user) if manage else []
     schedule_form.meeting_id.choices = [
-        SelectChoice(m.id, f"{m.body.name} · {m.title} · {format_local(m.start_dt)}（{m.state.label}）")
+        SelectChoice(m.id, _("%(body)s · %(title)s · %(start)s（%(state)s）", body=m.body.name, title=m.title,
+                             start=format_local(m.start_dt), state=m.state.label))
         for m in meetings]
     objections = [o for o in matter.objections if o.round == matter.round]
     earlier = [o for o in matter.objections if o.round != matter.round]
