@@ -3,12 +3,13 @@ transaction), objections to a published resolution are raised, answered and acce
 end of the objection window starts implementation. Only `on_vote_closed` and
 `start_implementation` write `Matter.stage`."""
 import logging
+from datetime import datetime
 
 from app.core import audit
 from app.core.notify import notify
 from app.core.i18n import N_, NP_, Message, fill
 from app.core.refusal import Refused
-from app.core.timeutil import utcnow
+from app.core.timeutil import format_local, utcnow
 from app.extensions import db
 from app.community.operations import staff_of
 from app.matters import workflow
@@ -40,12 +41,12 @@ def _attendance_text(vote, result):
     A body counted by households says 户 where a body of people says 人."""
     expected, present = result.get("members", 0), result.get("present", 0)
     if result.get("unit") == "户":
-        text = str(Message(N_("应到 %(expected)d 户，实到 %(present)d 户"), expected=expected, present=present))
+        text = _record(Message(N_("应到 %(expected)d 户，实到 %(present)d 户"), expected=expected, present=present))
     else:
-        text = str(Message(N_("应到 %(expected)d 人，实到 %(present)d 人"), expected=expected, present=present))
+        text = _record(Message(N_("应到 %(expected)d 人，实到 %(present)d 人"), expected=expected, present=present))
     try:
         snapshot, _ = frozen(vote)
-        text += str(Message(N_("（现场 %(hall)d 人，线上 %(online)d 人）"), hall=len(snapshot.hall),
+        text += _record(Message(N_("（现场 %(hall)d 人，线上 %(online)d 人）"), hall=len(snapshot.hall),
                             online=len(snapshot.online)))
     except Exception:  # noqa: BLE001 - the split by mode is a detail; the counts above are the record
         log.debug("no attendance split for vote %s", getattr(vote, "id", None))
@@ -92,11 +93,11 @@ def on_vote_closed(vote, meeting=None, item=None, result=None, actor=None, **_):
         return
     reasons = None
     if any(not s.passed for s in move.steps):
-        reasons = str(Message(N_("%(body)s表决：%(result)s"), body=meeting.body.name,
+        reasons = _record(Message(N_("%(body)s表决：%(result)s"), body=meeting.body.name,
                               result=result.get("text", "")))
         if linked and move.sent_back:
-            reasons += "\n" + str(Message(N_("异议：%(objections)s"),
-                                          objections=str(Message(N_("；"))).join(o.text for o in linked)))
+            reasons += "\n" + _record(Message(N_("异议：%(objections)s"),
+                                          objections=_record(Message(N_("；"))).join(o.text for o in linked)))
     if linked:
         if move.outcome is Outcome.invalid:
             for o in linked:   # not decided: free to go on another meeting's agenda
@@ -158,7 +159,21 @@ def _apply_move(matter, move, *, actor=None, meeting=None, vote=None, result=Non
 
 def _source(note):
     """A note as the audit log keeps it: in the source language, whoever acted."""
-    return fill(note.msgid, note.params) if isinstance(note, Message) else note
+    return _record(note) if isinstance(note, Message) else note
+
+
+def _record(message):
+    """A text the matter keeps as its record (a step's attendance, reasons and result, the answer
+    sent to an escalated proposal): in the source language, whoever wrote it, like the words of
+    the vote it quotes (app/votes keeps those word for word). Times in Beijing time."""
+    params = {}
+    for key, value in message.params.items():
+        if isinstance(value, Message):
+            value = _record(value)
+        elif isinstance(value, datetime):
+            value = format_local(value)
+        params[key] = value
+    return fill(message.msgid, params)
 
 
 def _answer_proposal(matter, category, actor):
@@ -166,7 +181,7 @@ def _answer_proposal(matter, category, actor):
     if proposal is None or proposal.state != ProposalState.escalated.value:
         return
     if category == "B":
-        body = str(Message(NP_(
+        body = _record(Message(NP_(
             "您的提案已转为四议两公开事项「%(title)s」，经党支部会提议、两委会商议、党员大会审议，"
             "%(body)s已表决通过，决议于 %(published)s 公示 %(num)d 天，随后组织实施。决议公告：%(url)s",
             "您的提案已转为四议两公开事项「%(title)s」，经党支部会提议、两委会商议、党员大会审议，"
@@ -174,7 +189,7 @@ def _answer_proposal(matter, category, actor):
             title=matter.title, body=_resolution_body(matter), published=matter.resolution_published_dt,
             num=matter.objection_days or 0, url=url_of(matter)))
     else:
-        body = str(Message(N_(
+        body = _record(Message(N_(
             "四议两公开事项「%(title)s」已实施完毕，实施结果经居务监督委员会确认并公开"
             "（完成度 %(percent)d%%，用款 %(spent)s）。实施结果公告：%(url)s"),
             title=matter.title, percent=matter.percent_done or 0,
@@ -201,7 +216,7 @@ def add_reasons(actor, matter, step_id, text):
     text = (text or "").strip()
     if len(text) < 2 or len(text) > 3000:
         raise Refused("reasons", N_("请写明理由（不超过 3000 字）。"))
-    addition = str(Message(N_("补充理由（%(name)s，%(when)s）：%(text)s"), name=actor.name, when=utcnow(),
+    addition = _record(Message(N_("补充理由（%(name)s，%(when)s）：%(text)s"), name=actor.name, when=utcnow(),
                            text=text))
     step.reasons = f"{step.reasons}\n{addition}" if step.reasons else addition
     touched(matter, "reasons_added")
@@ -295,18 +310,18 @@ def start_implementation(actor, matter, now=None):
     objections = current_objections(matter)
     accepted = sum(1 for o in objections if o.accepted_dt is not None)
     reviewed = sum(1 for o in objections if o.review_passed is True and o.accepted_dt is None)
-    text = str(Message(NP_("决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s 期满；收到异议 %(num)d 条",
+    text = _record(Message(NP_("决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s 期满；收到异议 %(num)d 条",
                            "决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s 期满；收到异议 %(num)d 条"),
                        published=matter.resolution_published_dt, days=matter.objection_days or 0,
                        end=matter.objection_end_dt, num=len(objections)))
     if objections:
-        text += str(Message(N_("（异议人接受答复 %(accepted)d 条，经党员大会审议维持决议 %(reviewed)d 条）"),
+        text += _record(Message(N_("（异议人接受答复 %(accepted)d 条，经党员大会审议维持决议 %(reviewed)d 条）"),
                             accepted=accepted, reviewed=reviewed))
     move = workflow.Move(MatterStage.resolution_public, MatterStage.implementation,
                          (workflow.Step(MatterStage.resolution_public, True, Outcome.published),),
                          Outcome.published, note=N_("决议公示期满，开始组织实施"))
     matter.implementation_started_dt = now
-    _apply_move(matter, move, actor=actor, now=now, result_text=text + str(Message(N_("。"))))
+    _apply_move(matter, move, actor=actor, now=now, result_text=text + _record(Message(N_("。"))))
     return matter
 
 
