@@ -19,6 +19,7 @@ class Notification(db.Model):
 
 def notify(users, text, url=None):
     """Tell each user (once, even if listed twice) in the notification centre."""
+    text = str(text)   # a Message is rendered here until notifications keep code and parameters
     seen = set()
     for user in users:
         if user is None or user.id in seen:

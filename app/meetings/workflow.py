@@ -271,7 +271,7 @@ class QuorumMeter:
 
     def as_dict(self):
         return {"members": self.members, "present": self.present, "minimum": self.minimum,
-                "met": self.met, "text": self.text, "unit": self.unit, "base": self.base,
+                "met": self.met, "text": str(self.text), "unit": str(self.unit), "base": self.base,
                 "persons": {"members": self.members if self.persons_members is None else self.persons_members,
                             "present": self.present if self.persons_present is None else self.persons_present}}
 
