@@ -6,6 +6,7 @@ from sqlalchemy import func
 
 from app.auth.models import User
 from app.community.rules import RuleError
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import minutes as meeting_minutes
@@ -27,9 +28,9 @@ def progress_view(vote):
 def receipts(vote):
     """After the close: every receipt with its choice, in chain order, for voters to find theirs."""
     if vote.is_open:
-        raise Refused("vote_open", "表决结束后才公布回执码。")
+        raise Refused("vote_open", N_("表决结束后才公布回执码。"))
     if vote.is_void:
-        raise Refused("vote_void", "该表决已作废，没有回执码可公布。")
+        raise Refused("vote_void", N_("该表决已作废，没有回执码可公布。"))
     rows = db.session.execute(db.select(Ballot.receipt, Ballot.choice, Ballot.chain_hash)
                               .where(Ballot.vote_id == vote.id)).all()
     return [{"receipt": r, "choice": c, "chain_hash": h} for r, c, h in chain.canonical_order(rows)]
@@ -143,8 +144,8 @@ def choice_text(options, canonical):
 def _choice_label(options, canonical):
     normalized = options.normalize(canonical)
     if options.is_motion:
-        return options.label(normalized)
-    return "、".join(options.label(i) for i in normalized) or "空白"
+        return Message(options.label(normalized))
+    return "、".join(options.label(i) for i in normalized) or Message(N_("空白"))
 
 
 def minutes_lines(meeting):

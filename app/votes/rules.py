@@ -36,6 +36,7 @@ from fractions import Fraction
 from app.community.rules import (
     Base, ResidentsBase, RuleError, _fraction_text, _share_words, decide, quorum_text,
 )
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.votes.chain import derive_receipt
 from app.votes.choices import ABSTAIN, HallTotals, OptionSet, is_count
@@ -50,7 +51,7 @@ class VoteKind(str, Enum):
         return VOTE_KIND_LABELS[self]
 
 
-VOTE_KIND_LABELS = {VoteKind.NAMED: "记名", VoteKind.SECRET: "无记名"}
+VOTE_KIND_LABELS = {VoteKind.NAMED: N_("记名"), VoteKind.SECRET: N_("无记名")}
 
 
 
@@ -92,7 +93,7 @@ class Snapshot:
 
     @property
     def unit(self):
-        return "户" if self.is_household_base else "人"
+        return N_("户") if self.is_household_base else N_("人")
 
     def _units(self, voters):
         return len({self.households[v] for v in voters}) if self.is_household_base else len(voters)
@@ -167,7 +168,7 @@ def can_open(rule, snapshot):
     ok = rule.quorum.met(present, members)
     text = _unit_text(snapshot, quorum_text(rule, members, present))
     if not ok:
-        text += "，不能开始表决"
+        text = str(Message(N_("%(quorum)s，不能开始表决"), quorum=text))
     return ok, text
 
 
@@ -186,8 +187,9 @@ def _household_cast_by(snapshot, voter_id, voted):
 def _refuse_household_taken(snapshot, voter_id, voted, names):
     household, cast_by = _household_cast_by(snapshot, voter_id, voted)
     if cast_by is not None:
-        who = _name(names, cast_by, "本户其他成员")
-        raise Refused("household_already_cast", f"本户已由{who}投票，每户只有一票。", household=household, cast_by=cast_by, cast_by_name=who)
+        who = _name(names, cast_by, Message(N_("本户其他成员")))
+        raise Refused("household_already_cast", N_("本户已由%(cast_by_name)s投票，每户只有一票。"),
+                      household=household, cast_by=cast_by, cast_by_name=who)
 
 
 def check_cast(snapshot, voter_id, choice, voted=(), names=None):
@@ -197,17 +199,17 @@ def check_cast(snapshot, voter_id, choice, voted=(), names=None):
     only the voter and their household are looked up in it. `names` (id -> name) words messages.
     """
     if voter_id not in snapshot.eligible:
-        raise Refused("not_eligible", "您不是本次表决的表决成员。")
+        raise Refused("not_eligible", N_("您不是本次表决的表决成员。"))
     if voter_id in snapshot.hall:
-        raise Refused("in_hall", "您已在会场签到，请在会场表决，由记录员录入。")
+        raise Refused("in_hall", N_("您已在会场签到，请在会场表决，由记录员录入。"))
     if voter_id not in snapshot.online:
-        raise Refused("not_present", "表决开始时您未签到，不能参加本次表决。")
+        raise Refused("not_present", N_("表决开始时您未签到，不能参加本次表决。"))
     if voter_id in voted:
-        raise Refused("already_cast", "您已投票，不能再次投票或更改。")
+        raise Refused("already_cast", N_("您已投票，不能再次投票或更改。"))
     if snapshot.is_household_base:
         if snapshot.kind is VoteKind.SECRET \
                 and snapshot.households[voter_id] in snapshot.hall_households():
-            raise Refused("household_in_hall", "本户已有成员在会场签到，请在会场投纸质选票。", household=snapshot.households[voter_id])
+            raise Refused("household_in_hall", N_("本户已有成员在会场签到，请在会场投纸质选票。"), household=snapshot.households[voter_id])
         _refuse_household_taken(snapshot, voter_id, voted, names)
     return snapshot.options.canonical(choice)
 
@@ -246,17 +248,17 @@ def prepare_cast(snapshot, vote_id, voter_id, choice, nonce, key, voted=(), name
 
 def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
     """The secretary's entry of one hall member's show of hands in a named vote."""
-    who = _name(names, voter_id, f"成员 {voter_id} ")
+    who = _name(names, voter_id, Message(N_("成员 %(id)d "), id=voter_id))
     if snapshot.kind is not VoteKind.NAMED:
-        raise Refused("not_named", "无记名表决请录入会场纸质选票的各项合计。")
+        raise Refused("not_named", N_("无记名表决请录入会场纸质选票的各项合计。"))
     if voter_id not in snapshot.eligible:
-        raise Refused("not_eligible", f"{who}不是本次表决的表决成员。")
+        raise Refused("not_eligible", N_("%(who)s不是本次表决的表决成员。"), who=who)
     if voter_id in snapshot.online:
-        raise Refused("online_member", f"{who}在线参会，须本人在线表决。")
+        raise Refused("online_member", N_("%(who)s在线参会，须本人在线表决。"), who=who)
     if voter_id not in snapshot.hall:
-        raise Refused("not_in_hall", f"{who}表决开始时未在会场签到，不能录入。")
+        raise Refused("not_in_hall", N_("%(who)s表决开始时未在会场签到，不能录入。"), who=who)
     if voter_id in voted:
-        raise Refused("already_cast", f"{who}的表决已录入，不能重复录入。")
+        raise Refused("already_cast", N_("%(who)s的表决已录入，不能重复录入。"), who=who)
     if snapshot.is_household_base:
         _refuse_household_taken(snapshot, voter_id, voted, names)
     return snapshot.options.canonical(choice)
@@ -267,12 +269,12 @@ def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
 def check_hall_totals(snapshot, totals):
     """The secretary's counted paper ballots of a secret vote; a new entry replaces the last."""
     if snapshot.kind is not VoteKind.SECRET:
-        raise Refused("not_secret", "记名表决须逐人录入。")
+        raise Refused("not_secret", N_("记名表决须逐人录入。"))
     parsed = HallTotals.parse(snapshot.options, totals)
     cap = snapshot.hall_count
     if parsed.ballots > cap:
-        raise Refused("hall_totals_exceed", f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。",
-                      ballots=parsed.ballots, hall=cap)
+        raise Refused("hall_totals_exceed", N_("会场票数合计 %(ballots)d 张，超过会场实到 %(hall)d %(unit)s。"),
+                      ballots=parsed.ballots, hall=cap, unit=Message(snapshot.unit))
     return parsed
 
 
@@ -395,7 +397,8 @@ def _collect(snapshot, online_choices, hall_entries):
         raise RuleError("secret ballots carry no voter")
     online = [options.normalize(choice) for choice in online_choices]
     if len(online) > snapshot.online_count:
-        raise Refused("too_many_ballots", f"在线选票 {len(online)} 张，超过在线实到 {snapshot.online_count} {snapshot.unit}。")
+        raise Refused("too_many_ballots", N_("在线选票 %(ballots)d 张，超过在线实到 %(online)d %(unit)s。"),
+                      ballots=len(online), online=snapshot.online_count, unit=Message(snapshot.unit))
     totals = check_hall_totals(snapshot, hall_entries) if hall_entries is not None else None
     return online, [], totals
 
@@ -431,7 +434,8 @@ def tally(rule, snapshot, online_choices, hall_entries=None):
 
     members, present = snapshot.members_count, snapshot.present_count
     if cast > present:
-        raise Refused("too_many_ballots", f"选票 {cast} 张，超过实到 {present} {unit}。")
+        raise Refused("too_many_ballots", N_("选票 %(ballots)d 张，超过实到 %(present)d %(unit)s。"),
+                      ballots=cast, present=present, unit=Message(unit))
     quorum_met = rule.quorum.met(present, members)
     count_base = members if rule.majority_base is Base.MEMBERS else present
     share = rule.majority.fraction * count_base
@@ -439,6 +443,9 @@ def tally(rule, snapshot, online_choices, hall_entries=None):
     not_cast = present - cast
     passed, elected, runoff = None, (), ()
 
+    # The result in words is the vote's record: stored in result_json, hashed into nothing but
+    # compared word for word by the verifier (present.verify), so it stays in the source language
+    # whoever closes the vote. Showing it translated needs it stored as codes and parameters (issue 19).
     if options.is_motion:
         yes, no, abstain = counts
         decision = decide(rule, members, present, yes)
