@@ -67,7 +67,8 @@ def verify(vote):
 
 
 def _options_view(options):
-    return [{"key": key, "label": options.label(key)} for key in options.keys]
+    return [{"key": key, "label": str(Message(options.label(key))) if options.is_motion else options.label(key)}
+            for key in options.keys]
 
 
 def vote_view(vote, user=None):
