@@ -128,9 +128,9 @@ def add_item(actor, meeting, *, title, description=None, proposal_id=None, matte
     audit.record("meeting.item_added", actor=actor, obj=meeting, item_id=item.id, title=title,
                  for_vote=for_vote, late=late)
     if late:
-        what = Message(N_("表决事项")) if for_vote else Message(N_("讨论事项（不表决）"))
-        _tell_members(meeting, Message(N_("%(body)s会议“%(meeting)s”增加了议题（%(kind)s）：%(item)s"),
-                                       body=meeting.body.name, meeting=meeting.title, kind=what, item=title))
+        text = (N_("%(body)s会议“%(meeting)s”增加了议题（表决事项）：%(item)s") if for_vote
+                else N_("%(body)s会议“%(meeting)s”增加了议题（讨论事项（不表决））：%(item)s"))
+        _tell_members(meeting, Message(text, body=meeting.body.name, meeting=meeting.title, item=title))
     return item
 
 
