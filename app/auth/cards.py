@@ -9,7 +9,8 @@ import unicodedata
 import qrcode
 import qrcode.image.svg
 from flask import current_app
-from markupsafe import Markup
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from app.auth.models import User
 
@@ -66,4 +67,5 @@ def qr_svg(code):
     """The card's QR code: the bare code, so a scanner that types what it reads types the code."""
     image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
-    return Markup(svg.replace("<svg ", '<svg class="card-qr" role="img" aria-label="签到卡二维码" ', 1))
+    label = escape(_("签到卡二维码"))
+    return Markup(svg.replace("<svg ", f'<svg class="card-qr" role="img" aria-label="{label}" ', 1))

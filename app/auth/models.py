@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,7 +19,7 @@ class UserState(str, enum.Enum):
 
     @property
     def label(self):
-        return {"pending": "待审核", "verified": "已认证", "rejected": "未通过"}[self.value]
+        return {"pending": _("待审核"), "verified": _("已认证"), "rejected": _("未通过")}[self.value]
 
 
 class RoleKind(str, enum.Enum):
@@ -28,7 +29,7 @@ class RoleKind(str, enum.Enum):
 
     @property
     def label(self):
-        return {"admin": "社区管理员", "staff": "社区工作人员", "street_admin": "街道管理员"}[self.value]
+        return {"admin": _("社区管理员"), "staff": _("社区工作人员"), "street_admin": _("街道管理员")}[self.value]
 
 
 def hash_secret(value):
@@ -169,9 +170,9 @@ class User(UserMixin, db.Model):
         for m in self.memberships:
             labels.append(m.label)
         if self.handler_links:
-            labels.append("承办人")
+            labels.append(_("承办人"))
         if not labels:
-            labels.append("居民" if self.is_verified else "居民（待审核）")
+            labels.append(_("居民") if self.is_verified else _("居民（待审核）"))
         return labels
 
 

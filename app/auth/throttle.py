@@ -15,6 +15,7 @@ import time
 from flask import current_app, has_request_context, request
 
 from app.auth.rules import login_wait_seconds, wait_in_minutes
+from app.core.i18n import NP_
 from app.core.refusal import Refused
 from app.extensions import limiter
 
@@ -28,8 +29,7 @@ def must_wait(seconds, what):
     """The account waits (`login_wait`): the message says for how long in minutes, and
     `details.retry_after` in seconds (the Retry-After header of the answer)."""
     retry_after = max(1, int(seconds + 0.999))
-    return Refused("login_wait", f"{what}错误次数过多，请 {wait_in_minutes(retry_after)} 分钟后再试。",
-                   details={"retry_after": retry_after})
+    return Refused("login_wait", what, details={"retry_after": retry_after}, num=wait_in_minutes(retry_after))
 
 
 class AccountGuard:
@@ -80,8 +80,11 @@ class AccountGuard:
         return f"yishi-login/{self.kind}/{part}/{digest}"
 
 
-passwords = AccountGuard("password", "密码")
-activation_codes = AccountGuard("activation", "激活码")
+# `what` is the refusal's message when the account must wait, with the minutes as `num`.
+passwords = AccountGuard("password", NP_("密码错误次数过多，请 %(num)d 分钟后再试。",
+                                         "密码错误次数过多，请 %(num)d 分钟后再试。"))
+activation_codes = AccountGuard("activation", NP_("激活码错误次数过多，请 %(num)d 分钟后再试。",
+                                                  "激活码错误次数过多，请 %(num)d 分钟后再试。"))
 
 
 def _storage():

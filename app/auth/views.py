@@ -1,5 +1,6 @@
 """Account pages: sign up, log in and out, activate, change password, profile."""
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -51,7 +52,7 @@ def register():
             refuse(exc)
         else:
             _start_session(user)
-            flash("注册成功。居委会审核通过后，您就可以提案、附议和投票了。", "success")
+            flash(_("注册成功。居委会审核通过后，您就可以提案、附议和投票了。"), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
@@ -74,10 +75,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    message = "您已退出登录。"
+    message = _("您已退出登录。")
     if current_user.is_authenticated:
         operations.log_out(current_user._get_current_object())
-        message = "已退出登录，所有设备上的登录都已失效。"
+        message = _("已退出登录，所有设备上的登录都已失效。")
     logout_user()
     session.clear()
     flash(message, "success")
@@ -94,7 +95,7 @@ def activate():
         except Refused as exc:
             return _refused("auth/activate.html", form, exc)
         _start_session(user)
-        flash("账号已激活，欢迎使用议事。", "success")
+        flash(_("账号已激活，欢迎使用议事。"), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/activate.html", form=form), 422 if form.errors else 200
 
@@ -111,7 +112,7 @@ def change_password():
             refuse(exc)
             return render_template("auth/password.html", form=form), exc.status
         _start_session(user)  # a new session with the new epoch: this device stays logged in
-        flash("密码已修改，其他设备上的登录都已失效。", "success")
+        flash(_("密码已修改，其他设备上的登录都已失效。"), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
@@ -139,7 +140,7 @@ def profile():
         except Refused as exc:
             status = refuse(exc)
         else:
-            flash("邮箱已保存。" if form.email.data else "已关闭邮件通知。", "success")
+            flash(_("邮箱已保存。") if form.email.data else _("已关闭邮件通知。"), "success")
             return redirect(url_for("auth.profile"))
     elif form.errors:
         status = 422

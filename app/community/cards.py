@@ -1,6 +1,7 @@
 """Issuing personal check-in cards (app/auth/cards.py) to the residents of a community."""
 from app.auth import cards
 from app.auth.models import User, UserState
+from app.core.i18n import N_
 from app.core import audit
 from app.core.permissions import require
 from app.core.timeutil import utcnow
@@ -9,7 +10,7 @@ from app.core.timeutil import utcnow
 def issue_cards(actor, community, users):
     """A new card for each of `users` who is a verified resident of `community`; their old cards
     stop working. Returns [(user, code)]: the codes exist only on the page printed now."""
-    require(actor.is_admin_of(community), "只有社区管理员可以打印签到卡。")
+    require(actor.is_admin_of(community), N_("只有社区管理员可以打印签到卡。"))
     now = utcnow()
     chosen = sorted((u for u in users if u.community_id == community.id and u.state is UserState.VERIFIED),
                     key=lambda u: (u.household_id or 0, u.id))

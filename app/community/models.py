@@ -1,8 +1,11 @@
 """The street, communities, households, bodies with their rules, members, handler organisations."""
 import enum
 
+from flask_babel import gettext as _
+
 from app.auth.models import RoleKind
 from app.community import rules
+from app.core.i18n import N_, Message
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -64,7 +67,7 @@ class Household(db.Model):
 
     @property
     def address(self):
-        return f"{self.building}栋{self.unit}单元{self.room}室"
+        return _("%(building)s栋%(unit)s单元%(room)s室", building=self.building, unit=self.unit, room=self.room)
 
     @classmethod
     def get_or_create(cls, community_id, building, unit, room):
@@ -198,7 +201,15 @@ class MemberRole(str, enum.Enum):
 
     @property
     def label(self):
-        return {"chair": "主持人", "secretary": "记录员", "member": "成员"}[self.value]
+        return _(MEMBER_ROLE_LABELS[self.value])
+
+    @property
+    def message(self):
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(MEMBER_ROLE_LABELS[self.value])
+
+
+MEMBER_ROLE_LABELS = {"chair": N_("主持人"), "secretary": N_("记录员"), "member": N_("成员")}
 
 
 class Membership(db.Model):
@@ -219,8 +230,8 @@ class Membership(db.Model):
     @property
     def label(self):
         if self.role is MemberRole.MEMBER:
-            return f"{self.body.name}成员"
-        return f"{self.body.name}{self.role.label}"
+            return _("%(body)s成员", body=self.body.name)
+        return _("%(body)s%(role)s", body=self.body.name, role=self.role.label)
 
 
 class HandlerKind(str, enum.Enum):
@@ -230,7 +241,10 @@ class HandlerKind(str, enum.Enum):
 
     @property
     def label(self):
-        return {"social_org": "社会组织", "property": "物业服务企业", "street_dept": "街道科室"}[self.value]
+        return _(HANDLER_KIND_LABELS[self.value])
+
+
+HANDLER_KIND_LABELS = {"social_org": N_("社会组织"), "property": N_("物业服务企业"), "street_dept": N_("街道科室")}
 
 
 class HandlerOrg(db.Model):

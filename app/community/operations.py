@@ -5,6 +5,7 @@ from app.community.models import (
     Body, Community, CommunityRole, HandlerKind, HandlerMember, HandlerOrg, Household, MemberRole, Membership,
 )
 from app.community.register_import import RowError, parse_register, read_table
+from app.core.i18n import N_, NP_, Message
 from app.core import audit
 from app.core.refusal import Refused
 from app.core.notify import notify
@@ -22,43 +23,45 @@ def load_community(user, community_id, *, staff=False, admin=False):
     require_login(user)
     community = db.session.get(Community, community_id)
     if community is None:
-        raise Refused("not_found", "找不到该社区。")
+        raise Refused("not_found", N_("找不到该社区。"))
     if admin and not user.is_admin_of(community):
-        raise (Refused("forbidden", "只有本社区管理员可以进行此操作。") if user.belongs_to(community)
-               else Refused("not_found", "找不到该社区。"))
+        raise (Refused("forbidden", N_("只有本社区管理员可以进行此操作。")) if user.belongs_to(community)
+               else Refused("not_found", N_("找不到该社区。")))
     if staff and not user.is_staff_of(community):
-        raise (Refused("forbidden", "只有本社区工作人员可以进行此操作。") if user.belongs_to(community)
-               else Refused("not_found", "找不到该社区。"))
+        raise (Refused("forbidden", N_("只有本社区工作人员可以进行此操作。")) if user.belongs_to(community)
+               else Refused("not_found", N_("找不到该社区。")))
     if not user.belongs_to(community):
-        raise Refused("not_found", "找不到该社区。")
+        raise Refused("not_found", N_("找不到该社区。"))
     return community
 
 
 def load_body(community, body_id):
     body = db.session.get(Body, body_id)
     if body is None or body.community_id != community.id:
-        raise Refused("not_found", "找不到该组织。")
+        raise Refused("not_found", N_("找不到该组织。"))
     return body
 
 
 def update_body_rule(actor, body, *, quorum, majority_base, notice_days, residents_base=None):
     """Change a body's rule within what the law and its preset allow; every change audited."""
-    require(actor.is_admin_of(body.community), "只有社区管理员可以修改议事规则。")
+    require(actor.is_admin_of(body.community), N_("只有社区管理员可以修改议事规则。"))
     preset = body.preset_info
     allowed_quorums = {str(t) for t in rules.QUORUM_OPTIONS.get(body.preset, [preset.rule.quorum])}
     allowed_bases = {b.value for b in rules.MAJORITY_BASE_OPTIONS.get(body.preset,
                                                                       [preset.rule.majority_base])}
     if quorum not in allowed_quorums:
-        raise Refused("quorum_not_allowed", "该组织不能采用这一法定人数规则。")
+        raise Refused("quorum_not_allowed", N_("该组织不能采用这一法定人数规则。"))
     if majority_base not in allowed_bases:
-        raise Refused("majority_base_not_allowed", "该组织不能采用这一表决基数。")
+        raise Refused("majority_base_not_allowed", N_("该组织不能采用这一表决基数。"))
     if notice_days is None or notice_days < preset.rule.notice_days or notice_days > 60:
-        raise Refused("notice_days", f"会议通知期不能少于法定的 {preset.rule.notice_days} 天，也不能超过 60 天。")
+        raise Refused("notice_days", NP_("会议通知期不能少于法定的 %(num)d 天，也不能超过 60 天。",
+                                         "会议通知期不能少于法定的 %(num)d 天，也不能超过 60 天。"),
+                      num=preset.rule.notice_days)
     if preset.rule.residents_base is not None:
         try:
             rules.ResidentsBase(residents_base)
         except ValueError:
-            raise Refused("residents_base", "请选择居民会议的计算基数。") from None
+            raise Refused("residents_base", N_("请选择居民会议的计算基数。")) from None
     else:
         residents_base = None
     before = {"quorum": body.quorum, "majority_base": body.majority_base,
@@ -75,22 +78,22 @@ def update_body_rule(actor, body, *, quorum, majority_base, notice_days, residen
 
 
 def add_member(actor, body, phone, role=MemberRole.MEMBER, is_voting=True):
-    require(actor.is_admin_of(body.community), "只有社区管理员可以调整组织成员。")
+    require(actor.is_admin_of(body.community), N_("只有社区管理员可以调整组织成员。"))
     user = User.query.filter_by(phone=(phone or "").strip()).first()
     if user is None or user.community_id != body.community_id:
-        raise Refused("no_such_resident", "本社区没有这个手机号的居民。")
+        raise Refused("no_such_resident", N_("本社区没有这个手机号的居民。"))
     if body.is_member(user):
-        raise Refused("conflict", f"{user.name} 已是{body.name}成员。")
+        raise Refused("conflict", N_("%(name)s 已是%(body)s成员。"), name=user.name, body=body.name)
     membership = Membership(body=body, user=user, role=MemberRole(role), is_voting=is_voting)
     db.session.add(membership)
     audit.record("membership.added", actor=actor, obj=body, user_id=user.id,
                  role=membership.role.value, is_voting=is_voting)
-    notify([user], f"您已被加入{body.name}（{membership.role.label}）。")
+    notify([user], Message(N_("您已被加入%(body)s（%(role)s）。"), body=body.name, role=membership.role.message))
     return membership
 
 
 def update_member(actor, membership, role, is_voting):
-    require(actor.is_admin_of(membership.body.community), "只有社区管理员可以调整组织成员。")
+    require(actor.is_admin_of(membership.body.community), N_("只有社区管理员可以调整组织成员。"))
     before = {"role": membership.role.value, "is_voting": membership.is_voting}
     membership.role = MemberRole(role)
     membership.is_voting = bool(is_voting)
@@ -100,19 +103,19 @@ def update_member(actor, membership, role, is_voting):
 
 def remove_member(actor, membership):
     body = membership.body
-    require(actor.is_admin_of(body.community), "只有社区管理员可以调整组织成员。")
+    require(actor.is_admin_of(body.community), N_("只有社区管理员可以调整组织成员。"))
     audit.record("membership.removed", actor=actor, obj=body, user_id=membership.user_id)
     db.session.delete(membership)
 
 
 def import_register(actor, community, filename, data):
     """All or nothing: returns (created users with codes, errors). Errors mean nothing was written."""
-    require(actor.is_admin_of(community), "只有社区管理员可以导入居民名册。")
+    require(actor.is_admin_of(community), N_("只有社区管理员可以导入居民名册。"))
     table = read_table(filename, data)
     rows, errors = parse_register(table)
     phones = [r.phone for r in rows]
     taken = {u.phone for u in User.query.filter(User.phone.in_(phones))} if phones else set()
-    errors += [RowError(r.line, f"手机号 {r.phone} 已有账号") for r in rows if r.phone in taken]
+    errors += [RowError(r.line, Message(N_("手机号 %(phone)s 已有账号"), phone=r.phone)) for r in rows if r.phone in taken]
     if errors:
         return [], sorted(errors, key=lambda e: e.line)
 
@@ -142,7 +145,7 @@ def import_register(actor, community, filename, data):
 
 def reissue_activation_codes(actor, community, user_ids=None):
     """New one-time codes for residents who have not activated; old codes stop working."""
-    require(actor.is_admin_of(community), "只有社区管理员可以打印激活信。")
+    require(actor.is_admin_of(community), N_("只有社区管理员可以打印激活信。"))
     query = User.query.filter(User.community_id == community.id, User.password_hash.is_(None),
                               User.state == UserState.VERIFIED)
     if user_ids:
@@ -162,16 +165,16 @@ def can_manage_handlers(user, street, community=None):
 
 
 def create_handler_org(actor, street, *, name, kind, community=None):
-    require(can_manage_handlers(actor, street, community), "只有街道或社区管理员可以管理承办单位。")
+    require(can_manage_handlers(actor, street, community), N_("只有街道或社区管理员可以管理承办单位。"))
     name = clean_text(name, 64)
     if not name:
-        raise Refused("invalid", "请填写单位名称。")
+        raise Refused("invalid", N_("请填写单位名称。"))
     try:
         kind = HandlerKind(kind)
     except ValueError:
-        raise Refused("invalid", "请选择单位类型。") from None
+        raise Refused("invalid", N_("请选择单位类型。")) from None
     if HandlerOrg.query.filter_by(street_id=street.id, name=name).first():
-        raise Refused("conflict", f"已有名为“{name}”的承办单位。")
+        raise Refused("conflict", N_("已有名为“%(name)s”的承办单位。"), name=name)
     org = HandlerOrg(street=street, community_id=community.id if community else None, kind=kind,
                      name=name)
     db.session.add(org)
@@ -181,22 +184,22 @@ def create_handler_org(actor, street, *, name, kind, community=None):
 
 
 def add_handler_person(actor, org, phone):
-    require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
+    require(can_manage_handlers(actor, org.street, org.community), N_("只有街道或社区管理员可以管理承办单位。"))
     user = User.query.filter_by(phone=(phone or "").strip()).first()
     if user is None:
-        raise Refused("no_such_user", "没有这个手机号的用户，请先让对方注册。")
+        raise Refused("no_such_user", N_("没有这个手机号的用户，请先让对方注册。"))
     if org.has_member(user):
-        raise Refused("conflict", f"{user.name} 已是{org.name}的承办人。")
+        raise Refused("conflict", N_("%(name)s 已是%(org)s的承办人。"), name=user.name, org=org.name)
     link = HandlerMember(org=org, user=user)
     db.session.add(link)
     audit.record("handler_org.person_added", actor=actor, obj=org, user_id=user.id)
-    notify([user], f"您已被设为{org.name}的承办人，可以在“承办”页面处理交办的事项。")
+    notify([user], Message(N_("您已被设为%(org)s的承办人，可以在“承办”页面处理交办的事项。"), org=org.name))
     return link
 
 
 def remove_handler_person(actor, link):
     org = link.org
-    require(can_manage_handlers(actor, org.street, org.community), "只有街道或社区管理员可以管理承办单位。")
+    require(can_manage_handlers(actor, org.street, org.community), N_("只有街道或社区管理员可以管理承办单位。"))
     audit.record("handler_org.person_removed", actor=actor, obj=org, user_id=link.user_id)
     db.session.delete(link)
 

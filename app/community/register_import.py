@@ -4,6 +4,8 @@ import io
 import re
 from dataclasses import dataclass
 
+from app.core.i18n import N_, Message, render
+
 COLUMNS = {
     "name": ("姓名", "name"),
     "phone": ("手机号", "手机", "电话", "phone"),
@@ -38,7 +40,22 @@ class RowError:
 
 
 class RegisterFileError(ValueError):
-    """The file as a whole cannot be read (wrong type, no header)."""
+    """The file as a whole cannot be read (wrong type, no header). Its argument is a msgid (N_) or
+    a Message, said in the reader's language when shown (`str(error)`)."""
+
+    def __str__(self):
+        message = self.args[0] if self.args else ""
+        return str(message if isinstance(message, Message) else Message(message))
+
+
+class Problems(list):
+    """What is wrong with one row: Messages, shown together in the reader's language."""
+
+    def __str__(self):
+        return render(N_("；")).join(str(p) for p in self)
+
+    def __contains__(self, text):
+        return text in str(self)
 
 
 def read_table(filename, data):
@@ -48,7 +65,7 @@ def read_table(filename, data):
         return _read_xlsx(data)
     if name.endswith(".csv") or not name:
         return _read_csv(data)
-    raise RegisterFileError("只支持 CSV 或 XLSX 文件。")
+    raise RegisterFileError(N_("只支持 CSV 或 XLSX 文件。"))
 
 
 def _read_csv(data):
@@ -59,7 +76,7 @@ def _read_csv(data):
         except UnicodeDecodeError:
             continue
     else:
-        raise RegisterFileError("无法识别文件编码，请另存为 UTF-8 编码的 CSV。")
+        raise RegisterFileError(N_("无法识别文件编码，请另存为 UTF-8 编码的 CSV。"))
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
@@ -69,7 +86,7 @@ def _read_xlsx(data):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RegisterFileError("无法读取该 Excel 文件，请确认是 .xlsx 格式。") from exc
+        raise RegisterFileError(N_("无法读取该 Excel 文件，请确认是 .xlsx 格式。")) from exc
     sheet = book.worksheets[0]
     rows = []
     for values in sheet.iter_rows(values_only=True):
@@ -92,7 +109,8 @@ def _header_map(header):
                 mapping[key] = index
     missing = [COLUMNS[k][0] for k in REQUIRED if k not in mapping]
     if missing:
-        raise RegisterFileError("缺少列：" + "、".join(missing) + "。第一行应为表头：姓名、手机号、楼栋、单元、房号、居民代表、党员。")
+        raise RegisterFileError(Message(N_("缺少列：%(columns)s。第一行应为表头：姓名、手机号、楼栋、单元、房号、居民代表、党员。"),
+                                        columns="、".join(missing)))
     return mapping
 
 
@@ -102,14 +120,14 @@ def _flag(value, label, problems):
         return True
     if text in NO:
         return False
-    problems.append(f"“{label}”一栏应填“是”或“否”，而不是“{value}”")
+    problems.append(Message(N_("“%(column)s”一栏应填“是”或“否”，而不是“%(value)s”"), column=label, value=value))
     return False
 
 
 def parse_register(table):
     """Check every row; return (rows, errors). Any error means nothing may be imported."""
     if not table:
-        raise RegisterFileError("文件是空的。")
+        raise RegisterFileError(N_("文件是空的。"))
     mapping = _header_map(table[0])
     rows, errors, seen_phones = [], [], {}
     for offset, cells in enumerate(table[1:], start=2):
@@ -120,26 +138,26 @@ def parse_register(table):
             index = mapping.get(key)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        problems = []
+        problems = Problems()
         for key in REQUIRED:
             if not cell(key):
-                problems.append(f"缺少{COLUMNS[key][0]}")
+                problems.append(Message(N_("缺少%(column)s"), column=COLUMNS[key][0]))
         phone = cell("phone").replace(" ", "").replace("-", "")
         if phone and not PHONE_RE.match(phone):
-            problems.append(f"手机号“{cell('phone')}”不是 11 位手机号码")
+            problems.append(Message(N_("手机号“%(phone)s”不是 11 位手机号码"), phone=cell("phone")))
         elif phone in seen_phones:
-            problems.append(f"手机号 {phone} 与第 {seen_phones[phone]} 行重复")
+            problems.append(Message(N_("手机号 %(phone)s 与第 %(line)d 行重复"), phone=phone, line=seen_phones[phone]))
         if len(cell("name")) > 32:
-            problems.append("姓名太长")
+            problems.append(Message(N_("姓名太长")))
         representative = _flag(cell("representative"), "居民代表", problems)
         party_member = _flag(cell("party_member"), "党员", problems)
         if phone:
             seen_phones.setdefault(phone, offset)
         if problems:
-            errors.append(RowError(offset, "；".join(problems)))
+            errors.append(RowError(offset, problems))
             continue
         rows.append(RegisterRow(offset, cell("name"), phone, cell("building"), cell("unit"),
                                 cell("room"), representative, party_member))
     if not rows and not errors:
-        raise RegisterFileError("文件中没有居民数据。")
+        raise RegisterFileError(N_("文件中没有居民数据。"))
     return rows, errors

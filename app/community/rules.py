@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from fractions import Fraction
 
+from app.core.i18n import N_, Message, fill
+
 
 class Base(str, Enum):
     """What a majority is counted against."""
@@ -24,9 +26,9 @@ class ResidentsBase(str, Enum):
 
 
 RESIDENTS_BASE_LABELS = {
-    ResidentsBase.ADULTS: "全体成年居民",
-    ResidentsBase.HOUSEHOLDS: "每户一名代表",
-    ResidentsBase.GROUPS: "每个居民小组二至三人",
+    ResidentsBase.ADULTS: N_("全体成年居民"),
+    ResidentsBase.HOUSEHOLDS: N_("每户一名代表"),
+    ResidentsBase.GROUPS: N_("每个居民小组二至三人"),
 }
 
 
@@ -133,23 +135,23 @@ PRESETS = {
     p.key: p
     for p in [
         Preset("party_branch_committee", "党支部委员会",
-               BodyRule(HALF, HALF, Base.MEMBERS, 1), "党支部工作惯例"),
+               BodyRule(HALF, HALF, Base.MEMBERS, 1), N_("党支部工作惯例")),
         Preset("two_committees", "两委联席会议",
-               BodyRule(HALF, HALF, Base.PRESENT, 1), "地方“四议两公开”工作规则"),
+               BodyRule(HALF, HALF, Base.PRESENT, 1), N_("地方“四议两公开”工作规则")),
         Preset("party_members_assembly", "党员大会",
                BodyRule(HALF, HALF, Base.MEMBERS, 3, plan_with_notice=True),
-               "《中国共产党支部工作条例（试行）》第十一条"),
+               N_("《中国共产党支部工作条例（试行）》第十一条")),
         Preset("representatives_assembly", "居民代表会议",
                BodyRule(TWO_THIRDS, HALF, Base.PRESENT, 3),
-               "《村民委员会组织法》第二十六条，经地方规定适用于居民代表会议", results_public=True),
+               N_("《村民委员会组织法》第二十六条，经地方规定适用于居民代表会议"), results_public=True),
         Preset("residents_assembly", "居民会议",
                BodyRule(HALF, HALF, Base.PRESENT, 10, residents_base=ResidentsBase.ADULTS),
-               "《城市居民委员会组织法》（2018）第九条；《村民委员会组织法》第二十一条",
+               N_("《城市居民委员会组织法》（2018）第九条；《村民委员会组织法》第二十一条"),
                is_public=True),
         Preset("deliberation_council", "社区协商议事会",
-               BodyRule(HALF, HALF, Base.MEMBERS, 2), "地方协商议事惯例"),
+               BodyRule(HALF, HALF, Base.MEMBERS, 2), N_("地方协商议事惯例")),
         Preset("supervisory_committee", "居务监督委员会",
-               BodyRule(HALF, HALF, Base.MEMBERS, 1), "居务监督工作惯例"),
+               BodyRule(HALF, HALF, Base.MEMBERS, 1), N_("居务监督工作惯例")),
     ]
 }
 
@@ -178,7 +180,8 @@ class Decision:
     passed: bool
     majority_base: Base
     majority_count_base: int
-    text: str
+    text: str                   # the record, in the source language (a vote's words are its record)
+    message: Message = None     # the same words, translated when shown
 
 
 def _fraction_text(value):
@@ -189,22 +192,48 @@ def _fraction_text(value):
     return f"{value.numerator}/{value.denominator}"
 
 
-def _share_words(threshold):
+def _share_words(threshold, source=True):
+    """半数 or the fraction; as a Message (translated when shown) unless `source`."""
     if threshold.fraction == Fraction(1, 2):
-        return "半数"
+        return "半数" if source else Message(N_("半数"))
     return f"{threshold.fraction.numerator}/{threshold.fraction.denominator}"
 
 
-def quorum_text(rule, members, present, unit="人"):
-    """The quorum in words; `unit` is 户 where the body counts households (居民会议, 每户一名代表)."""
+# The quorum in words, by the unit counted (people, or households on the household base).
+_QUORUM_NONE = {"人": N_("应到 %(members)d 人，实到 %(present)d 人（无应到成员，不符合法定人数）"),
+                "户": N_("应到 %(members)d 户，实到 %(present)d 户（无应到成员，不符合法定人数）")}
+_QUORUM_MET = {"人": N_("应到 %(members)d 人，实到 %(present)d 人（%(symbol)s %(fraction)s 即 %(minimum)d 人，符合法定人数）"),
+               "户": N_("应到 %(members)d 户，实到 %(present)d 户（%(symbol)s %(fraction)s 即 %(minimum)d 户，符合法定人数）")}
+_QUORUM_NOT_MET = {
+    "人": N_("应到 %(members)d 人，实到 %(present)d 人（%(symbol)s %(fraction)s 即 %(minimum)d 人，不符合法定人数）"),
+    "户": N_("应到 %(members)d 户，实到 %(present)d 户（%(symbol)s %(fraction)s 即 %(minimum)d 户，不符合法定人数）")}
+_NO_QUORUM = N_("；未达到法定人数，表决无效")
+# The motion in words: yes votes against the members (应到) or those present (实到), passed or not.
+_MOTION = {
+    (Base.MEMBERS, True): N_("；赞成 %(yes)d 票 %(relation)s 应到 %(base)d 人的%(share)s %(amount)s，通过"),
+    (Base.MEMBERS, False): N_("；赞成 %(yes)d 票 %(relation)s 应到 %(base)d 人的%(share)s %(amount)s，未通过"),
+    (Base.PRESENT, True): N_("；赞成 %(yes)d 票 %(relation)s 实到 %(base)d 人的%(share)s %(amount)s，通过"),
+    (Base.PRESENT, False): N_("；赞成 %(yes)d 票 %(relation)s 实到 %(base)d 人的%(share)s %(amount)s，未通过"),
+}
+
+
+def quorum_message(rule, members, present, unit="人"):
+    """The quorum in words, as a Message translated when shown; `unit` is 户 where the body counts
+    households (居民会议, 每户一名代表), else 人."""
+    unit = "户" if unit == "户" else "人"
     minimum = rule.quorum.minimum(members)
-    met = rule.quorum.met(present, members)
     if minimum is None:
-        return f"应到 {members} {unit}，实到 {present} {unit}（无应到成员，不符合法定人数）"
-    return (
-        f"应到 {members} {unit}，实到 {present} {unit}（{rule.quorum.symbol()} "
-        f"{rule.quorum.fraction} 即 {minimum} {unit}，{'符合' if met else '不符合'}法定人数）"
-    )
+        return Message(_QUORUM_NONE[unit], members=members, present=present)
+    met = rule.quorum.met(present, members)
+    return Message((_QUORUM_MET if met else _QUORUM_NOT_MET)[unit], members=members, present=present,
+                   symbol=rule.quorum.symbol(), fraction=str(rule.quorum.fraction), minimum=minimum)
+
+
+def quorum_text(rule, members, present, unit="人"):
+    """The quorum in words, in the source language (the record a vote keeps); `quorum_message`
+    is the same for people to read in their language."""
+    message = quorum_message(rule, members, present, unit)
+    return fill(message.msgid, message.params)
 
 
 def decide(rule, members, present, yes):
@@ -219,19 +248,20 @@ def decide(rule, members, present, yes):
     count_base = members if rule.majority_base is Base.MEMBERS else present
     passed = quorum_met and rule.majority.met(yes, count_base)
     share = rule.majority.fraction * count_base
-    base_words = "应到" if rule.majority_base is Base.MEMBERS else "实到"
-    text = quorum_text(rule, members, present)
+    quorum = quorum_message(rule, members, present)
     if not quorum_met:
-        text += "；未达到法定人数，表决无效"
+        tail = Message(_NO_QUORUM)
+        source_tail = _NO_QUORUM
     else:
         met = rule.majority.met(yes, count_base)
         relation = (rule.majority.symbol() if met
                     else ("<" if rule.majority.inclusive else "≤"))
-        text += (
-            f"；赞成 {yes} 票 {relation} {base_words} {count_base} 人的"
-            f"{_share_words(rule.majority)} {_fraction_text(share)}，"
-            f"{'通过' if passed else '未通过'}"
-        )
+        params = dict(yes=yes, relation=relation, base=count_base, amount=_fraction_text(share))
+        msgid = _MOTION[(rule.majority_base, passed)]
+        tail = Message(msgid, share=_share_words(rule.majority, source=False), **params)
+        source_tail = fill(msgid, dict(params, share=_share_words(rule.majority)))
+    text = fill(quorum.msgid, quorum.params) + source_tail
+    message = Message(N_("%(quorum)s%(result)s"), quorum=quorum, result=tail)
     return Decision(
         members=members,
         present=present,
@@ -242,4 +272,5 @@ def decide(rule, members, present, yes):
         majority_base=rule.majority_base,
         majority_count_base=count_base,
         text=text,
+        message=message,
     )

@@ -1,5 +1,6 @@
 """Community pages: the front page (streets and communities), the community home, the admin pages."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,7 @@ from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import get_or_404
 from app.core.web import refuse
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.permissions import require
 from app.extensions import db
@@ -59,9 +61,9 @@ def residents(community_id):
 
 
 def _load_resident(community, user_id):
-    user = get_or_404(User, user_id, "找不到该居民。")
+    user = get_or_404(User, user_id, _("找不到该居民。"))
     if user.community_id != community.id:
-        raise Refused("not_found", "找不到该居民。")
+        raise Refused("not_found", N_("找不到该居民。"))
     return user
 
 
@@ -71,7 +73,7 @@ def verify_resident(community_id, user_id):
     community = load_community(current_user, community_id, admin=True)
     user = _load_resident(community, user_id)
     auth_ops.verify(current_user, user)
-    flash(f"已通过 {user.name} 的认证。", "success")
+    flash(_("已通过 %(name)s 的认证。", name=user.name), "success")
     return redirect(request.referrer or url_for(".residents", community_id=community.id))
 
 
@@ -82,10 +84,10 @@ def reject_resident(community_id, user_id):
     user = _load_resident(community, user_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash("请写明不通过的原因。", "error")
+        flash(_("请写明不通过的原因。"), "error")
         return redirect(url_for(".residents", community_id=community.id, state="pending")), 303
     auth_ops.reject(current_user, user, form.reason.data)
-    flash(f"已驳回 {user.name} 的认证申请，并告知原因。", "success")
+    flash(_("已驳回 %(name)s 的认证申请，并告知原因。", name=user.name), "success")
     return redirect(url_for(".residents", community_id=community.id, state="pending"))
 
 
@@ -100,11 +102,12 @@ def _rule_form(body):
     form = BodyRuleForm(obj=body)
     preset = body.preset_info
     quorums = rules.QUORUM_OPTIONS.get(body.preset, [preset.rule.quorum])
-    form.quorum.choices = [SelectChoice(str(t), f"实到 {t.symbol()} 应到的 {t.fraction}") for t in quorums]
+    form.quorum.choices = [SelectChoice(str(t), _("实到 %(symbol)s 应到的 %(fraction)s", symbol=t.symbol(),
+                                                  fraction=str(t.fraction))) for t in quorums]
     bases = rules.MAJORITY_BASE_OPTIONS.get(body.preset, [preset.rule.majority_base])
-    form.majority_base.choices = [SelectChoice(b.value, "应到人数" if b is rules.Base.MEMBERS else "实到人数")
+    form.majority_base.choices = [SelectChoice(b.value, _("应到人数") if b is rules.Base.MEMBERS else _("实到人数"))
                                   for b in bases]
-    form.residents_base.choices = [SelectChoice(b.value, label) for b, label in rules.RESIDENTS_BASE_LABELS.items()]
+    form.residents_base.choices = [SelectChoice(b.value, _(label)) for b, label in rules.RESIDENTS_BASE_LABELS.items()]
     return form
 
 
@@ -120,7 +123,7 @@ def body(community_id, body_id):
             changed = operations.update_body_rule(
                 current_user, body, quorum=form.quorum.data, majority_base=form.majority_base.data,
                 notice_days=form.notice_days.data, residents_base=form.residents_base.data)
-            flash("议事规则已修改并记入审计日志。" if changed else "规则没有变化。", "success")
+            flash(_("议事规则已修改并记入审计日志。") if changed else _("规则没有变化。"), "success")
             return redirect(url_for(".body", community_id=community.id, body_id=body.id))
         except Refused as exc:
             status = refuse(exc)
@@ -147,8 +150,8 @@ def body_public(community_id, body_id):
         except Refused as exc:
             refuse(exc, form)
         else:
-            flash(("已设为公开组织。" if body.is_public else "已设为不公开组织。") + "变更已记入审计日志。"
-                  if changed else "设置没有变化。", "success")
+            flash((_("已设为公开组织。变更已记入审计日志。") if body.is_public
+                   else _("已设为不公开组织。变更已记入审计日志。")) if changed else _("设置没有变化。"), "success")
     return redirect(url_for(".body", community_id=community.id, body_id=body.id))
 
 
@@ -159,12 +162,12 @@ def add_member(community_id, body_id):
     body = operations.load_body(community, body_id)
     form = AddMemberForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(_("；").join(e for errors in form.errors.values() for e in errors), "error")
     else:
         try:
             membership = operations.add_member(current_user, body, form.phone.data,
                                                form.role.data, form.is_voting.data)
-            flash(f"已将 {membership.user.name} 加入{body.name}。", "success")
+            flash(_("已将 %(name)s 加入%(body)s。", name=membership.user.name, body=body.name), "success")
         except Refused as exc:
             refuse(exc)
     return redirect(url_for(".body", community_id=community.id, body_id=body.id))
@@ -174,7 +177,7 @@ def _load_membership(community, body_id, membership_id):
     body = operations.load_body(community, body_id)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.body_id != body.id:
-        raise Refused("not_found", "找不到该成员。")
+        raise Refused("not_found", N_("找不到该成员。"))
     return membership
 
 
@@ -187,7 +190,7 @@ def update_member(community_id, body_id, membership_id):
     form = UpdateMemberForm()
     if form.validate_on_submit():
         operations.update_member(current_user, membership, form.role.data, form.is_voting.data)
-        flash("成员身份已更新。", "success")
+        flash(_("成员身份已更新。"), "success")
     return redirect(url_for(".body", community_id=community.id, body_id=body_id))
 
 
@@ -199,7 +202,7 @@ def remove_member(community_id, body_id, membership_id):
     membership = _load_membership(community, body_id, membership_id)
     name = membership.user.name
     operations.remove_member(current_user, membership)
-    flash(f"已将 {name} 移出。", "success")
+    flash(_("已将 %(name)s 移出。", name=name), "success")
     return redirect(url_for(".body", community_id=community.id, body_id=body_id))
 
 
@@ -280,8 +283,8 @@ def audit_csv(community_id):
 @bp.route("/street/<int:street_id>/")
 @login_required
 def street(street_id):
-    street = get_or_404(Street, street_id, "找不到该街道。")
-    require(current_user.is_street_admin_of(street.id), "只有街道管理员可以查看街道概况。")
+    street = get_or_404(Street, street_id, _("找不到该街道。"))
+    require(current_user.is_street_admin_of(street.id), _("只有街道管理员可以查看街道概况。"))
     counts = {}
     for community in street.communities:
         base = User.query.filter_by(community_id=community.id)
@@ -297,22 +300,22 @@ def street(street_id):
 @login_required
 def handlers(street_id):
     """承办单位: the organisations proposals are assigned to, and their people."""
-    street = get_or_404(Street, street_id, "找不到该街道。")
+    street = get_or_404(Street, street_id, _("找不到该街道。"))
     managed = [c for c in street.communities if current_user.is_admin_of(c)]
-    require(current_user.is_street_admin_of(street.id) or managed, "只有街道或社区管理员可以管理承办单位。")
+    require(current_user.is_street_admin_of(street.id) or managed, _("只有街道或社区管理员可以管理承办单位。"))
     form = CreateHandlerOrgForm()
-    scopes = ([SelectChoice(0, "全街道")] if current_user.is_street_admin_of(street.id) else []) + \
+    scopes = ([SelectChoice(0, _("全街道"))] if current_user.is_street_admin_of(street.id) else []) + \
         [SelectChoice(c.id, c.name) for c in managed]
     form.community_id.choices = scopes
     status = 200
     if form.validate_on_submit():
         community = db.session.get(Community, form.community_id.data) if form.community_id.data else None
         if community is not None and community.street_id != street.id:
-            raise Refused("not_found", "找不到该社区。")
+            raise Refused("not_found", N_("找不到该社区。"))
         try:
             org = operations.create_handler_org(current_user, street, name=form.name.data,
                                                 kind=form.kind.data, community=community)
-            flash(f"已添加承办单位“{org.name}”。", "success")
+            flash(_("已添加承办单位“%(org)s”。", org=org.name), "success")
             return redirect(url_for(".handlers", street_id=street.id))
         except Refused as exc:
             status = refuse(exc)
@@ -327,9 +330,9 @@ def handlers(street_id):
 def _load_org(street_id, org_id):
     org = db.session.get(HandlerOrg, org_id)
     if org is None or org.street_id != street_id:
-        raise Refused("not_found", "找不到该承办单位。")
+        raise Refused("not_found", N_("找不到该承办单位。"))
     if not operations.can_manage_handlers(current_user, org.street, org.community):
-        raise Refused("not_found", "找不到该承办单位。")
+        raise Refused("not_found", N_("找不到该承办单位。"))
     return org
 
 
@@ -339,11 +342,11 @@ def add_handler_person(street_id, org_id):
     org = _load_org(street_id, org_id)
     form = AddHandlerPersonForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(_("；").join(e for errors in form.errors.values() for e in errors), "error")
     else:
         try:
             link = operations.add_handler_person(current_user, org, form.phone.data)
-            flash(f"已将 {link.user.name} 设为{org.name}的承办人。", "success")
+            flash(_("已将 %(name)s 设为%(org)s的承办人。", name=link.user.name, org=org.name), "success")
         except Refused as exc:
             refuse(exc)
     return redirect(url_for(".handlers", street_id=street_id))
@@ -355,8 +358,8 @@ def remove_handler_person(street_id, org_id, link_id):
     org = _load_org(street_id, org_id)
     link = db.session.get(HandlerMember, link_id)
     if link is None or link.org_id != org.id:
-        raise Refused("not_found", "找不到该承办人。")
+        raise Refused("not_found", N_("找不到该承办人。"))
     name = link.user.name
     operations.remove_handler_person(current_user, link)
-    flash(f"已将 {name} 移出{org.name}。", "success")
+    flash(_("已将 %(name)s 移出%(org)s。", name=name, org=org.name), "success")
     return redirect(url_for(".handlers", street_id=street_id))

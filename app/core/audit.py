@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import auditchain
+from app.core.i18n import N_, Message
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -169,12 +170,13 @@ def verify_log(executor=None):
         seq, head = batch[-1]["seq"], check.head
     if unchained is not None:
         return auditchain.Check(count, head, auditchain.Break(
-            None, unchained, "事件不在链中（没有哈希，绕过应用写入）"))
+            None, unchained, Message(N_("事件不在链中（没有哈希，绕过应用写入）"))))
     stored = executor.execute(select(head_table.c.seq, head_table.c.hash)
                               .where(head_table.c.id == HEAD_ID)).first()
     if stored is not None and (stored.seq, stored.hash) != (seq, head):
         return auditchain.Check(count, head, auditchain.Break(
-            stored.seq, None, f"链头记录（第 {stored.seq} 个，{stored.hash}）与最后一个事件不符"))
+            stored.seq, None, Message(N_("链头记录（第 %(seq)d 个，%(hash)s）与最后一个事件不符"),
+                                      seq=stored.seq, hash=stored.hash)))
     return auditchain.Check(count, head)
 
 

@@ -14,6 +14,8 @@ outside the database (backup manifests, the admin page, the CSV export) then con
 import hashlib
 from dataclasses import dataclass
 
+from app.core.i18n import N_, Message
+
 VERSION = b"yishi-audit-chain-v1"
 GENESIS = hashlib.sha256(VERSION + b"\x00genesis").hexdigest()
 # The fields hashed, in this order; `seq` and `id` first, the previous hash before them all.
@@ -48,10 +50,12 @@ class Break:
 
     seq: int | None
     event_id: int | None
-    reason: str
+    reason: Message | str   # a Message (or msgid), said in the reader's language
 
     def __str__(self):
-        return f"第 {self.seq} 个事件（编号 {self.event_id}）：{self.reason}"
+        reason = self.reason if isinstance(self.reason, Message) else Message(self.reason)
+        return str(Message(N_("第 %(seq)s 个事件（编号 %(event)s）：%(reason)s"), seq=self.seq,
+                           event=self.event_id, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,14 @@ def walk(events, start_seq=0, start_hash=GENESIS):
         seq += 1
         at = Break(_get(event, "seq"), _get(event, "id"), "")
         if _get(event, "seq") != seq:
-            return Check(count, head, Break(at.seq, at.event_id, f"位置应为第 {seq} 个（事件被删除、插入或未入链）"))
+            return Check(count, head, Break(at.seq, at.event_id, Message(
+                N_("位置应为第 %(seq)d 个（事件被删除、插入或未入链）"), seq=seq)))
         if _get(event, "prev_hash") != head:
-            return Check(count, head, Break(at.seq, at.event_id, "记录的前一哈希与链不符（前面的事件被改动）"))
+            return Check(count, head, Break(at.seq, at.event_id, Message(
+                N_("记录的前一哈希与链不符（前面的事件被改动）"))))
         if _get(event, "chain_hash") != event_hash(head, event):
-            return Check(count, head, Break(at.seq, at.event_id, "事件内容与其哈希不符（此事件被改动）"))
+            return Check(count, head, Break(at.seq, at.event_id, Message(
+                N_("事件内容与其哈希不符（此事件被改动）"))))
         head, count = _get(event, "chain_hash"), count + 1
     return Check(count, head)
 

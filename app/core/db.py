@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.core.i18n import N_
 from app.core.refusal import Refused
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def get_or_404(model, ident, message=None):
 
     obj = db.session.get(model, ident) if ident is not None else None
     if obj is None:
-        raise Refused("not_found", message or "找不到该记录。")
+        raise Refused("not_found", message or N_("找不到该记录。"))
     return obj
 
 

@@ -2,6 +2,7 @@
 import logging
 
 from flask import current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
@@ -23,17 +24,17 @@ def retry_after(refusal):
 
 
 HTTP_MESSAGES = {
-    400: "请求有误，请检查后重试。",
-    401: "请先登录。",
-    403: "您没有权限进行此操作。",
-    404: "找不到该页面或记录。",
-    405: "不支持该请求方式。",
-    409: "操作与当前状态冲突，请刷新后重试。",
-    413: "上传的文件太大。",
-    422: "提交的内容有误。",
-    429: "操作过于频繁，请稍后再试。",
-    500: "系统出现问题，我们已记录，请稍后再试。",
-    503: "服务暂时不可用，请稍后再试。",
+    400: _l("请求有误，请检查后重试。"),
+    401: _l("请先登录。"),
+    403: _l("您没有权限进行此操作。"),
+    404: _l("找不到该页面或记录。"),
+    405: _l("不支持该请求方式。"),
+    409: _l("操作与当前状态冲突，请刷新后重试。"),
+    413: _l("上传的文件太大。"),
+    422: _l("提交的内容有误。"),
+    429: _l("操作过于频繁，请稍后再试。"),
+    500: _l("系统出现问题，我们已记录，请稍后再试。"),
+    503: _l("服务暂时不可用，请稍后再试。"),
 }
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -49,6 +50,7 @@ def wants_json():
 
 
 def error_response(status, code, message, details=None):
+    message = str(message)   # a lazy or translated text, in the request's language
     if wants_json():
         body = {"code": code, "message": message}
         if details:
@@ -81,7 +83,7 @@ def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def handle_csrf(exc):
         # Flask-WTF's reasons are English ("The CSRF token is missing."): say it for people.
-        return error_response(400, "csrf_failed", "请求有误：页面已过期或来源不明，请刷新页面后重新提交。")
+        return error_response(400, "csrf_failed", _("请求有误：页面已过期或来源不明，请刷新页面后重新提交。"))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc):
@@ -106,7 +108,7 @@ def register_error_handlers(app):
             # the input was wrong, whichever form or field it came through.
             log.info("value out of range on %s: %s", request.path, exc)
             db.session.rollback()
-            return error_response(422, "out_of_range", "提交的数字、日期或文字超出了允许的范围。")
+            return error_response(422, "out_of_range", _("提交的数字、日期或文字超出了允许的范围。"))
         if current_app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc  # tests see the real traceback
         log.exception("unhandled error on %s", request.path)

@@ -7,6 +7,7 @@ import threading
 import time
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMessage
 
 from app.core.db import after_commit
@@ -14,7 +15,7 @@ from app.extensions import mail
 
 log = logging.getLogger(__name__)
 
-SUBJECT_PREFIX = "【议事】"
+SUBJECT_PREFIX = _l("【议事】")   # in the recipient's language: the caller sets the locale
 # How long a process that is ending (a CLI command, a server shutting down) waits for mail still
 # queued, at most.
 EXIT_WAIT_SECONDS = 30
@@ -51,7 +52,7 @@ def send_after_commit(to, text, url=None):
 
     The message is built now, while the request's app is at hand; the worker sends it."""
     body = text + (f"\n\n{absolute_url(url)}" if url else "")
-    message = EmailMessage(subject=SUBJECT_PREFIX + text[:40], body=body, to=[to])
+    message = EmailMessage(subject=str(SUBJECT_PREFIX) + text[:40], body=body, to=[to])
     app = current_app._get_current_object()
     after_commit(lambda: _enqueue(app, message))
 

@@ -4,6 +4,8 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from app.core.i18n import N_, NP_, render
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 _set_clock = ContextVar("yishi_clock", default=None)
@@ -60,9 +62,18 @@ def describe_remaining(due_dt, now=None):
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        text = f"{days} 天 {hours} 小时"
+        text = _count(_DAYS, days) + " " + _count(_HOURS, hours)
     elif hours:
-        text = f"{hours} 小时 {minutes} 分钟"
+        text = _count(_HOURS, hours) + " " + _count(_MINUTES, minutes)
     else:
-        text = f"{minutes} 分钟"
-    return f"已逾期 {text}" if overdue else f"还剩 {text}"
+        text = _count(_MINUTES, minutes)
+    return render(N_("已逾期 %(time)s") if overdue else N_("还剩 %(time)s"), {"time": text})
+
+
+_DAYS = NP_("%(num)d 天", "%(num)d 天")
+_HOURS = NP_("%(num)d 小时", "%(num)d 小时")
+_MINUTES = NP_("%(num)d 分钟", "%(num)d 分钟")
+
+
+def _count(unit, num):
+    return render(unit, {"num": num})

@@ -6,9 +6,11 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 
@@ -41,21 +43,23 @@ def sniff(data):
 
 def check(filename, data):
     """(clean filename, content type), or Refused with a message naming the file."""
-    name = clean_text(os.path.basename(filename or ""), 100) or "附件"
+    name = clean_text(os.path.basename(filename or ""), 100) or _("附件")
     if not data:
-        raise Refused("empty_file", f"文件「{name}」是空的。")
+        raise Refused("empty_file", N_("文件「%(name)s」是空的。"), name=name)
     if len(data) > MAX_BYTES:
-        raise Refused("file_too_large", f"文件「{name}」超过 {MAX_BYTES // 1024 // 1024} MB。")
+        raise Refused("file_too_large", N_("文件「%(name)s」超过 %(mb)d MB。"), name=name,
+                      mb=MAX_BYTES // 1024 // 1024)
     kind = sniff(data)
     if kind is None:
-        raise Refused("file_type", f"文件「{name}」不是图片（JPEG、PNG、GIF、WebP）或 PDF。")
+        raise Refused("file_type", N_("文件「%(name)s」不是图片（JPEG、PNG、GIF、WebP）或 PDF。"), name=name)
     return name, kind
 
 
-def check_count(count, limit, message):
-    """Refuse one file more when `count` are there already and `limit` is the most allowed."""
+def check_count(count, limit, message, **params):
+    """Refuse one file more when `count` are there already and `limit` is the most allowed;
+    `message` is a msgid (N_/NP_) with its `params`."""
     if count >= limit:
-        raise Refused("too_many_files", message)
+        raise Refused("too_many_files", message, **params)
 
 
 def folder(area):

@@ -2,6 +2,7 @@
 import re
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -148,7 +149,7 @@ def follow_button(item, operations, followed_message, back):
         abort(400)
     if request.form.get("off") == "1":
         operations.unfollow(current_user, item)
-        flash("已取消关注。", "success")
+        flash(_("已取消关注。"), "success")
     else:
         operations.follow(current_user, item)
         flash(followed_message, "success")

@@ -1,9 +1,11 @@
 """Putting a matter on a meeting's agenda: which body and purpose its stage needs, the plan or the
 objections written into the item (and into a party assembly's notice), the meetings it may go on."""
+from flask_babel import gettext as _
+
 from app.community.models import MemberRole
 from app.core import audit
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
-from app.core.timeutil import format_local
 from app.extensions import db
 from app.matters import workflow
 from app.matters.operations import require_manager, tell
@@ -29,20 +31,22 @@ def purpose_of(matter, body):
                                 merge_allowed=merge_holder(matter.community) is not None)
 
 
+# The heading of a matter's block in a meeting's notice is a marker that `plan_in_notice` looks for,
+# so it stays the same in every language (四议两公开 is the procedure's legal name).
 def _plan_block(matter):
-    lines = [f"### 【四议两公开事项 #{matter.id} 方案】{matter.title}", "",
-             f"类别：{matter.kind}" + (f"；预算：{matter.budget_text}" if matter.budget_fen is not None else ""),
-             "", matter.plan.strip()]
+    facts = (_("类别：%(kind)s；预算：%(budget)s", kind=matter.kind, budget=matter.budget_text)
+             if matter.budget_fen is not None else _("类别：%(kind)s", kind=matter.kind))
+    lines = [f"### 【四议两公开事项 #{matter.id} 方案】{matter.title}", "", facts, "", matter.plan.strip()]
     return "\n".join(lines)
 
 
 def _objections_block(matter, objections):
     lines = [f"### 【四议两公开事项 #{matter.id} 异议】{matter.title}", "",
-             "决议公示期间居民提出、尚未解决的异议，提请党员大会审议：", ""]
+             _("决议公示期间居民提出、尚未解决的异议，提请党员大会审议："), ""]
     for o in objections:
         lines.append(f"{o.id}. {o.text}")
         if o.answer:
-            lines.append(f"   - 答复：{o.answer}")
+            lines.append("   - " + _("答复：%(answer)s", answer=o.answer))
     return "\n".join(lines)
 
 
@@ -77,25 +81,29 @@ def schedule(actor, matter, meeting):
     """Put the matter on the agenda of a meeting of the body its current stage needs."""
     require_manager(actor, matter)
     if meeting.community_id != matter.community_id:
-        raise Refused("wrong_community", "只能安排到本社区的会议。")
+        raise Refused("wrong_community", N_("只能安排到本社区的会议。"))
     purpose = purpose_of(matter, meeting.body)
     if any(item.matter_id == matter.id for item in meeting.items):
-        raise Refused("already_on_agenda", "该事项已在这次会议的议程中。")
+        raise Refused("already_on_agenda", N_("该事项已在这次会议的议程中。"))
     plan_with_notice = meeting.body.rule.plan_with_notice
     workflow.check_schedule(matter.stage, purpose, objections=objection_snaps(matter),
            has_final_report=matter.has_final_report, plan_with_notice=plan_with_notice,
            meeting_announced=meeting.state is not MeetingState.DRAFT)
     label = purpose.label if purpose is not Purpose.decide else matter.stage.label
+    said = purpose.message if purpose is not Purpose.decide else matter.stage.message
     waiting = waiting_objections(matter) if purpose is Purpose.objections else []
     if purpose is Purpose.objections:
         description = _objections_block(matter, waiting)
     elif purpose is Purpose.confirm:
         last = matter.reports[-1]
-        description = (f"实施完成度 {last.percent_done}%，已用资金 {last.spent_text}"
-                       f"（预算 {matter.budget_text or '未列'}）。\n\n{last.text}")
+        description = (_("实施完成度 %(percent)d%%，已用资金 %(spent)s（预算 %(budget)s）。",
+                         percent=last.percent_done, spent=last.spent_text,
+                         budget=matter.budget_text or _("未列"))
+                       + f"\n\n{last.text}")
     else:
         description = _plan_block(matter)
-    item = meetings.add_item(actor, meeting, title=f"{matter.title}（四议两公开·{label}）",
+    item = meetings.add_item(actor, meeting, title=_("%(title)s（四议两公开·%(purpose)s）", title=matter.title,
+                                                     purpose=label),
                              description=description, matter_id=matter.id)
     if plan_with_notice and meeting.state is MeetingState.DRAFT:
         block = description if purpose is Purpose.objections else _plan_block(matter)
@@ -104,8 +112,8 @@ def schedule(actor, matter, meeting):
         objection.meeting_id, objection.item_id = meeting.id, item.id
     audit.record("matter.scheduled", actor=actor, obj=matter, meeting_id=meeting.id, item_id=item.id,
                  purpose=purpose.value, stage=matter.stage.value, body=meeting.body.preset)
-    tell(matter, f"已列入{meeting.body.meeting_name}议程（{format_local(meeting.start_dt)}）：{label}。",
-          actor)
+    tell(matter, Message(N_("已列入%(meeting)s议程（%(start)s）：%(purpose)s。"), meeting=meeting.body.meeting_name,
+                         start=meeting.start_dt, purpose=said), actor)
     db.session.flush()
     return item
 

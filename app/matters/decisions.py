@@ -6,8 +6,9 @@ import logging
 
 from app.core import audit
 from app.core.notify import notify
+from app.core.i18n import N_, NP_, Message, fill
 from app.core.refusal import Refused
-from app.core.timeutil import format_local, utcnow
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.community.operations import staff_of
 from app.matters import workflow
@@ -35,11 +36,17 @@ def _locked(matter_id):
 # -- a vote decides ------------------------------------------------------------------------------
 
 def _attendance_text(vote, result):
-    unit = result.get("unit") or "人"
-    text = f"应到 {result.get('members', 0)} {unit}，实到 {result.get('present', 0)} {unit}"
+    """The attendance line of the record, written in the language of whoever closed the vote.
+    A body counted by households says 户 where a body of people says 人."""
+    expected, present = result.get("members", 0), result.get("present", 0)
+    if result.get("unit") == "户":
+        text = str(Message(N_("应到 %(expected)d 户，实到 %(present)d 户"), expected=expected, present=present))
+    else:
+        text = str(Message(N_("应到 %(expected)d 人，实到 %(present)d 人"), expected=expected, present=present))
     try:
         snapshot, _ = frozen(vote)
-        text += f"（现场 {len(snapshot.hall)} 人，线上 {len(snapshot.online)} 人）"
+        text += str(Message(N_("（现场 %(hall)d 人，线上 %(online)d 人）"), hall=len(snapshot.hall),
+                            online=len(snapshot.online)))
     except Exception:  # noqa: BLE001 - the split by mode is a detail; the counts above are the record
         log.debug("no attendance split for vote %s", getattr(vote, "id", None))
     return text
@@ -60,7 +67,7 @@ def on_vote_closed(vote, meeting=None, item=None, result=None, actor=None, **_):
     matter = _locked(item.matter_id)
     if matter is None or matter.community_id != meeting.community_id:
         audit.record("matter.vote_ignored", actor=actor, community_id=meeting.community_id,
-                     reason="议题关联的事项不存在或不属于本社区。", vote_id=vote.id,
+                     reason=N_("议题关联的事项不存在或不属于本社区。"), vote_id=vote.id,
                      meeting_id=meeting.id, matter_id=item.matter_id)
         return
     linked = []
@@ -68,14 +75,14 @@ def on_vote_closed(vote, meeting=None, item=None, result=None, actor=None, **_):
         purpose = purpose_of(matter, meeting.body)
         if purpose is Purpose.decide and meeting.body.rule.plan_with_notice and \
                 not plan_in_notice(matter, meeting):
-            raise Refused("plan_not_sent", "这次党员大会的会议通知没有附上事项的方案，表决不能作为“党员大会审议”。")
+            raise Refused("plan_not_sent", N_("这次党员大会的会议通知没有附上事项的方案，表决不能作为“党员大会审议”。"))
         if purpose is Purpose.objections:
             linked = [o for o in current_objections(matter)
                       if o.item_id == item.id and o.review_passed is None]
             if not linked:
-                raise Refused("no_objections", "这项议题没有待党员大会审议的异议。")
+                raise Refused("no_objections", N_("这项议题没有待党员大会审议的异议。"))
         if purpose is Purpose.confirm and not matter.has_final_report:
-            raise Refused("no_final_report", "尚无完成度 100% 的实施报告，不能确认实施结果。")
+            raise Refused("no_final_report", N_("尚无完成度 100% 的实施报告，不能确认实施结果。"))
         move = workflow.on_vote(matter.stage, purpose, passed=result.get("passed"),
                                 quorum_met=bool(result.get("quorum_met")))
     except Refused as exc:
@@ -85,9 +92,11 @@ def on_vote_closed(vote, meeting=None, item=None, result=None, actor=None, **_):
         return
     reasons = None
     if any(not s.passed for s in move.steps):
-        reasons = f"{meeting.body.name}表决：{result.get('text', '')}"
+        reasons = str(Message(N_("%(body)s表决：%(result)s"), body=meeting.body.name,
+                              result=result.get("text", "")))
         if linked and move.sent_back:
-            reasons += "\n异议：" + "；".join(o.text for o in linked)
+            reasons += "\n" + str(Message(N_("异议：%(objections)s"),
+                                          objections=str(Message(N_("；"))).join(o.text for o in linked)))
     if linked:
         if move.outcome is Outcome.invalid:
             for o in linked:   # not decided: free to go on another meeting's agenda
@@ -128,10 +137,10 @@ def _apply_move(matter, move, *, actor=None, meeting=None, vote=None, result=Non
     matter.stage = move.to_stage
     matter.updated_dt = now
     audit.record(f"matter.{move.outcome.value}", actor=actor, obj=matter, from_state=move.from_stage,
-                 to_state=move.to_stage, reason=reasons, note=move.note,
+                 to_state=move.to_stage, reason=reasons, note=_source(move.note),
                  vote_id=getattr(vote, "id", None), meeting_id=getattr(meeting, "id", None))
     db.session.flush()
-    tell(matter, move.note + "。", actor)
+    tell(matter, move.note, actor)
     if move.publish_resolution:
         _answer_proposal(matter, "B", actor)
     if move.publish_result:
@@ -147,18 +156,29 @@ def _apply_move(matter, move, *, actor=None, meeting=None, vote=None, result=Non
     send_changed(matter.id, action, move.from_stage.value, move.to_stage.value)
 
 
+def _source(note):
+    """A note as the audit log keeps it: in the source language, whoever acted."""
+    return fill(note.msgid, note.params) if isinstance(note, Message) else note
+
+
 def _answer_proposal(matter, category, actor):
     proposal = matter.proposal
     if proposal is None or proposal.state != ProposalState.escalated.value:
         return
     if category == "B":
-        body = (f"您的提案已转为四议两公开事项「{matter.title}」，经党支部会提议、两委会商议、党员大会审议，"
-                f"{_resolution_body(matter)}已表决通过，决议于 {format_local(matter.resolution_published_dt)} "
-                f"公示 {matter.objection_days} 天，随后组织实施。决议公告：{url_of(matter)}")
+        body = str(Message(NP_(
+            "您的提案已转为四议两公开事项「%(title)s」，经党支部会提议、两委会商议、党员大会审议，"
+            "%(body)s已表决通过，决议于 %(published)s 公示 %(num)d 天，随后组织实施。决议公告：%(url)s",
+            "您的提案已转为四议两公开事项「%(title)s」，经党支部会提议、两委会商议、党员大会审议，"
+            "%(body)s已表决通过，决议于 %(published)s 公示 %(num)d 天，随后组织实施。决议公告：%(url)s"),
+            title=matter.title, body=_resolution_body(matter), published=matter.resolution_published_dt,
+            num=matter.objection_days or 0, url=url_of(matter)))
     else:
-        body = (f"四议两公开事项「{matter.title}」已实施完毕，实施结果经居务监督委员会确认并公开"
-                f"（完成度 {matter.percent_done}%，用款 {workflow.format_yuan(matter.spent_fen)}）。"
-                f"实施结果公告：{url_of(matter)}")
+        body = str(Message(N_(
+            "四议两公开事项「%(title)s」已实施完毕，实施结果经居务监督委员会确认并公开"
+            "（完成度 %(percent)d%%，用款 %(spent)s）。实施结果公告：%(url)s"),
+            title=matter.title, percent=matter.percent_done or 0,
+            spent=workflow.format_yuan(matter.spent_fen), url=url_of(matter)))
     answer_from_matter(proposal, body=body, category=category, actor=actor)
 
 
@@ -175,13 +195,14 @@ def add_reasons(actor, matter, step_id, text):
     require_manager(actor, matter)
     step = db.session.get(MatterStep, step_id) if isinstance(step_id, int) else None
     if step is None or step.matter_id != matter.id:
-        raise Refused("not_found", "找不到该记录。")
+        raise Refused("not_found", N_("找不到该记录。"))
     if step.passed:
-        raise Refused("wrong_state", "只有未通过的表决需要补充理由。")
+        raise Refused("wrong_state", N_("只有未通过的表决需要补充理由。"))
     text = (text or "").strip()
     if len(text) < 2 or len(text) > 3000:
-        raise Refused("reasons", "请写明理由（不超过 3000 字）。")
-    addition = f"补充理由（{actor.name}，{format_local(utcnow())}）：{text}"
+        raise Refused("reasons", N_("请写明理由（不超过 3000 字）。"))
+    addition = str(Message(N_("补充理由（%(name)s，%(when)s）：%(text)s"), name=actor.name, when=utcnow(),
+                           text=text))
     step.reasons = f"{step.reasons}\n{addition}" if step.reasons else addition
     touched(matter, "reasons_added")
     audit.record("matter.reasons_added", actor=actor, obj=matter, step_id=step.id, reason=text)
@@ -193,16 +214,17 @@ def add_reasons(actor, matter, step_id, text):
 def raise_objection(actor, matter, text, now=None):
     now = now or utcnow()
     if not matter.can_object(actor):
-        raise Refused("not_resident", "只有本社区已认证的居民可以对决议提出异议。")
+        raise Refused("not_resident", N_("只有本社区已认证的居民可以对决议提出异议。"))
     workflow.check_object(matter.stage, matter.resolution_published_dt, matter.objection_days, now)
     text = (text or "").strip()
     if len(text) < 5:
-        raise Refused("text", "请写明异议的内容（至少 5 个字）。")
+        raise Refused("text", N_("请写明异议的内容（至少 5 个字）。"))
     if len(text) > 3000:
-        raise Refused("text", "异议不超过 3000 字。")
+        raise Refused("text", N_("异议不超过 3000 字。"))
     mine = sum(1 for o in current_objections(matter) if o.author_id == actor.id)
     if mine >= MAX_OBJECTIONS_PER_PERSON:
-        raise Refused("too_many", f"每人对同一决议最多提出 {MAX_OBJECTIONS_PER_PERSON} 条异议。")
+        raise Refused("too_many", NP_("每人对同一决议最多提出 %(num)d 条异议。",
+                                      "每人对同一决议最多提出 %(num)d 条异议。"), num=MAX_OBJECTIONS_PER_PERSON)
     objection = MatterObjection(matter=matter, round=matter.round, author_id=actor.id, text=text,
                                 created_dt=now)
     db.session.add(objection)
@@ -211,15 +233,17 @@ def raise_objection(actor, matter, text, now=None):
     touched(matter, "objection_raised", now)
     audit.record("matter.objection", actor=actor, obj=matter, objection_id=objection.id)
     notify(staff_of(matter.community),
-           f"事项「{matter.title}」收到一条异议，请在 {workflow.ANSWER_DAYS} 天内答复"
-           f"（{format_local(objection.answer_due_dt)} 前）。", url_of(matter))
+           Message(NP_("事项「%(title)s」收到一条异议，请在 %(num)d 天内答复（%(due)s 前）。",
+                       "事项「%(title)s」收到一条异议，请在 %(num)d 天内答复（%(due)s 前）。"),
+                   title=matter.title, num=workflow.ANSWER_DAYS, due=objection.answer_due_dt),
+           url_of(matter))
     return objection
 
 
 def load_objection(matter, objection_id):
     found = db.session.get(MatterObjection, objection_id) if isinstance(objection_id, int) else None
     if found is None or found.matter_id != matter.id:
-        raise Refused("not_found", "找不到该异议。")
+        raise Refused("not_found", N_("找不到该异议。"))
     return found
 
 
@@ -230,13 +254,14 @@ def answer_objection(actor, objection, text, now=None):
     workflow.check_answer(objection.answered_dt)
     text = (text or "").strip()
     if len(text) < 5 or len(text) > 3000:
-        raise Refused("text", "请写出答复（5 到 3000 字）。")
+        raise Refused("text", N_("请写出答复（5 到 3000 字）。"))
     late = workflow.is_overdue(objection.created_dt, now, now)
     objection.answer, objection.answered_dt, objection.answered_by_id = text, now, actor.id
     touched(matter, "objection_answered", now)
     audit.record("matter.objection_answered", actor=actor, obj=matter, objection_id=objection.id,
                  is_late=late)
-    notify([objection.author], f"您对事项「{matter.title}」的异议已有答复；如果接受答复，请在页面上确认。",
+    notify([objection.author], Message(N_("您对事项「%(title)s」的异议已有答复；如果接受答复，请在页面上确认。"),
+                                       title=matter.title),
            url_of(matter))
     db.session.flush()
     return objection
@@ -245,7 +270,7 @@ def answer_objection(actor, objection, text, now=None):
 def accept_answer(actor, objection, now=None):
     """The objector accepts the answer: the objection is resolved."""
     if actor is None or actor.id != objection.author_id:
-        raise Refused("forbidden", "只有提出异议的居民可以接受答复。")
+        raise Refused("forbidden", N_("只有提出异议的居民可以接受答复。"))
     workflow.check_accept(objection.answered_dt, objection.accepted_dt is not None)
     objection.accepted_dt = now or utcnow()
     touched(objection.matter, "objection_accepted", objection.accepted_dt)
@@ -270,15 +295,18 @@ def start_implementation(actor, matter, now=None):
     objections = current_objections(matter)
     accepted = sum(1 for o in objections if o.accepted_dt is not None)
     reviewed = sum(1 for o in objections if o.review_passed is True and o.accepted_dt is None)
-    text = (f"决议于 {format_local(matter.resolution_published_dt)} 公示，公示期 {matter.objection_days} 天，"
-            f"至 {format_local(matter.objection_end_dt)} 期满；收到异议 {len(objections)} 条")
+    text = str(Message(NP_("决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s 期满；收到异议 %(num)d 条",
+                           "决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s 期满；收到异议 %(num)d 条"),
+                       published=matter.resolution_published_dt, days=matter.objection_days or 0,
+                       end=matter.objection_end_dt, num=len(objections)))
     if objections:
-        text += f"（异议人接受答复 {accepted} 条，经党员大会审议维持决议 {reviewed} 条）"
+        text += str(Message(N_("（异议人接受答复 %(accepted)d 条，经党员大会审议维持决议 %(reviewed)d 条）"),
+                            accepted=accepted, reviewed=reviewed))
     move = workflow.Move(MatterStage.resolution_public, MatterStage.implementation,
                          (workflow.Step(MatterStage.resolution_public, True, Outcome.published),),
-                         Outcome.published, note="决议公示期满，开始组织实施")
+                         Outcome.published, note=N_("决议公示期满，开始组织实施"))
     matter.implementation_started_dt = now
-    _apply_move(matter, move, actor=actor, now=now, result_text=text + "。")
+    _apply_move(matter, move, actor=actor, now=now, result_text=text + str(Message(N_("。"))))
     return matter
 
 

@@ -1,4 +1,6 @@
 """Major matters as stored: the matter, its stage history, objections, reports, files, followers."""
+from flask_babel import gettext as _
+
 from app.community.models import str_enum
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -236,16 +238,16 @@ class MatterObjection(db.Model):
     @property
     def status_label(self):
         if self.accepted_dt is not None:
-            return "已解决（异议人接受答复）"
+            return _("已解决（异议人接受答复）")
         if self.review_passed is True:
-            return "经党员大会审议，决议维持"
+            return _("经党员大会审议，决议维持")
         if self.review_passed is False:
-            return "党员大会认为异议成立"
+            return _("党员大会认为异议成立")
         if self.item_id is not None:
-            return "已提交党员大会审议"
+            return _("已提交党员大会审议")
         if self.answered_dt is not None:
-            return "已答复，未解决"
-        return "待答复"
+            return _("已答复，未解决")
+        return _("待答复")
 
 
 class MatterReport(db.Model):

@@ -13,9 +13,11 @@ Putting a matter on an agenda is in `agenda`; votes, objections and the start of
 import logging
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.core import audit, follow as following, uploads
+from app.core.i18n import N_, NP_, Message, fill
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -51,11 +53,11 @@ def effective_objection_days(community):
 
 def update_settings(actor, community, *, kinds, objection_days):
     if not actor.is_staff_of(community):
-        raise Refused("forbidden", "只有本社区工作人员可以修改重大事项设置。")
+        raise Refused("forbidden", N_("只有本社区工作人员可以修改重大事项设置。"))
     workflow.check_objection_days(objection_days)
     cleaned = list(dict.fromkeys(clean_text(k, 40) for k in kinds if clean_text(k, 40)))
     if not cleaned:
-        raise Refused("kinds", "至少需要一类重大事项。")
+        raise Refused("kinds", N_("至少需要一类重大事项。"))
     settings = settings_for(community)
     before = {"kinds": settings.kinds, "objection_days": settings.objection_days}
     settings.kinds_text = "\n".join(cleaned)
@@ -73,9 +75,9 @@ def get_matter(user, matter_id, *, community_id=None):
     `community_id`, when given; anything else is a 404 (Refused "not_found")."""
     matter = db.session.get(Matter, matter_id) if isinstance(matter_id, int) else None
     if matter is None or (community_id is not None and matter.community_id != community_id):
-        raise Refused("not_found", "找不到该事项。")
+        raise Refused("not_found", N_("找不到该事项。"))
     if not matter.can_view(user):
-        raise Refused("not_found", "找不到该事项。")
+        raise Refused("not_found", N_("找不到该事项。"))
     return matter
 
 
@@ -91,25 +93,26 @@ def _clean_fields(settings, title, kind, plan, budget_fen):
     title = clean_text(title, 120)
     plan = (plan or "").strip()
     if len(title) < 4:
-        errors["title"] = ["标题至少 4 个字。"]
+        errors["title"] = [_("标题至少 4 个字。")]
     if kind not in settings.kinds:
-        errors["kind"] = ["请选择本社区须经“四议两公开”的事项类别。"]
+        errors["kind"] = [_("请选择本社区须经“四议两公开”的事项类别。")]
     if len(plan) < 10:
-        errors["plan"] = ["请写出方案（至少 10 个字）。"]
+        errors["plan"] = [_("请写出方案（至少 10 个字）。")]
     elif len(plan) > PLAN_MAX:
-        errors["plan"] = [f"方案不超过 {PLAN_MAX} 字。"]
+        errors["plan"] = [_("方案不超过 %(num)d 字。", num=PLAN_MAX)]
     if budget_fen is not None and (isinstance(budget_fen, bool) or not isinstance(budget_fen, int)
                                    or budget_fen < 0):
-        errors["budget"] = ["预算须是不小于 0 的金额。"]
+        errors["budget"] = [_("预算须是不小于 0 的金额。")]
     if errors:
-        raise Refused("invalid", "事项内容不完整：" + "；".join(e[0] for e in errors.values()), details=errors)
+        raise Refused("invalid", N_("事项内容不完整：%(problems)s"),
+                      problems=" ".join(e[0] for e in errors.values()), details=errors)
     return dict(title=title, kind=kind, plan=plan, budget_fen=budget_fen)
 
 
 def create(actor, community, *, title, kind, plan, budget_fen=None, files=(), proposal=None, now=None):
     """A committee member (staff, party branch or two committees) drafts a matter at stage 1."""
     if not can_draft(actor, community):
-        raise Refused("forbidden", "只有本社区两委成员或工作人员可以提出重大事项。")
+        raise Refused("forbidden", N_("只有本社区两委成员或工作人员可以提出重大事项。"))
     fields = _clean_fields(settings_for(community), title, kind, plan, budget_fen)
     now = now or utcnow()
     matter = Matter(community_id=community.id, created_by_id=actor.id, stage=MatterStage.proposal,
@@ -145,7 +148,7 @@ def update(actor, matter, *, title, kind, plan, budget_fen=None, files=(), now=N
 
 def require_manager(actor, matter):
     if not matter.can_manage(actor):
-        raise Refused("forbidden", "只有本社区两委成员或工作人员可以办理重大事项。")
+        raise Refused("forbidden", N_("只有本社区两委成员或工作人员可以办理重大事项。"))
 
 
 def require_plan_editable(actor, matter):
@@ -162,13 +165,14 @@ def add_attachment(actor, matter, filename, data, report=None):
     if report is None:
         workflow.check_plan_editable(matter.stage)
         uploads.check_count(len(matter.plan_attachments), MAX_PLAN_FILES,
-                            f"方案最多 {MAX_PLAN_FILES} 个附件。")
+                            NP_("方案最多 %(num)d 个附件。", "方案最多 %(num)d 个附件。"), num=MAX_PLAN_FILES)
     else:
         uploads.check_count(len(report.photos), MAX_REPORT_PHOTOS,
-                            f"每份实施报告最多 {MAX_REPORT_PHOTOS} 张照片。")
+                            NP_("每份实施报告最多 %(num)d 张照片。", "每份实施报告最多 %(num)d 张照片。"),
+                            num=MAX_REPORT_PHOTOS)
     name, kind = uploads.check(filename, data)
     if report is not None and not kind.startswith("image/"):
-        raise Refused("file_type", f"文件「{name}」不是照片：实施报告只能附图片。")
+        raise Refused("file_type", N_("文件「%(name)s」不是照片：实施报告只能附图片。"), name=name)
     stored = uploads.store(UPLOADS, data, kind, db.session)
     attachment = MatterAttachment(matter=matter, report_id=report.id if report is not None else None,
                                   filename=name, stored_name=stored, content_type=kind, size=len(data))
@@ -182,23 +186,24 @@ def add_attachment(actor, matter, filename, data, report=None):
 def load_attachment(matter, attachment_id):
     found = db.session.get(MatterAttachment, attachment_id) if isinstance(attachment_id, int) else None
     if found is None or found.matter_id != matter.id:
-        raise Refused("not_found", "找不到该附件。")
+        raise Refused("not_found", N_("找不到该附件。"))
     path = uploads.path_of(UPLOADS, found.stored_name)
     if not path.exists():
-        raise Refused("not_found", "附件文件已不存在。")
+        raise Refused("not_found", N_("附件文件已不存在。"))
     return found, path
 
 
 # -- escalation from a proposal --------------------------------------------------------------
 
 def plan_from_proposal(proposal, reason):
-    lines = [f"## 缘起：居民提案 #{proposal.id}「{proposal.title}」", "", "### 居民反映的问题", "",
-             proposal.problem.strip(), "", "### 居民的建议", "", proposal.suggestion.strip()]
+    lines = [_("## 缘起：居民提案 #%(id)d「%(title)s」", id=proposal.id, title=proposal.title), "",
+             _("### 居民反映的问题"), "",
+             proposal.problem.strip(), "", _("### 居民的建议"), "", proposal.suggestion.strip()]
     if proposal.place:
-        lines += ["", f"地点：{proposal.place}"]
+        lines += ["", _("地点：%(place)s", place=proposal.place)]
     if reason:
-        lines += ["", f"转为四议两公开事项的理由：{reason}"]
-    lines += ["", "### 初步方案", "", "（待党支部委员会提出）"]
+        lines += ["", _("转为四议两公开事项的理由：%(reason)s", reason=reason)]
+    lines += ["", _("### 初步方案"), "", _("（待党支部委员会提出）")]
     return "\n".join(lines)
 
 
@@ -212,7 +217,7 @@ def open_for_proposal(actor, proposal, reason="", now=None):
     if existing is not None:
         return existing
     if proposal.state != ProposalState.escalated.value:
-        raise Refused("wrong_state", "只有已转为四议两公开事项的提案才能建立事项。")
+        raise Refused("wrong_state", N_("只有已转为四议两公开事项的提案才能建立事项。"))
     community = proposal.community
     kinds = settings_for(community).kinds
     kind = "其他重大事项" if "其他重大事项" in kinds else kinds[-1]
@@ -222,8 +227,9 @@ def open_for_proposal(actor, proposal, reason="", now=None):
     for user in people:
         add_follower(matter, user)
     audit.record("proposal.matter_opened", actor=actor, obj=proposal, matter_id=matter.id,
-                 note=f"已建立四议两公开事项 #{matter.id}：{matter.title}")
-    following.tell(people, f"您关注的提案「{proposal.title}」已建立四议两公开事项，之后每一步进展都会通知您。",
+                 note=fill(N_("已建立四议两公开事项 #%(id)d：%(title)s"), {"id": matter.id, "title": matter.title}))
+    following.tell(people, Message(N_("您关注的提案「%(title)s」已建立四议两公开事项，之后每一步进展都会通知您。"),
+                                   title=proposal.title),
                    url_of(matter), actor)
     db.session.flush()
     return matter
@@ -251,7 +257,7 @@ def add_report(actor, matter, *, text, percent_done, spent_fen, files=(), now=No
     workflow.check_report(matter.stage, percent_done, spent_fen)
     text = (text or "").strip()
     if len(text) < 5 or len(text) > 10000:
-        raise Refused("text", "请写出实施情况（5 到 10000 字）。")
+        raise Refused("text", N_("请写出实施情况（5 到 10000 字）。"))
     report = MatterReport(matter=matter, author_id=actor.id, text=text, percent_done=percent_done,
                           spent_fen=spent_fen, created_dt=now)
     db.session.add(report)
@@ -261,7 +267,8 @@ def add_report(actor, matter, *, text, percent_done, spent_fen, files=(), now=No
     touched(matter, "report_published", now)
     audit.record("matter.report", actor=actor, obj=matter, report_id=report.id,
                  percent_done=percent_done, spent_fen=spent_fen)
-    tell(matter, f"发布了实施进度：完成 {percent_done}%，已用资金 {report.spent_text}。", actor)
+    tell(matter, Message(N_("发布了实施进度：完成 %(percent)d%%，已用资金 %(spent)s。"), percent=percent_done,
+                         spent=workflow.format_yuan(report.spent_fen)), actor)
     db.session.flush()
     return report
 
@@ -285,7 +292,7 @@ def is_following(matter, user):
 def follow(actor, matter):
     if actor is None or not getattr(actor, "is_authenticated", False) or \
             not actor.belongs_to(matter.community) or not matter.can_view(actor):
-        raise Refused("forbidden", "只有本社区的居民可以关注事项。")
+        raise Refused("forbidden", N_("只有本社区的居民可以关注事项。"))
     add_follower(matter, actor)
     audit.record("matter.follow", actor=actor, obj=matter)
 
@@ -301,4 +308,6 @@ def followers(matter):
 
 def tell(matter, text, actor=None):
     """Who hears of a step of the matter: its followers (not the one who took it)."""
-    following.tell(followers(matter), f"事项「{matter.title}」：{text}", url_of(matter), actor)
+    said = text if isinstance(text, Message) else Message(text)
+    following.tell(followers(matter), Message(N_("事项「%(title)s」：%(text)s"), title=matter.title, text=said),
+                   url_of(matter), actor)

@@ -4,6 +4,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import AuditEvent
+from flask_babel import lazy_gettext as _l
+
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.matters.models import Matter, MatterObjection, MatterReport, MatterStep, visible_from
@@ -36,7 +39,7 @@ def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE, load
         try:
             clauses.append(Matter.stage == MatterStage(stage))
         except ValueError:
-            raise Refused("stage", "未知的阶段。") from None
+            raise Refused("stage", N_("未知的阶段。")) from None
     total = db.session.scalar(select(func.count(Matter.id)).where(*clauses))
     page = max(1, page)
     items = (Matter.query.filter(*clauses).options(*load).order_by(Matter.id.desc())
@@ -64,22 +67,22 @@ def load_whole(matter):
     return matter
 
 EVENT_LABELS = {
-    "matter.created": "起草事项",
-    "matter.edited": "修改方案",
-    "matter.scheduled": "列入会议议程",
-    "matter.vote_ignored": "表决未计入（会议组织或议题不符）",
-    "matter.advanced": "表决通过",
-    "matter.rejected": "表决未通过",
-    "matter.sent_back": "退回第一阶段",
-    "matter.invalid": "表决无效（未达法定人数）",
-    "matter.overruled": "异议经党员大会审议，决议维持",
-    "matter.not_confirmed": "居务监督委员会未确认",
-    "matter.published": "开始组织实施",
-    "matter.objection": "居民提出异议",
-    "matter.objection_answered": "答复异议",
-    "matter.objection_accepted": "异议人接受答复",
-    "matter.report": "发布实施报告",
-    "matter.reasons_added": "补充未通过的理由",
+    "matter.created": _l("起草事项"),
+    "matter.edited": _l("修改方案"),
+    "matter.scheduled": _l("列入会议议程"),
+    "matter.vote_ignored": _l("表决未计入（会议组织或议题不符）"),
+    "matter.advanced": _l("表决通过"),
+    "matter.rejected": _l("表决未通过"),
+    "matter.sent_back": _l("退回第一阶段"),
+    "matter.invalid": _l("表决无效（未达法定人数）"),
+    "matter.overruled": _l("异议经党员大会审议，决议维持"),
+    "matter.not_confirmed": _l("居务监督委员会未确认"),
+    "matter.published": _l("开始组织实施"),
+    "matter.objection": _l("居民提出异议"),
+    "matter.objection_answered": _l("答复异议"),
+    "matter.objection_accepted": _l("异议人接受答复"),
+    "matter.report": _l("发布实施报告"),
+    "matter.reasons_added": _l("补充未通过的理由"),
 }
 
 
@@ -93,8 +96,8 @@ def timeline(matter):
 def minutes_meeting(matter, meeting_id):
     """A meeting whose minutes belong to the matter's trail (decided one of its stages)."""
     if not isinstance(meeting_id, int):
-        raise Refused("not_found", "找不到该会议纪要。")
+        raise Refused("not_found", N_("找不到该会议纪要。"))
     step = next((s for s in matter.steps if s.meeting_id == meeting_id), None)
     if step is None or step.meeting is None or not step.meeting.minutes_text:
-        raise Refused("not_found", "找不到该会议纪要。")
+        raise Refused("not_found", N_("找不到该会议纪要。"))
     return step.meeting

@@ -12,6 +12,7 @@ A vote the reader may not see yet (a non-public body's, before the resolution is
 app/votes/visibility.py) shows its outcome but neither its numbers nor its minutes.
 """
 from flask import has_request_context, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from app.core.refusal import Refused
 from app.core.timeutil import format_local
@@ -23,7 +24,7 @@ from app.meetings.workflow import MeetingState
 from app.votes import visibility
 from app.votes.models import Vote
 
-WITHHELD = "表决结果随决议公开"
+WITHHELD = _l("表决结果随决议公开")
 
 
 def minutes_url(matter, meeting):
@@ -80,7 +81,7 @@ def _scheduled(matter):
         found.append({
             "meeting_id": meeting.id, "title": meeting.title, "body": meeting.body.name,
             "date": _meeting_date(meeting), "attendance": None,
-            "result": "已列入议程，待表决" if meeting.state is MeetingState.ANNOUNCED else "会议进行中",
+            "result": _("已列入议程，待表决") if meeting.state is MeetingState.ANNOUNCED else _("会议进行中"),
             "passed": None, "outcome": None, "reasons": None, "vote_id": None, "minutes_url": None,
             "is_merged": meeting.body.preset == workflow.TWO_COMMITTEES
             and matter.stage is MatterStage.proposal,
@@ -92,31 +93,35 @@ def _scheduled(matter):
 def _stage_result(matter, stage, rows, hidden=frozenset()):
     if stage is MatterStage.resolution_public and matter.resolution_published_dt is not None:
         objections = [o for o in matter.objections if o.round == matter.round]
-        text = (f"决议于 {format_local(matter.resolution_published_dt)} 公示，公示期 {matter.objection_days} 天，"
-                f"至 {format_local(matter.objection_end_dt)}；收到异议 {len(objections)} 条")
+        text = ngettext("决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s；收到异议 %(num)d 条",
+                        "决议于 %(published)s 公示，公示期 %(days)d 天，至 %(end)s；收到异议 %(num)d 条",
+                        len(objections), published=format_local(matter.resolution_published_dt),
+                        days=matter.objection_days or 0, end=format_local(matter.objection_end_dt))
         resolved = sum(1 for o in objections if o.is_resolved)
         if objections:
-            text += f"，已解决或经党员大会审议 {resolved} 条"
+            text += _("，已解决或经党员大会审议 %(resolved)d 条", resolved=resolved)
         if rows and rows[-1].outcome is Outcome.published:
             text = rows[-1].result_text or text
-        return text + ("" if text.endswith("。") else "。")
+        return text if text.endswith(("。", ".")) else text + _("。")
     if stage is MatterStage.implementation and matter.implementation_started_dt is not None:
-        text = f"{format_local(matter.implementation_started_dt)} 开始实施"
+        text = _("%(start)s 开始实施", start=format_local(matter.implementation_started_dt))
         if matter.reports:
             last = matter.reports[-1]
-            text += (f"；最新进度 {last.percent_done}%，已用资金 {last.spent_text}"
-                     f"（共 {len(matter.reports)} 份实施报告）")
-        return text + "。"
+            text += ngettext("；最新进度 %(percent)d%%，已用资金 %(spent)s（共 %(num)d 份实施报告）",
+                             "；最新进度 %(percent)d%%，已用资金 %(spent)s（共 %(num)d 份实施报告）",
+                             len(matter.reports), percent=last.percent_done, spent=last.spent_text)
+        return text + _("。")
     if stage is MatterStage.result_public and matter.result_published_dt is not None:
-        return f"居务监督委员会确认后，实施结果于 {format_local(matter.result_published_dt)} 公开。"
+        return _("居务监督委员会确认后，实施结果于 %(published)s 公开。",
+                 published=format_local(matter.result_published_dt))
     if not rows:
         return None
     last = rows[-1]
     text = f"{last.outcome.label}"
     if last.id in hidden:
-        text += f"（{WITHHELD}）"
+        text += _("（%(withheld)s）", withheld=WITHHELD)
     elif last.result_text:
-        text += f"：{last.result_text}"
+        text += _("：%(result)s", result=last.result_text)
     return text
 
 
@@ -144,15 +149,15 @@ def trail(matter, viewer=None):
         last_with_minutes = next((m["minutes_url"] for m in reversed(meetings) if m["minutes_url"]), None)
         last = rows[-1] if rows else None
         bodies = workflow.bodies_text(workflow.STAGE_BODIES[stage]) if stage.number <= 4 else \
-            workflow.STAGE_ACTORS[stage]
+            _(workflow.STAGE_ACTORS[stage])
         entries.append({
             "key": stage.value,
             "number": stage.number,
             "label": stage.label,
-            "product": workflow.STAGE_PRODUCTS[stage],
+            "product": _(workflow.STAGE_PRODUCTS[stage]),
             "bodies": bodies,
             "state": states[stage],
-            "state_label": workflow.STATE_LABELS[states[stage]],
+            "state_label": _(workflow.STATE_LABELS[states[stage]]),
             "is_merged": any(s.is_merged for s in rows),
             "result": _stage_result(matter, stage, rows, hidden),
             "passed": last.passed if last is not None else None,

@@ -1,6 +1,7 @@
 """Matter pages: the list, drafting, the matter with its seven-stage trail (public once the
 resolution is published), objections, reports, settings."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +10,7 @@ from app.community.operations import load_community
 from app.community.models import Community
 from app.core.db import get_or_404
 from app.core.forms import ConfirmForm
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.sanitize import render_markdown
 from app.core.timeutil import format_local, utcnow
@@ -49,7 +51,7 @@ def can_draft_matters(community):
 @bp.route("/c/<int:community_id>/matters/")
 def index(community_id):
     """Published matters for everyone; insiders (staff, body members) see every stage."""
-    community = get_or_404(Community, community_id, "找不到该社区。")
+    community = get_or_404(Community, community_id, _("找不到该社区。"))
     stage = request.args.get("stage", "")
     if stage and stage not in {s.value for s in MatterStage}:
         stage = ""
@@ -91,7 +93,7 @@ def _budget(form):
 def new(community_id):
     community = load_community(current_user, community_id)
     if not can_draft(current_user, community):
-        raise Refused("forbidden", "只有本社区两委成员或工作人员可以提出重大事项。")
+        raise Refused("forbidden", N_("只有本社区两委成员或工作人员可以提出重大事项。"))
     form = _matter_form(community)
     status = 200
     if form.validate_on_submit():
@@ -101,7 +103,7 @@ def new(community_id):
                 matter = operations.create(current_user, community, title=form.title.data,
                                            kind=form.kind.data, plan=form.plan.data,
                                            budget_fen=budget, files=_files())
-                flash("事项已创建。请把它列入党支部委员会会议的议程。", "success")
+                flash(_("事项已创建。请把它列入党支部委员会会议的议程。"), "success")
                 return redirect(url_for(".show", community_id=community.id, matter_id=matter.id))
             except Refused as exc:
                 status = refuse(exc, form, aliases={"budget_fen": "budget"})
@@ -131,7 +133,7 @@ def edit(community_id, matter_id):
             try:
                 operations.update(current_user, matter, title=form.title.data, kind=form.kind.data,
                                   plan=form.plan.data, budget_fen=budget, files=_files())
-                flash("方案已保存。", "success")
+                flash(_("方案已保存。"), "success")
                 return redirect(url_for(".show", community_id=community_id, matter_id=matter.id))
             except Refused as exc:
                 status = refuse(exc, form, aliases={"budget_fen": "budget"})
@@ -174,7 +176,8 @@ def _render(matter, status=200, error=None, open_form=None, forms=None):
     schedule_form = forms.get("schedule") or ScheduleForm(formdata=None)
     meetings = agenda.schedulable_meetings(matter, user) if manage else []
     schedule_form.meeting_id.choices = [
-        SelectChoice(m.id, f"{m.body.name} · {m.title} · {format_local(m.start_dt)}（{m.state.label}）")
+        SelectChoice(m.id, _("%(body)s · %(title)s · %(start)s（%(state)s）", body=m.body.name, title=m.title,
+                             start=format_local(m.start_dt), state=m.state.label))
         for m in meetings]
     objections = [o for o in matter.objections if o.round == matter.round]
     earlier = [o for o in matter.objections if o.round != matter.round]
@@ -214,7 +217,7 @@ def _act(community_id, matter_id, form, name, run, done):
     """Validate `form`, run the operation, commit; on refusal show the page with the reason."""
     matter = _load(community_id, matter_id)
     if not form.validate_on_submit():
-        message = "；".join(e for errors in form.errors.values() for e in errors) or "请求无效，请刷新后重试。"
+        message = _("；").join(e for errors in form.errors.values() for e in errors) or _("请求无效，请刷新后重试。")
         return _render(matter, status=422 if form.errors else 400, error=message, open_form=name,
                        forms={name: form})
     try:
@@ -237,7 +240,7 @@ def schedule(community_id, matter_id):
     def run(matter):
         agenda.schedule(current_user, matter, meeting_ops.get_meeting(current_user, form.meeting_id.data))
 
-    return _act(community_id, matter_id, form, "schedule", run, "已列入会议议程。会议表决后，事项会自动推进。")
+    return _act(community_id, matter_id, form, "schedule", run, _("已列入会议议程。会议表决后，事项会自动推进。"))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/objections", methods=["POST"])
@@ -246,7 +249,8 @@ def objection(community_id, matter_id):
     form = ObjectionForm()
     return _act(community_id, matter_id, form, "objection",
                 lambda m: decisions.raise_objection(current_user, m, form.text.data),
-                f"异议已提交，社区将在 {workflow.ANSWER_DAYS} 天内答复。")
+                ngettext("异议已提交，社区将在 %(num)d 天内答复。", "异议已提交，社区将在 %(num)d 天内答复。",
+                         workflow.ANSWER_DAYS))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/objections/<int:objection_id>/answer",
@@ -257,7 +261,7 @@ def answer(community_id, matter_id, objection_id):
     return _act(community_id, matter_id, form, f"answer-{objection_id}",
                 lambda m: decisions.answer_objection(
                     current_user, decisions.load_objection(m, objection_id), form.text.data),
-                "答复已提交，并已通知异议人。")
+                _("答复已提交，并已通知异议人。"))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/objections/<int:objection_id>/accept",
@@ -266,7 +270,7 @@ def answer(community_id, matter_id, objection_id):
 def accept(community_id, matter_id, objection_id):
     return _act(community_id, matter_id, ConfirmForm(), "accept",
                 lambda m: decisions.accept_answer(current_user, decisions.load_objection(m, objection_id)),
-                "您已接受答复，这条异议已解决。")
+                _("您已接受答复，这条异议已解决。"))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/start", methods=["POST"])
@@ -274,7 +278,7 @@ def accept(community_id, matter_id, objection_id):
 def start(community_id, matter_id):
     return _act(community_id, matter_id, ConfirmForm(), "start",
                 lambda m: decisions.start_implementation(current_user, m),
-                "已开始组织实施。请定期发布实施进度。")
+                _("已开始组织实施。请定期发布实施进度。"))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/reports", methods=["POST"])
@@ -291,7 +295,7 @@ def report(community_id, matter_id):
     def guarded(matter):
         run(matter)
 
-    return _act(community_id, matter_id, form, "report", guarded, "实施报告已发布，关注者已收到通知。")
+    return _act(community_id, matter_id, form, "report", guarded, _("实施报告已发布，关注者已收到通知。"))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/steps/<int:step_id>/reasons", methods=["POST"])
@@ -300,13 +304,13 @@ def reasons(community_id, matter_id, step_id):
     form = ReasonsForm()
     return _act(community_id, matter_id, form, f"reasons-{step_id}",
                 lambda m: decisions.add_reasons(current_user, m, step_id, form.text.data),
-                "理由已补充。")
+                _("理由已补充。"))
 
 
 @bp.route("/c/<int:community_id>/matters/<int:matter_id>/follow", methods=["POST"])
 @login_required
 def follow(community_id, matter_id):
-    return follow_button(_load(community_id, matter_id), operations, "已关注，事项有进展时会通知您。",
+    return follow_button(_load(community_id, matter_id), operations, _("已关注，事项有进展时会通知您。"),
                          url_for(".show", community_id=community_id, matter_id=matter_id))
 
 
@@ -323,7 +327,7 @@ def minutes(community_id, matter_id, meeting_id):
     matter = _load(community_id, matter_id)
     meeting = queries.minutes_meeting(matter, meeting_id)
     if not visibility.can_see_minutes(_user(), meeting):
-        raise Refused("not_found", "找不到该会议纪要。")
+        raise Refused("not_found", N_("找不到该会议纪要。"))
     html = Markup(render_markdown(meeting.minutes_text, headings_from=3))
     return render_template("matters/minutes.html", matter=matter, community=matter.community,
                            meeting=meeting, html=html)
@@ -344,7 +348,7 @@ def settings(community_id):
         try:
             operations.update_settings(current_user, community, kinds=form.kinds.data.splitlines(),
                                        objection_days=form.objection_days.data)
-            flash("重大事项设置已保存并记入审计日志。", "success")
+            flash(_("重大事项设置已保存并记入审计日志。"), "success")
             return redirect(url_for(".settings", community_id=community.id))
         except Refused as exc:
             refuse(exc)

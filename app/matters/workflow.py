@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from app.community.rules import meeting_name
+from app.core.i18n import N_, NP_, Message, render
 from app.core.refusal import Refused
 
 MIN_OBJECTION_DAYS = 7
@@ -52,7 +53,12 @@ class MatterStage(str, Enum):
 
     @property
     def label(self):
-        return STAGE_LABELS[self]
+        return render(STAGE_LABELS[self])
+
+    @property
+    def message(self):
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(STAGE_LABELS[self])
 
     @property
     def number(self):
@@ -66,31 +72,31 @@ class MatterStage(str, Enum):
 STAGES = list(MatterStage)
 
 STAGE_LABELS = {
-    MatterStage.proposal: "党支部会提议",
-    MatterStage.consultation: "两委会商议",
-    MatterStage.review: "党员大会审议",
-    MatterStage.resolution: "居民代表会议（或居民会议）决议",
-    MatterStage.resolution_public: "决议公开",
-    MatterStage.implementation: "组织实施",
-    MatterStage.result_public: "实施结果公开",
+    MatterStage.proposal: N_("党支部会提议"),
+    MatterStage.consultation: N_("两委会商议"),
+    MatterStage.review: N_("党员大会审议"),
+    MatterStage.resolution: N_("居民代表会议（或居民会议）决议"),
+    MatterStage.resolution_public: N_("决议公开"),
+    MatterStage.implementation: N_("组织实施"),
+    MatterStage.result_public: N_("实施结果公开"),
 }
 
 # What each stage produces (shown on the timeline).
 STAGE_PRODUCTS = {
-    MatterStage.proposal: "提出初步方案",
-    MatterStage.consultation: "形成修改方案",
-    MatterStage.review: "审议通过方案",
-    MatterStage.resolution: "表决形成决议",
-    MatterStage.resolution_public: "公告决议，接受居民异议",
-    MatterStage.implementation: "组织实施，公开进度",
-    MatterStage.result_public: "居务监督委员会确认后公开实施结果",
+    MatterStage.proposal: N_("提出初步方案"),
+    MatterStage.consultation: N_("形成修改方案"),
+    MatterStage.review: N_("审议通过方案"),
+    MatterStage.resolution: N_("表决形成决议"),
+    MatterStage.resolution_public: N_("公告决议，接受居民异议"),
+    MatterStage.implementation: N_("组织实施，公开进度"),
+    MatterStage.result_public: N_("居务监督委员会确认后公开实施结果"),
 }
 
 # Who acts at the stages no vote decides (the trail's line under each stage's name).
 STAGE_ACTORS = {
-    MatterStage.resolution_public: "社区两委公告，居民可提出异议；未解决的异议提交党员大会审议",
-    MatterStage.implementation: "两委、承办单位组织实施",
-    MatterStage.result_public: "居务监督委员会确认",
+    MatterStage.resolution_public: N_("社区两委公告，居民可提出异议；未解决的异议提交党员大会审议"),
+    MatterStage.implementation: N_("两委、承办单位组织实施"),
+    MatterStage.result_public: N_("居务监督委员会确认"),
 }
 
 PARTY_BRANCH = "party_branch_committee"
@@ -133,8 +139,15 @@ class Purpose(str, Enum):
 
     @property
     def label(self):
-        return {"decide": "表决", "merged": "提议与商议合并表决",
-                "objections": "审议未解决的异议", "confirm": "确认实施结果"}[self.value]
+        return render(PURPOSE_LABELS[self.value])
+
+    @property
+    def message(self):
+        return Message(PURPOSE_LABELS[self.value])
+
+
+PURPOSE_LABELS = {"decide": N_("表决"), "merged": N_("提议与商议合并表决"),
+                  "objections": N_("审议未解决的异议"), "confirm": N_("确认实施结果")}
 
 
 class Outcome(str, Enum):
@@ -148,16 +161,18 @@ class Outcome(str, Enum):
 
     @property
     def label(self):
-        return {"advanced": "通过", "rejected": "未通过", "sent_back": "未通过，退回第一阶段重新提议",
-                "invalid": "未达到法定人数，表决无效", "overruled": "异议经党员大会审议，决议维持",
-                "not_confirmed": "居务监督委员会未确认", "published": "已完成"}[self.value]
+        return render({"advanced": N_("通过"), "rejected": N_("未通过"),
+                       "sent_back": N_("未通过，退回第一阶段重新提议"),
+                       "invalid": N_("未达到法定人数，表决无效"),
+                       "overruled": N_("异议经党员大会审议，决议维持"),
+                       "not_confirmed": N_("居务监督委员会未确认"), "published": N_("已完成")}[self.value])
 
 
 def stage_of(value):
     try:
         return MatterStage(value)
     except ValueError:
-        raise Refused("unknown_stage", "未知的阶段。") from None
+        raise Refused("unknown_stage", N_("未知的阶段。")) from None
 
 
 def next_stage(stage):
@@ -168,31 +183,33 @@ def next_stage(stage):
 
 
 def bodies_text(presets):
-    return "或".join(BODY_NAMES.get(p, p) for p in presets)
+    return render(N_("或")).join(BODY_NAMES.get(p, p) for p in presets)
 
 
 def meetings_text(presets):
     """「党员大会或居民代表会议」: the bodies' meetings, each called by its own name."""
-    return "或".join(meeting_name(BODY_NAMES.get(p, p)) for p in presets)
+    return render(N_("或")).join(meeting_name(BODY_NAMES.get(p, p)) for p in presets)
 
 
 def purpose_for(stage, preset, *, merge_allowed=False):
     """What a meeting of the body with `preset` may decide about a matter at `stage`, or Refused."""
     stage = stage_of(stage)
     if stage is MatterStage.result_public:
-        raise Refused("finished", "实施结果已经公开，事项已办结。")
+        raise Refused("finished", N_("实施结果已经公开，事项已办结。"))
     if stage is MatterStage.proposal and preset == TWO_COMMITTEES:
         if merge_allowed:
             return Purpose.merged
-        raise Refused("merge_not_allowed", "只有党支部书记同时主持两委联席会议（一肩挑）时，党支部会提议才能与两委会商议合并进行；"
-                      "请先由党支部委员会会议提议。")
+        raise Refused("merge_not_allowed", N_("只有党支部书记同时主持两委联席会议（一肩挑）时，党支部会提议才能与两委会商议合并进行；"
+                      "请先由党支部委员会会议提议。"))
     if preset not in STAGE_BODIES[stage]:
         if stage is MatterStage.resolution_public:
-            raise Refused("wrong_body", "决议公开期间只有党员大会可以审议未解决的异议。")
+            raise Refused("wrong_body", N_("决议公开期间只有党员大会可以审议未解决的异议。"))
         if stage is MatterStage.implementation:
-            raise Refused("wrong_body", "实施结果须由居务监督委员会确认。")
-        raise Refused("wrong_body", f"事项处于「{stage.label}」阶段，须由{meetings_text(STAGE_BODIES[stage])}表决，"
-                      f"{BODY_NAMES.get(preset, preset)}的会议不能决定这一阶段。")
+            raise Refused("wrong_body", N_("实施结果须由居务监督委员会确认。"))
+        raise Refused("wrong_body", N_("事项处于「%(stage)s」阶段，须由%(bodies)s表决，"
+                                       "%(body)s的会议不能决定这一阶段。"),
+                      stage=stage.message, bodies=meetings_text(STAGE_BODIES[stage]),
+                      body=BODY_NAMES.get(preset, preset))
     if stage is MatterStage.resolution_public:
         return Purpose.objections
     if stage is MatterStage.implementation:
@@ -218,7 +235,7 @@ class Move:
     outcome: Outcome
     publish_resolution: bool = False
     publish_result: bool = False
-    note: str = ""
+    note: Message | str = ""
 
     @property
     def changed(self):
@@ -234,7 +251,7 @@ def on_vote(stage, purpose, *, passed, quorum_met):
     stage = stage_of(stage)
     purpose = Purpose(purpose)
     if passed is None:
-        raise Refused("not_a_motion", "这是一项选择性表决，不是对事项的赞成或反对，不能决定事项。")
+        raise Refused("not_a_motion", N_("这是一项选择性表决，不是对事项的赞成或反对，不能决定事项。"))
     expected = {
         Purpose.decide: {MatterStage.proposal, MatterStage.consultation, MatterStage.review,
                          MatterStage.resolution},
@@ -243,41 +260,43 @@ def on_vote(stage, purpose, *, passed, quorum_met):
         Purpose.confirm: {MatterStage.implementation},
     }[purpose]
     if stage not in expected:
-        raise Refused("wrong_stage", f"事项已处于「{stage.label}」阶段，这项表决不再决定它。")
+        raise Refused("wrong_stage", N_("事项已处于「%(stage)s」阶段，这项表决不再决定它。"), stage=stage.message)
     merged = purpose is Purpose.merged
     if not quorum_met:
         return Move(stage, stage, (Step(stage, False, Outcome.invalid, merged),), Outcome.invalid,
-                    note="未达到法定人数，表决无效，事项停留在本阶段")
+                    note=N_("未达到法定人数，表决无效，事项停留在本阶段"))
     if purpose is Purpose.confirm:
         if passed:
             return Move(stage, MatterStage.result_public, (Step(stage, True, Outcome.advanced),),
-                        Outcome.advanced, publish_result=True, note="居务监督委员会确认，实施结果公开")
+                        Outcome.advanced, publish_result=True, note=N_("居务监督委员会确认，实施结果公开"))
         return Move(stage, stage, (Step(stage, False, Outcome.not_confirmed),), Outcome.not_confirmed,
-                    note="居务监督委员会未确认实施结果，继续组织实施")
+                    note=N_("居务监督委员会未确认实施结果，继续组织实施"))
     if purpose is Purpose.objections:
         if passed:
             return Move(stage, stage, (Step(stage, True, Outcome.overruled),), Outcome.overruled,
-                        note="党员大会审议异议后维持决议")
+                        note=N_("党员大会审议异议后维持决议"))
         return Move(stage, MatterStage.proposal, (Step(stage, False, Outcome.sent_back),),
-                    Outcome.sent_back, note="党员大会认为异议成立，退回第一阶段重新提议")
+                    Outcome.sent_back, note=N_("党员大会认为异议成立，退回第一阶段重新提议"))
     if merged:
         if passed:
             steps = (Step(MatterStage.proposal, True, Outcome.advanced, True),
                      Step(MatterStage.consultation, True, Outcome.advanced, True))
             return Move(stage, MatterStage.review, steps, Outcome.advanced,
-                        note="党支部会提议与两委会商议合并进行（一肩挑），通过")
+                        note=N_("党支部会提议与两委会商议合并进行（一肩挑），通过"))
         return Move(stage, stage, (Step(stage, False, Outcome.rejected, True),), Outcome.rejected,
-                    note="合并表决未通过，事项停留在第一阶段")
+                    note=N_("合并表决未通过，事项停留在第一阶段"))
     if passed:
         target = next_stage(stage)
         return Move(stage, target, (Step(stage, True, Outcome.advanced),), Outcome.advanced,
                     publish_resolution=target is MatterStage.resolution_public,
-                    note=f"「{stage.label}」通过，进入「{target.label}」")
+                    note=Message(N_("「%(stage)s」通过，进入「%(next)s」"), stage=stage.message,
+                                 next=target.message))
     if stage in SEND_BACK_STAGES:
         return Move(stage, MatterStage.proposal, (Step(stage, False, Outcome.sent_back),),
-                    Outcome.sent_back, note=f"「{stage.label}」未通过，退回第一阶段重新提议")
+                    Outcome.sent_back, note=Message(N_("「%(stage)s」未通过，退回第一阶段重新提议"),
+                                                    stage=stage.message))
     return Move(stage, stage, (Step(stage, False, Outcome.rejected),), Outcome.rejected,
-                note="党支部会未通过提议，事项停留在第一阶段")
+                note=N_("党支部会未通过提议，事项停留在第一阶段"))
 
 
 # -- plan, schedule --------------------------------------------------------------------------
@@ -285,7 +304,7 @@ def on_vote(stage, purpose, *, passed, quorum_met):
 def check_plan_editable(stage):
     stage = stage_of(stage)
     if stage not in PLAN_EDITABLE:
-        raise Refused("plan_locked", "方案在党员大会审议前定稿：进入「党员大会审议」阶段后不能再修改。")
+        raise Refused("plan_locked", N_("方案在党员大会审议前定稿：进入「党员大会审议」阶段后不能再修改。"))
 
 
 @dataclass(frozen=True)
@@ -311,11 +330,11 @@ def check_schedule(stage, purpose, *, objections=(), has_final_report=False, pla
     if purpose is Purpose.objections:
         waiting = [o for o in objections if not o.is_resolved and not o.scheduled]
         if not waiting:
-            raise Refused("no_objections", "没有需要提交党员大会审议的异议（已解决或已列入议程）。")
+            raise Refused("no_objections", N_("没有需要提交党员大会审议的异议（已解决或已列入议程）。"))
     if purpose is Purpose.confirm and not has_final_report:
-        raise Refused("no_final_report", "请先发布完成度为 100% 的实施报告，再提请居务监督委员会确认。")
+        raise Refused("no_final_report", N_("请先发布完成度为 100% 的实施报告，再提请居务监督委员会确认。"))
     if plan_with_notice and purpose is Purpose.decide and meeting_announced:
-        raise Refused("notice_sent", "党员大会须随会议通知送达方案：这次会议的通知已经发出，请安排尚未发通知的会议。")
+        raise Refused("notice_sent", N_("党员大会须随会议通知送达方案：这次会议的通知已经发出，请安排尚未发通知的会议。"))
 
 
 # -- objections -------------------------------------------------------------------------------
@@ -330,7 +349,8 @@ def objection_days(configured):
 def check_objection_days(days):
     if isinstance(days, bool) or not isinstance(days, int) or \
             not MIN_OBJECTION_DAYS <= days <= MAX_OBJECTION_DAYS:
-        raise Refused("objection_days", f"决议公示期须为 {MIN_OBJECTION_DAYS} 到 {MAX_OBJECTION_DAYS} 天。")
+        raise Refused("objection_days", N_("决议公示期须为 %(min)d 到 %(max)d 天。"),
+                      min=MIN_OBJECTION_DAYS, max=MAX_OBJECTION_DAYS)
     return days
 
 
@@ -341,11 +361,11 @@ def window_end(published_dt, days):
 def check_object(stage, published_dt, days, now):
     stage = stage_of(stage)
     if stage is not MatterStage.resolution_public or published_dt is None:
-        raise Refused("not_public", "只有在决议公示期内才能提出异议。")
+        raise Refused("not_public", N_("只有在决议公示期内才能提出异议。"))
     if now < published_dt:
-        raise Refused("not_public", "决议尚未公示。")
+        raise Refused("not_public", N_("决议尚未公示。"))
     if now >= window_end(published_dt, days):
-        raise Refused("window_closed", "决议公示期已经结束，不能再提出异议。")
+        raise Refused("window_closed", N_("决议公示期已经结束，不能再提出异议。"))
 
 
 def answer_due(created_dt):
@@ -360,32 +380,38 @@ def is_overdue(created_dt, answered_dt, now):
 
 def check_answer(answered_dt):
     if answered_dt is not None:
-        raise Refused("already_answered", "这条异议已经答复过了。")
+        raise Refused("already_answered", N_("这条异议已经答复过了。"))
 
 
 def check_accept(answered_dt, accepted):
     if answered_dt is None:
-        raise Refused("not_answered", "工作人员答复后才能表示接受。")
+        raise Refused("not_answered", N_("工作人员答复后才能表示接受。"))
     if accepted:
-        raise Refused("already_accepted", "您已经接受了这条答复。")
+        raise Refused("already_accepted", N_("您已经接受了这条答复。"))
 
 
 def check_start_implementation(stage, published_dt, days, now, objections):
     """Stage 5 → 6: after the window, every objection answered, every unresolved one decided."""
     stage = stage_of(stage)
     if stage is not MatterStage.resolution_public:
-        raise Refused("wrong_stage", "只有决议公示之后才能组织实施。")
+        raise Refused("wrong_stage", N_("只有决议公示之后才能组织实施。"))
     end = window_end(published_dt, days)
     if now < end:
-        raise Refused("window_open", f"决议公示期尚未结束（至少公示 {objection_days(days)} 天），不能开始实施。")
+        raise Refused("window_open", NP_("决议公示期尚未结束（至少公示 %(num)d 天），不能开始实施。",
+                                         "决议公示期尚未结束（至少公示 %(num)d 天），不能开始实施。"),
+                      num=objection_days(days))
     unanswered = [o for o in objections if o.answered_dt is None]
     if unanswered:
-        raise Refused("unanswered", f"还有 {len(unanswered)} 条异议没有答复，不能开始实施。")
+        raise Refused("unanswered", NP_("还有 %(num)d 条异议没有答复，不能开始实施。",
+                                        "还有 %(num)d 条异议没有答复，不能开始实施。"), num=len(unanswered))
     unresolved = [o for o in objections if not o.is_resolved]
     if unresolved:
         if any(not o.scheduled for o in unresolved):
-            raise Refused("objections_unresolved", f"还有 {len(unresolved)} 条异议未解决：须提交党员大会审议后才能开始实施。")
-        raise Refused("objections_pending", "未解决的异议已列入党员大会议程，须待党员大会审议通过后才能开始实施。")
+            raise Refused("objections_unresolved",
+                          NP_("还有 %(num)d 条异议未解决：须提交党员大会审议后才能开始实施。",
+                              "还有 %(num)d 条异议未解决：须提交党员大会审议后才能开始实施。"),
+                          num=len(unresolved))
+        raise Refused("objections_pending", N_("未解决的异议已列入党员大会议程，须待党员大会审议通过后才能开始实施。"))
 
 
 # -- implementation ----------------------------------------------------------------------------
@@ -393,16 +419,16 @@ def check_start_implementation(stage, published_dt, days, now, objections):
 def check_report(stage, percent_done, spent_fen):
     stage = stage_of(stage)
     if stage is not MatterStage.implementation:
-        raise Refused("wrong_stage", "只有在组织实施阶段才能发布实施报告。")
+        raise Refused("wrong_stage", N_("只有在组织实施阶段才能发布实施报告。"))
     if isinstance(percent_done, bool) or not isinstance(percent_done, int) or not 0 <= percent_done <= 100:
-        raise Refused("percent", "完成度须是 0 到 100 之间的整数。")
+        raise Refused("percent", N_("完成度须是 0 到 100 之间的整数。"))
     if isinstance(spent_fen, bool) or not isinstance(spent_fen, int) or spent_fen < 0:
-        raise Refused("spent", "已用资金不能为负数。")
+        raise Refused("spent", N_("已用资金不能为负数。"))
 
 
 # -- the timeline --------------------------------------------------------------------------------
 
-STATE_LABELS = {"done": "已完成", "current": "进行中", "pending": "未开始", "failed": "未通过"}
+STATE_LABELS = {"done": N_("已完成"), "current": N_("进行中"), "pending": N_("未开始"), "failed": N_("未通过")}
 
 
 def stage_states(current, history):
@@ -434,7 +460,7 @@ def parse_yuan(text):
     if text is None:
         return None
     if isinstance(text, bool):
-        raise Refused("budget", "金额格式不正确。")
+        raise Refused("budget", N_("金额格式不正确。"))
     if isinstance(text, int):
         value = Decimal(text)
     elif isinstance(text, Decimal):
@@ -446,13 +472,13 @@ def parse_yuan(text):
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise Refused("budget", "金额格式不正确，例如 12000 或 12000.50。") from None
+            raise Refused("budget", N_("金额格式不正确，例如 12000 或 12000.50。")) from None
     if not value.is_finite() or value < 0:
-        raise Refused("budget", "金额不能为负数。")
+        raise Refused("budget", N_("金额不能为负数。"))
     if value > Decimal("100000000000"):
-        raise Refused("budget", "金额过大。")
+        raise Refused("budget", N_("金额过大。"))
     if value != value.quantize(Decimal("0.01")):
-        raise Refused("budget", "金额最多精确到分。")
+        raise Refused("budget", N_("金额最多精确到分。"))
     return int(value * 100)
 
 
@@ -461,4 +487,4 @@ def format_yuan(fen):
         return ""
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{yuan:,}.{cents:02d} 元"
+    return render(N_("%(amount)s 元"), {"amount": f"{sign}{yuan:,}.{cents:02d}"})

@@ -9,6 +9,8 @@ from sqlalchemy import update
 from app.community.models import HandlerOrg
 from app.community.operations import staff_of
 from app.core import audit, follow as following
+
+from app.core.i18n import N_, NP_, Message, fill
 from app.core.refusal import Refused
 from app.core.signals import send_after_commit
 from app.core.notify import notify
@@ -50,9 +52,9 @@ def get_proposal(user, proposal_id, *, community_id=None, member=False):
     """
     proposal = db.session.get(Proposal, proposal_id) if proposal_id is not None else None
     if proposal is None or (community_id is not None and proposal.community_id != community_id):
-        raise Refused("not_found", "找不到该提案。")
+        raise Refused("not_found", N_("找不到该提案。"))
     if not can_read(proposal, user) or (member and not proposal.is_insider(user)):
-        raise Refused("not_found", "找不到该提案。")
+        raise Refused("not_found", N_("找不到该提案。"))
     return proposal
 
 
@@ -65,7 +67,7 @@ def load(proposal_id, community=None, user=None):
 
 def require_insider(proposal, user):
     if not proposal.is_insider(user):
-        raise Refused("not_found", "找不到该提案。")
+        raise Refused("not_found", N_("找不到该提案。"))
 
 
 # -- settings ----------------------------------------------------------------
@@ -73,15 +75,15 @@ def require_insider(proposal, user):
 def update_settings(actor, community, *, cosign_threshold, window_days, review_days, reply_days,
                     rehandle_days, categories):
     if not actor.is_admin_of(community):
-        raise Refused("forbidden", "只有本社区管理员可以修改提案设置。")
+        raise Refused("forbidden", N_("只有本社区管理员可以修改提案设置。"))
     values = {"cosign_threshold": cosign_threshold, "window_days": window_days,
               "review_days": review_days, "reply_days": reply_days, "rehandle_days": rehandle_days}
     for value in values.values():
         if not isinstance(value, int) or not 1 <= value <= 365:
-            raise Refused("invalid_settings", "人数和天数必须是 1 到 365 之间的整数。")
+            raise Refused("invalid_settings", N_("人数和天数必须是 1 到 365 之间的整数。"))
     cats = list(dict.fromkeys(clean_text(c, 32) for c in categories if clean_text(c, 32)))
     if not cats:
-        raise Refused("invalid_settings", "至少需要一个提案类别。")
+        raise Refused("invalid_settings", N_("至少需要一个提案类别。"))
     settings = settings_for(community)
     before = {k: getattr(settings, k) for k in values} | {"categories": settings.categories}
     for name, value in values.items():
@@ -111,7 +113,10 @@ def audience(proposal):
 
 
 def tell(proposal, text, actor=None, extra=()):
-    following.tell(list(audience(proposal)) + list(extra), f"提案「{proposal.title}」：{text}",
+    """Notify the proposal's audience; `text` is a msgid (N_) or a Message, said in each one's language."""
+    said = text if isinstance(text, Message) else Message(text)
+    following.tell(list(audience(proposal)) + list(extra),
+                   Message(N_("提案「%(title)s」：%(text)s"), title=proposal.title, text=said),
                    url_of(proposal), actor)
 
 
@@ -136,14 +141,19 @@ def _transition(actor, proposal, action, *, now=None, reason="", extra_guard=Non
     result = db.session.execute(update(Proposal).where(*guard).values(**changes)
                                 .execution_options(synchronize_session="fetch"))
     if result.rowcount != 1:
-        raise Refused("stale", "提案刚刚被其他人处理过，请刷新页面后重试。")
+        raise Refused("stale", N_("提案刚刚被其他人处理过，请刷新页面后重试。"))
     db.session.refresh(proposal)
     audit.record(f"proposal.{action.value}", actor=actor, obj=proposal,
                  from_state=move.from_state, to_state=move.to_state, reason=reason or None,
-                 note=move.note, **({"due": move.due_dt} if move.due_dt else {}))
+                 note=_source(move.note), **({"due": move.due_dt} if move.due_dt else {}))
     send_after_commit(proposal_changed, proposal.id, action=action.value,
                       from_state=move.from_state.value, to_state=move.to_state.value)
     return move
+
+
+def _source(message):
+    """A workflow note as the audit log keeps it: in the source language, whoever acted."""
+    return fill(message.msgid, message.params)
 
 
 def _preview(actor, proposal, action, now, **inputs):
@@ -156,13 +166,15 @@ def publish(actor, proposal, now=None):
     now = now or utcnow()
     move = _transition(actor, proposal, Action.publish, now=now, values={"published_dt": now})
     s = proposal.settings
-    tell(proposal, f"已发布，{s.window_days} 天内需 {s.cosign_threshold} 位居民附议。", actor)
+    tell(proposal, Message(NP_("已发布，%(num)d 天内需 %(threshold)d 位居民附议。",
+                               "已发布，%(num)d 天内需 %(threshold)d 位居民附议。"),
+                           num=s.window_days, threshold=s.cosign_threshold), actor)
     return move
 
 
 def withdraw(actor, proposal, now=None):
     move = _transition(actor, proposal, Action.withdraw, now=now)
-    tell(proposal, "提案人已撤回提案。", actor)
+    tell(proposal, N_("提案人已撤回提案。"), actor)
     return move
 
 
@@ -179,11 +191,13 @@ def cosign(actor, proposal, now=None):
     add_follower(proposal, actor)
     to_review = move.to_state is ProposalState.under_review
     if to_review:
-        tell(proposal, f"附议人数已达到 {proposal.settings.cosign_threshold} 人，转入审查。",
+        tell(proposal, Message(N_("附议人数已达到 %(threshold)d 人，转入审查。"),
+                               threshold=proposal.settings.cosign_threshold),
               actor, extra=staff_of(proposal.community))
     else:
-        notify([proposal.author], f"{actor.name} 附议了您的提案「{proposal.title}」"
-               f"（{proposal.cosign_count}/{proposal.settings.cosign_threshold}）。", url_of(proposal))
+        notify([proposal.author], Message(N_("%(name)s 附议了您的提案「%(title)s」（%(count)d/%(threshold)d）。"),
+                                          name=actor.name, title=proposal.title, count=proposal.cosign_count,
+                                          threshold=proposal.settings.cosign_threshold), url_of(proposal))
     db.session.flush()
     return move
 
@@ -192,13 +206,13 @@ def take_to_review(actor, proposal, now=None):
     now = now or utcnow()
     move = _transition(actor, proposal, Action.take_to_review, now=now,
                        values={"review_started_dt": now})
-    tell(proposal, "社区已直接将提案提交审查。", actor)
+    tell(proposal, N_("社区已直接将提案提交审查。"), actor)
     return move
 
 
 def accept(actor, proposal, now=None):
     move = _transition(actor, proposal, Action.accept, now=now)
-    tell(proposal, "已立案，等待交办。", actor)
+    tell(proposal, N_("已立案，等待交办。"), actor)
     return move
 
 
@@ -206,7 +220,9 @@ def decline(actor, proposal, ground, reason, now=None):
     reason = (reason or "").strip()
     move = _transition(actor, proposal, Action.decline, now=now, reason=reason, ground=ground,
                        values={"decline_ground": ground or None, "decline_reason": reason})
-    tell(proposal, f"不予立案（{proposal.decline_ground_label}）：{reason}", actor)
+    tell(proposal, Message(N_("不予立案（%(ground)s）：%(reason)s"),
+                           ground=workflow.DeclineGround(proposal.decline_ground).message, reason=reason),
+         actor)
     return move
 
 
@@ -214,20 +230,22 @@ def merge(actor, proposal, target_id, reason="", now=None):
     _preview(actor, proposal, Action.merge, now or utcnow(), reason=reason)
     target = db.session.get(Proposal, target_id) if target_id else None
     if target is None or target.community_id != proposal.community_id or not target.is_public:
-        raise Refused("merge_target", "请选择本社区一项已发布的提案作为并案对象。")
+        raise Refused("merge_target", N_("请选择本社区一项已发布的提案作为并案对象。"))
     if target.id == proposal.id:
-        raise Refused("merge_target", "不能并入提案自身。")
+        raise Refused("merge_target", N_("不能并入提案自身。"))
     if target.id > proposal.id:
-        raise Refused("merge_target", "只能并入更早提出的提案。")
+        raise Refused("merge_target", N_("只能并入更早提出的提案。"))
     if not workflow.can_absorb_merge(target.effective_state()):
-        raise Refused("merge_target", f"并案对象「{target.title}」的状态是「{target.effective_state().label}」，"
-                      "已不会再有新的答复，不能并入。")
+        raise Refused("merge_target", N_("并案对象「%(title)s」的状态是「%(state)s」，"
+                                         "已不会再有新的答复，不能并入。"),
+                      title=target.title, state=target.effective_state().message)
     move = _transition(actor, proposal, Action.merge, now=now, reason=reason,
                        values={"merged_into_id": target.id})
     # The merged proposal's people follow the target and hear its reply.
     for user in audience(proposal):
         add_follower(target, user)
-    tell(proposal, f"已并入提案「{target.title}」办理，您将收到该提案的答复。", actor)
+    tell(proposal, Message(N_("已并入提案「%(title)s」办理，您将收到该提案的答复。"), title=target.title),
+         actor)
     audit.record("proposal.merged_in", actor=actor, obj=target, reason=reason or None,
                  merged_id=proposal.id)
     db.session.flush()
@@ -239,11 +257,12 @@ def assign(actor, proposal, org_id, days=None, now=None):
     _preview(actor, proposal, Action.assign, now, days=days)
     org = db.session.get(HandlerOrg, org_id) if org_id else None
     if org is None or not org.serves(proposal.community):
-        raise Refused("handler_required", "请选择为本社区服务的承办单位。")
+        raise Refused("handler_required", N_("请选择为本社区服务的承办单位。"))
     move = _transition(actor, proposal, Action.assign, now=now, days=days,
                        values=lambda m: {"handler_org_id": org.id, "assigned_dt": now,
                                          "reply_due_dt": m.due_dt})
-    tell(proposal, f"已交办给「{org.name}」，答复期限 {proposal.reply_due_dt:%Y-%m-%d}。", actor,
+    tell(proposal, Message(N_("已交办给「%(org)s」，答复期限 %(due)s。"), org=org.name,
+                           due=proposal.reply_due_dt), actor,
           extra=[link.user for link in org.links])
     return move
 
@@ -252,7 +271,8 @@ def extend(actor, proposal, reason, days=None, now=None):
     now = now or utcnow()
     move = _transition(actor, proposal, Action.extend, now=now, reason=(reason or "").strip(),
                        days=days, values=lambda m: {"is_extended": True, "reply_due_dt": m.due_dt})
-    tell(proposal, f"答复期限延长至 {proposal.reply_due_dt:%Y-%m-%d}：{reason}", actor)
+    tell(proposal, Message(N_("答复期限延长至 %(due)s：%(reason)s"), due=proposal.reply_due_dt,
+                           reason=reason), actor)
     return move
 
 
@@ -261,8 +281,9 @@ def return_assignment(actor, proposal, reason, now=None):
     move = _transition(actor, proposal, Action.return_assignment, now=now,
                        reason=(reason or "").strip(),
                        values={"handler_org_id": None, "assigned_dt": None, "reply_due_dt": None})
-    name = org.name if org else "承办单位"
-    tell(proposal, f"「{name}」退回了交办（{reason}），社区将重新交办。", actor,
+    name = org.name if org else Message(N_("承办单位"))
+    tell(proposal, Message(N_("「%(org)s」退回了交办（%(reason)s），社区将重新交办。"), org=name,
+                           reason=reason), actor,
           extra=staff_of(proposal.community))
     return move
 
@@ -273,14 +294,15 @@ def answer(actor, proposal, category, body, reason="", now=None):
     # Who and when first: someone who may not answer should hear that, not about the text.
     _preview(actor, proposal, Action.answer, now, reason=reason, category=category)
     if len(body) < 5:
-        raise Refused("body_required", "请写出答复内容（至少 5 个字）。")
+        raise Refused("body_required", N_("请写出答复内容（至少 5 个字）。"))
     late = proposal.reply_due_dt is not None and now >= proposal.reply_due_dt
     move = _transition(actor, proposal, Action.answer, now=now, reason=(reason or "").strip(),
                        category=category)
     db.session.add(ProposalReply(proposal_id=proposal.id, org_id=proposal.handler_org_id,
                                  author_id=actor.id, category=_category_value(category), body=body,
                                  reason=(reason or "").strip() or None, is_late=late, created_dt=now))
-    tell(proposal, f"承办单位已答复（{workflow.ReplyCategory(category).label}），请评价。", actor)
+    tell(proposal, Message(N_("承办单位已答复（%(category)s），请评价。"),
+                           category=workflow.ReplyCategory(category).message), actor)
     db.session.flush()
     return move
 
@@ -305,13 +327,14 @@ def rate(actor, proposal, rating, now=None):
     if reply is not None:
         reply.rating = workflow.Rating(rating).value
         reply.rated_dt = now
-    label = workflow.Rating(rating).label
+    label = workflow.Rating(rating).message
     if move.to_state is ProposalState.assigned:
-        tell(proposal, f"提案人评价「{label}」，已退回承办单位重新办理，"
-              f"{proposal.settings.rehandle_days} 天内答复。", actor,
+        tell(proposal, Message(NP_("提案人评价「%(rating)s」，已退回承办单位重新办理，%(num)d 天内答复。",
+                                   "提案人评价「%(rating)s」，已退回承办单位重新办理，%(num)d 天内答复。"),
+                               rating=label, num=proposal.settings.rehandle_days), actor,
               extra=[link.user for link in proposal.handler_org.links] if proposal.handler_org else ())
     else:
-        tell(proposal, f"提案人评价「{label}」，提案已办结。", actor,
+        tell(proposal, Message(N_("提案人评价「%(rating)s」，提案已办结。"), rating=label), actor,
               extra=[link.user for link in proposal.handler_org.links] if proposal.handler_org else ())
     db.session.flush()
     return move
@@ -322,14 +345,14 @@ def rate_as_cosigner(actor, proposal, rating):
     require_insider(proposal, actor)
     cosign = ProposalCosign.query.filter_by(proposal_id=proposal.id, user_id=actor.id).first()
     if cosign is None:
-        raise Refused("not_allowed", "只有附议人可以评价答复。")
+        raise Refused("not_allowed", N_("只有附议人可以评价答复。"))
     if proposal.latest_reply is None or proposal.state not in (
             ProposalState.answered.value, ProposalState.closed.value):
-        raise Refused("wrong_state", "提案答复后才能评价。")
+        raise Refused("wrong_state", N_("提案答复后才能评价。"))
     try:
         value = workflow.Rating(rating).value
     except ValueError:
-        raise Refused("rating_required", "请选择评价") from None
+        raise Refused("rating_required", N_("请选择评价")) from None
     cosign.rating = value
     cosign.rated_reply_id = proposal.latest_reply.id
     audit.record("proposal.cosigner_rate", actor=actor, obj=proposal, rating=value,
@@ -341,7 +364,7 @@ def rate_as_cosigner(actor, proposal, rating):
 def escalate(actor, proposal, reason, now=None):
     reason = (reason or "").strip()
     move = _transition(actor, proposal, Action.escalate, now=now, reason=reason)
-    tell(proposal, f"已转为四议两公开事项办理：{reason}", actor)
+    tell(proposal, Message(N_("已转为四议两公开事项办理：%(reason)s"), reason=reason), actor)
     send_after_commit(proposal_escalated, proposal.id, actor_id=actor.id, reason=reason)
     return move
 
@@ -352,14 +375,15 @@ def answer_from_matter(proposal, *, body, category, actor=None, now=None):
     Called by the matters area (which stands above proposals) once its matter is decided.
     """
     if proposal.state != ProposalState.escalated.value:
-        raise Refused("wrong_state", "只有已转为四议两公开事项的提案可以由事项结果答复。")
+        raise Refused("wrong_state", N_("只有已转为四议两公开事项的提案可以由事项结果答复。"))
     category = _category_value(category)
     now = now or utcnow()
     db.session.add(ProposalReply(proposal_id=proposal.id, author_id=getattr(actor, "id", None),
                                  category=category, body=body, created_dt=now))
     audit.record("proposal.matter_outcome", actor=actor, obj=proposal,
                  from_state=proposal.state, to_state=proposal.state, category=category)
-    tell(proposal, f"四议两公开事项有了结果（{workflow.ReplyCategory(category).label}）。")
+    tell(proposal, Message(N_("四议两公开事项有了结果（%(category)s）。"),
+                           category=workflow.ReplyCategory(category).message))
     db.session.flush()
 
 
@@ -380,8 +404,8 @@ def record_expiry(proposal, now=None):
         return None
     db.session.refresh(proposal)
     audit.record("proposal.expire", obj=proposal, from_state=move.from_state,
-                 to_state=move.to_state, note=move.note)
-    tell(proposal, move.note + "，提案已过期。")
+                 to_state=move.to_state, note=_source(move.note))
+    tell(proposal, Message(N_("%(note)s，提案已过期。"), note=move.note))
     return move
 
 
@@ -409,7 +433,7 @@ def is_following(proposal, user):
 def follow(actor, proposal):
     require_insider(proposal, actor)
     if not proposal.is_public:
-        raise Refused("wrong_state", "草稿不能关注。")
+        raise Refused("wrong_state", N_("草稿不能关注。"))
     add_follower(proposal, actor)
     audit.record("proposal.follow", actor=actor, obj=proposal)
 

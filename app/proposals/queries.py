@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from cachetools import TTLCache
 from flask import url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -37,14 +38,14 @@ def timeline(proposal):
 
 
 EVENT_LABELS = {
-    "proposal.create": "起草提案",
-    "proposal.comment": "发表评论",
-    "proposal.hide_comment": "隐藏评论",
-    "proposal.merged_in": "其他提案并入本提案",
-    "proposal.matter_outcome": "四议两公开事项结果",
-    "proposal.matter_opened": "建立四议两公开事项",
-    "proposal.cosigner_rate": "附议人评价",
-} | {f"proposal.{a.value}": a.label for a in Action}
+    "proposal.create": _l("起草提案"),
+    "proposal.comment": _l("发表评论"),
+    "proposal.hide_comment": _l("隐藏评论"),
+    "proposal.merged_in": _l("其他提案并入本提案"),
+    "proposal.matter_outcome": _l("四议两公开事项结果"),
+    "proposal.matter_opened": _l("建立四议两公开事项"),
+    "proposal.cosigner_rate": _l("附议人评价"),
+} | {f"proposal.{a.value}": _l(a.message.msgid) for a in Action}
 
 
 def cosigners(proposal):
@@ -259,16 +260,17 @@ def similar_hint(proposal):
     state = proposal.effective_state()
     url = url_for("proposals.show", community_id=proposal.community_id, proposal_id=proposal.id)
     if workflow.can_be_cosigned(state):
-        return {"can_cosign": True, "url": url, "next": "可以附议"}
+        return {"can_cosign": True, "url": url, "next": _("可以附议")}
     if state is ProposalState.merged and proposal.merged_into_id:
         url = url_for("proposals.show", community_id=proposal.community_id,
                       proposal_id=proposal.merged_into_id)
-        return {"can_cosign": False, "url": url, "next": "已并案，查看并入的提案及其答复"}
+        return {"can_cosign": False, "url": url, "next": _("已并案，查看并入的提案及其答复")}
     if proposal.replies:
-        return {"can_cosign": False, "url": url + "#replies", "next": f"{state.label}，查看答复"}
+        return {"can_cosign": False, "url": url + "#replies",
+                "next": _("%(state)s，查看答复", state=state.label)}
     if state is ProposalState.declined:
-        return {"can_cosign": False, "url": url + "#decline", "next": "不予立案，查看说明"}
-    return {"can_cosign": False, "url": url, "next": f"{state.label}，查看进展"}
+        return {"can_cosign": False, "url": url + "#decline", "next": _("不予立案，查看说明")}
+    return {"can_cosign": False, "url": url, "next": _("%(state)s，查看进展", state=state.label)}
 
 
 def actions_for(proposal, user, now=None):

@@ -1,6 +1,7 @@
 """Proposal pages: the community's list, writing, the proposal with its trail, the queues."""
 from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -9,6 +10,7 @@ from app.community.models import Street
 from app.core.db import get_or_404
 from app.core.web import refuse, send_upload, follow_button
 from app.core.forms import ConfirmForm
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.permissions import require
 from app.core.timeutil import utcnow
@@ -38,19 +40,19 @@ ACTIONS = {
     "escalate": lambda u, p, f: operations.escalate(u, p, f.reason.data),
 }
 DONE = {
-    "publish": "提案已发布，邀请邻居们附议吧。",
-    "withdraw": "提案已撤回。",
-    "cosign": "附议成功，您会收到这项提案的每一个进展。",
-    "take_to_review": "已提交审查。",
-    "accept": "已立案，请交办给承办单位。",
-    "decline": "已不予立案，并告知提案人。",
-    "merge": "已并案。",
-    "assign": "已交办。",
-    "extend": "答复期限已延长。",
-    "return_assignment": "已退回交办。",
-    "answer": "答复已提交。",
-    "rate": "感谢您的评价。",
-    "escalate": "已转为四议两公开事项。",
+    "publish": _l("提案已发布，邀请邻居们附议吧。"),
+    "withdraw": _l("提案已撤回。"),
+    "cosign": _l("附议成功，您会收到这项提案的每一个进展。"),
+    "take_to_review": _l("已提交审查。"),
+    "accept": _l("已立案，请交办给承办单位。"),
+    "decline": _l("已不予立案，并告知提案人。"),
+    "merge": _l("已并案。"),
+    "assign": _l("已交办。"),
+    "extend": _l("答复期限已延长。"),
+    "return_assignment": _l("已退回交办。"),
+    "answer": _l("答复已提交。"),
+    "rate": _l("感谢您的评价。"),
+    "escalate": _l("已转为四议两公开事项。"),
 }
 
 
@@ -125,7 +127,7 @@ def new(community_id):
                 current_user, community, title=form.title.data, category=form.category.data,
                 problem=form.problem.data, suggestion=form.suggestion.data,
                 place=form.place.data or "", files=_files())
-            flash("草稿已保存。请看看下面有没有相似的提案，再决定发布。", "success")
+            flash(_("草稿已保存。请看看下面有没有相似的提案，再决定发布。"), "success")
             return redirect(url_for(".show", community_id=community.id, proposal_id=proposal.id))
         except Refused as exc:
             status = refuse(exc, form)
@@ -147,7 +149,7 @@ def edit(community_id, proposal_id):
     community = load_community(current_user, community_id)
     proposal = operations.get_proposal(current_user, proposal_id, community_id=community.id)
     if not proposal.can_edit(current_user):
-        raise Refused("forbidden", "只有提案人可以修改草稿；提案发布后不能再修改。")
+        raise Refused("forbidden", N_("只有提案人可以修改草稿；提案发布后不能再修改。"))
     form = _proposal_form(community, proposal)
     status = 200
     if form.validate_on_submit():
@@ -156,7 +158,7 @@ def edit(community_id, proposal_id):
                                     category=form.category.data, problem=form.problem.data,
                                     suggestion=form.suggestion.data, place=form.place.data or "",
                                     files=_files())
-            flash("草稿已保存。", "success")
+            flash(_("草稿已保存。"), "success")
             return redirect(url_for(".show", community_id=community.id, proposal_id=proposal.id))
         except Refused as exc:
             status = refuse(exc, form)
@@ -179,7 +181,7 @@ def _render_show(proposal, action_form=None, open_action=None, error=None, comme
     now = utcnow()
     is_insider = user is not None and proposal.is_insider(user)
     action_form = action_form or ActionForm(formdata=None)
-    action_form.org_id.choices = [SelectChoice("", "请选择")] + [
+    action_form.org_id.choices = [SelectChoice("", _("请选择"))] + [
         SelectChoice(str(o.id), f"{o.name}（{o.kind.label}）") for o in queries.handler_orgs_for(proposal.community)]
     actions = queries.actions_for(proposal, user, now)
     similar = []
@@ -222,7 +224,7 @@ def cosigner_rating(community_id, proposal_id):
     form = ActionForm()
     form.org_id.choices = [SelectChoice("", "")]
     if not form.validate_on_submit():
-        return _render_show(proposal, form, "cosigner_rate", "请求无效，请刷新后重试。", status=400)
+        return _render_show(proposal, form, "cosigner_rate", _("请求无效，请刷新后重试。"), status=400)
     try:
         operations.rate_as_cosigner(current_user, proposal, form.rating.data)
     except Refused as exc:
@@ -231,7 +233,7 @@ def cosigner_rating(community_id, proposal_id):
             raise
         return _render_show(_load(community_id, proposal_id), form, "cosigner_rate", exc.message,
                             status=exc.status)
-    flash("感谢您的评价。", "success")
+    flash(_("感谢您的评价。"), "success")
     return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id))
 
 
@@ -244,7 +246,7 @@ def act(community_id, proposal_id, action):
     form = ActionForm()
     form.org_id.choices = [SelectChoice("", "")]
     if not form.validate_on_submit():
-        message = "；".join(e for errors in form.errors.values() for e in errors) or "请求无效，请刷新后重试。"
+        message = _("；").join(e for errors in form.errors.values() for e in errors) or _("请求无效，请刷新后重试。")
         return _render_show(proposal, form, action, message, status=422 if form.errors else 400)
     try:
         ACTIONS[action](current_user, proposal, form)
@@ -254,7 +256,7 @@ def act(community_id, proposal_id, action):
         if exc.status == 404:
             raise
         return _render_show(proposal, form, action, exc.message, status=exc.status)
-    flash(DONE[action], "success")
+    flash(str(DONE[action]), "success")
     return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id))
 
 
@@ -264,7 +266,7 @@ def comment(community_id, proposal_id):
     proposal = _load(community_id, proposal_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        message = "；".join(e for errors in form.errors.values() for e in errors) or "请求无效。"
+        message = _("；").join(e for errors in form.errors.values() for e in errors) or _("请求无效。")
         return _render_show(proposal, error=message, open_action="comment", comment_form=form,
                             status=422)
     try:
@@ -275,7 +277,7 @@ def comment(community_id, proposal_id):
             raise
         return _render_show(_load(community_id, proposal_id), error=exc.message,
                             open_action="comment", comment_form=form, status=exc.status)
-    flash("评论已发表。", "success")
+    flash(_("评论已发表。"), "success")
     return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id,
                             _anchor=f"comment-{c.id}"))
 
@@ -287,7 +289,7 @@ def hide_comment(community_id, proposal_id, comment_id):
     proposal = _load(community_id, proposal_id)
     form = HideCommentForm()
     if not form.validate_on_submit():
-        return _render_show(proposal, error="隐藏评论须说明理由。", open_action="comment", status=422)
+        return _render_show(proposal, error=_("隐藏评论须说明理由。"), open_action="comment", status=422)
     try:
         comments.hide_comment(current_user, proposal, comment_id, form.reason.data)
     except Refused as exc:
@@ -295,14 +297,14 @@ def hide_comment(community_id, proposal_id, comment_id):
         if exc.status == 404:
             raise
         return _render_show(_load(community_id, proposal_id), error=exc.message, status=exc.status)
-    flash("评论已隐藏，理由已记录。", "success")
+    flash(_("评论已隐藏，理由已记录。"), "success")
     return redirect(url_for(".show", community_id=community_id, proposal_id=proposal_id))
 
 
 @bp.route("/c/<int:community_id>/proposals/<int:proposal_id>/follow", methods=["POST"])
 @login_required
 def follow(community_id, proposal_id):
-    return follow_button(_load(community_id, proposal_id), operations, "已关注，提案有进展时会通知您。",
+    return follow_button(_load(community_id, proposal_id), operations, _("已关注，提案有进展时会通知您。"),
                          url_for(".show", community_id=community_id, proposal_id=proposal_id))
 
 
@@ -323,7 +325,7 @@ def delete_attachment(community_id, proposal_id, attachment_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     drafts.remove_attachment(current_user, drafts.load_attachment(proposal, attachment_id)[0])
-    flash("附件已删除。", "success")
+    flash(_("附件已删除。"), "success")
     return redirect(url_for(".edit", community_id=community_id, proposal_id=proposal_id))
 
 
@@ -341,7 +343,7 @@ def queue(community_id):
 @bp.route("/proposals/handling")
 @login_required
 def handling():
-    require(bool(current_user.handler_links), "只有承办单位的人员可以查看承办队列。")
+    require(bool(current_user.handler_links), _("只有承办单位的人员可以查看承办队列。"))
     now = utcnow()
     open_items, done = queries.handler_queue(current_user, now)
     return render_template("proposals/handling.html", items=open_items, done=done, now=now)
@@ -350,8 +352,8 @@ def handling():
 @bp.route("/street/<int:street_id>/proposals")
 @login_required
 def street(street_id):
-    street = get_or_404(Street, street_id, "找不到该街道。")
-    require(current_user.is_street_admin_of(street.id), "只有街道管理员可以查看街道的提案办理情况。")
+    street = get_or_404(Street, street_id, _("找不到该街道。"))
+    require(current_user.is_street_admin_of(street.id), _("只有街道管理员可以查看街道的提案办理情况。"))
     now = utcnow()
     return render_template("proposals/street.html", street=street,
                            rows=queries.street_overview(street, now), now=now)
@@ -373,7 +375,7 @@ def settings(community_id):
                 window_days=form.window_days.data, review_days=form.review_days.data,
                 reply_days=form.reply_days.data, rehandle_days=form.rehandle_days.data,
                 categories=form.categories.data.splitlines())
-            flash("提案设置已保存并记入审计日志。", "success")
+            flash(_("提案设置已保存并记入审计日志。"), "success")
             return redirect(url_for(".settings", community_id=community.id))
         except Refused as exc:
             status = refuse(exc)

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from app.core.i18n import N_, NP_, Message, render
 from app.core.refusal import Refused
 
 
@@ -49,7 +50,12 @@ class ProposalState(str, Enum):
 
     @property
     def label(self) -> str:
-        return _STATE_LABELS[self.value]
+        return render(_STATE_LABELS[self.value])
+
+    @property
+    def message(self) -> Message:
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(_STATE_LABELS[self.value])
 
     @property
     def is_final(self) -> bool:
@@ -57,18 +63,18 @@ class ProposalState(str, Enum):
 
 
 _STATE_LABELS = {
-    "draft": "草稿",
-    "collecting": "征集附议中",
-    "under_review": "审查中",
-    "accepted": "已立案",
-    "declined": "不予立案",
-    "merged": "已并案",
-    "assigned": "办理中",
-    "answered": "已答复",
-    "closed": "已办结",
-    "expired": "已过期",
-    "escalated": "已转为四议两公开事项",
-    "withdrawn": "已撤回",
+    "draft": N_("草稿"),
+    "collecting": N_("征集附议中"),
+    "under_review": N_("审查中"),
+    "accepted": N_("已立案"),
+    "declined": N_("不予立案"),
+    "merged": N_("已并案"),
+    "assigned": N_("办理中"),
+    "answered": N_("已答复"),
+    "closed": N_("已办结"),
+    "expired": N_("已过期"),
+    "escalated": N_("已转为四议两公开事项"),
+    "withdrawn": N_("已撤回"),
 }
 _FINAL_STATES = frozenset({"declined", "merged", "closed", "expired", "escalated", "withdrawn"})
 
@@ -91,24 +97,29 @@ class Action(str, Enum):
 
     @property
     def label(self) -> str:
-        return _ACTION_LABELS[self.value]
+        return render(_ACTION_LABELS[self.value])
+
+    @property
+    def message(self) -> Message:
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(_ACTION_LABELS[self.value])
 
 
 _ACTION_LABELS = {
-    "publish": "发布",
-    "cosign": "附议",
-    "take_to_review": "直接提交审查",
-    "expire": "标记过期",
-    "accept": "立案",
-    "decline": "不予立案",
-    "merge": "并案",
-    "assign": "交办",
-    "extend": "延期",
-    "return_assignment": "退回交办",
-    "answer": "答复",
-    "rate": "评价",
-    "escalate": "转为四议两公开事项",
-    "withdraw": "撤回",
+    "publish": N_("发布"),
+    "cosign": N_("附议"),
+    "take_to_review": N_("直接提交审查"),
+    "expire": N_("标记过期"),
+    "accept": N_("立案"),
+    "decline": N_("不予立案"),
+    "merge": N_("并案"),
+    "assign": N_("交办"),
+    "extend": N_("延期"),
+    "return_assignment": N_("退回交办"),
+    "answer": N_("答复"),
+    "rate": N_("评价"),
+    "escalate": N_("转为四议两公开事项"),
+    "withdraw": N_("撤回"),
 }
 
 
@@ -131,16 +142,16 @@ class Role(str, Enum):
 
     @property
     def label(self) -> str:
-        return _ROLE_LABELS[self.value]
+        return render(_ROLE_LABELS[self.value])
 
 
 _ROLE_LABELS = {
-    "author": "提案人",
-    "resident": "居民",
-    "unverified": "未认证用户",
-    "staff": "两委成员或社区工作人员",
-    "handler": "承办单位",
-    "other": "社区外人员",
+    "author": N_("提案人"),
+    "resident": N_("居民"),
+    "unverified": N_("未认证用户"),
+    "staff": N_("两委成员或社区工作人员"),
+    "handler": N_("承办单位"),
+    "other": N_("社区外人员"),
 }
 
 
@@ -155,17 +166,22 @@ class DeclineGround(str, Enum):
 
     @property
     def label(self) -> str:
-        return _GROUND_LABELS[self.value]
+        return render(_GROUND_LABELS[self.value])
+
+    @property
+    def message(self) -> Message:
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(_GROUND_LABELS[self.value])
 
 
 _GROUND_LABELS = {
-    "not_community_affair": "不属于社区公共事务",
-    "personal_matter": "属于个人或家庭私事",
-    "in_litigation": "已进入诉讼或仲裁程序",
-    "advertising": "宣传推销产品",
-    "accuses_person": "点名指控他人",
-    "no_suggestion": "没有具体建议",
-    "unlawful": "内容违反法律法规",
+    "not_community_affair": N_("不属于社区公共事务"),
+    "personal_matter": N_("属于个人或家庭私事"),
+    "in_litigation": N_("已进入诉讼或仲裁程序"),
+    "advertising": N_("宣传推销产品"),
+    "accuses_person": N_("点名指控他人"),
+    "no_suggestion": N_("没有具体建议"),
+    "unlawful": N_("内容违反法律法规"),
 }
 
 
@@ -177,14 +193,19 @@ class ReplyCategory(str, Enum):
 
     @property
     def label(self) -> str:
-        return _CATEGORY_LABELS[self.value]
+        return render(_CATEGORY_LABELS[self.value])
+
+    @property
+    def message(self) -> Message:
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(_CATEGORY_LABELS[self.value])
 
 
 _CATEGORY_LABELS = {
-    "A": "已解决或基本解决",
-    "B": "正在解决或已列入计划",
-    "C": "因条件限制暂时不能解决",
-    "D": "留作参考",
+    "A": N_("已解决或基本解决"),
+    "B": N_("正在解决或已列入计划"),
+    "C": N_("因条件限制暂时不能解决"),
+    "D": N_("留作参考"),
 }
 
 
@@ -195,13 +216,18 @@ class Rating(str, Enum):
 
     @property
     def label(self) -> str:
-        return _RATING_LABELS[self.value]
+        return render(_RATING_LABELS[self.value])
+
+    @property
+    def message(self) -> Message:
+        """The label as a text translated when shown (a parameter of a notification)."""
+        return Message(_RATING_LABELS[self.value])
 
 
 _RATING_LABELS = {
-    "satisfied": "满意",
-    "basically_satisfied": "基本满意",
-    "unsatisfied": "不满意",
+    "satisfied": N_("满意"),
+    "basically_satisfied": N_("基本满意"),
+    "unsatisfied": N_("不满意"),
 }
 
 
@@ -273,7 +299,7 @@ class Transition:
     to_state: ProposalState
     action: Action
     due_dt: datetime | None
-    note: str
+    note: Message
 
 
 @dataclass(frozen=True)
@@ -287,14 +313,14 @@ class Deadline:
 
     @property
     def label(self) -> str:
-        return _DEADLINE_LABELS[self.kind]
+        return render(_DEADLINE_LABELS[self.kind])
 
 
 _DEADLINE_LABELS = {
-    "window": "附议截止",
-    "review": "审查期限",
-    "assign": "交办期限",
-    "reply": "答复期限",
+    "window": N_("附议截止"),
+    "review": N_("审查期限"),
+    "assign": N_("交办期限"),
+    "reply": N_("答复期限"),
 }
 
 
@@ -442,7 +468,7 @@ def decide(
         except Refused as refused:
             refusals.append(refused)
     if not refusals:
-        raise Refused("not_allowed", f"您无权{action.label}此提案")
+        raise Refused("not_allowed", N_("您无权%(action)s此提案"), action=_said(_ACTION_LABELS, action))
     # A role that was allowed but stopped by something else explains more than "not allowed".
     raise next((r for r in refusals if r.code != "not_allowed"), refusals[0])
 
@@ -499,35 +525,43 @@ def _decide_as(snap, state, action, role, now, settings, inputs) -> Transition:
         action is Action.expire and snap.state is not ProposalState.collecting
     ):
         if action is Action.cosign and state is ProposalState.expired:
-            raise Refused("window_closed", "附议期已结束，不能再附议")
-        raise Refused("wrong_state", f"该提案当前为「{state.label}」，不能{action.label}")
+            raise Refused("window_closed", N_("附议期已结束，不能再附议"))
+        raise Refused("wrong_state", N_("该提案当前为「%(state)s」，不能%(action)s"),
+                      state=_said(_STATE_LABELS, state), action=_said(_ACTION_LABELS, action))
     if role not in _WHO[action]:
-        raise Refused("not_allowed", _not_allowed_message(action, role))
+        raise Refused("not_allowed", _not_allowed_message(action, role),
+                      action=_said(_ACTION_LABELS, action))
     return _RULES[action](snap, action, now, settings, inputs)
 
 
+def _said(labels, key) -> Message:
+    """A label as a parameter of a message: translated with it, when shown."""
+    return Message(labels[getattr(key, "value", key)])
+
+
 def _not_allowed_message(action: Action, role: Role) -> str:
+    """The msgid (with the parameter `action`) that says who may take this action instead."""
     if role is Role.other:
-        return f"您不是本社区成员，不能{action.label}此提案"
+        return N_("您不是本社区成员，不能%(action)s此提案")
     if role is Role.unverified:
-        return f"请先完成居民身份认证，再{action.label}"
+        return N_("请先完成居民身份认证，再%(action)s")
     if action is Action.cosign and role is Role.author:
-        return "提案人不能为自己的提案附议"
+        return N_("提案人不能为自己的提案附议")
     who = _WHO[action]
     if who == {Role.author}:
-        return f"只有提案人可以{action.label}"
+        return N_("只有提案人可以%(action)s")
     if who == {Role.resident}:
-        return f"只有已认证的本社区居民可以{action.label}"
+        return N_("只有已认证的本社区居民可以%(action)s")
     if who == {Role.staff}:
-        return f"只有两委成员或社区工作人员可以{action.label}"
+        return N_("只有两委成员或社区工作人员可以%(action)s")
     if who == {Role.handler}:
-        return f"只有承办单位可以{action.label}"
-    return f"只有承办单位或两委成员可以{action.label}"
+        return N_("只有承办单位可以%(action)s")
+    return N_("只有承办单位或两委成员可以%(action)s")
 
 
-def _move(snap, action, to_state, due_dt, note) -> Transition:
+def _move(snap, action, to_state, due_dt, note, **params) -> Transition:
     return Transition(from_state=snap.state, to_state=to_state, action=action, due_dt=due_dt,
-                      note=note)
+                      note=Message(note, **params))
 
 
 def _require_reason(inputs: _Inputs, message: str) -> None:
@@ -540,7 +574,7 @@ def _days(inputs: _Inputs, default: int, limit: int) -> int:
         return default
     days = inputs.days
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= limit:
-        raise Refused("invalid_days", f"天数必须是 1 到 {limit} 之间的整数")
+        raise Refused("invalid_days", N_("天数必须是 1 到 %(limit)d 之间的整数"), limit=limit)
     return days
 
 
@@ -556,47 +590,50 @@ def _enum(kind, value, code: str, message: str):
 def _publish(snap, action, now, settings, inputs):
     due = now + timedelta(days=settings.window_days)
     return _move(snap, action, ProposalState.collecting, due,
-                 f"发布提案，征集附议 {settings.window_days} 天，需 {settings.cosign_threshold} 人附议")
+                 NP_("发布提案，征集附议 %(num)d 天，需 %(threshold)d 人附议",
+                     "发布提案，征集附议 %(num)d 天，需 %(threshold)d 人附议"),
+                 num=settings.window_days, threshold=settings.cosign_threshold)
 
 
 def _cosign(snap, action, now, settings, inputs):
     if inputs.has_cosigned:
-        raise Refused("already_cosigned", "您已经附议过这项提案")
+        raise Refused("already_cosigned", N_("您已经附议过这项提案"))
     end = window_end(snap, settings)
     # Reached only when the threshold was met but nobody took it to review; co-signs still stop.
     if now >= end:
-        raise Refused("window_closed", "附议期已结束，不能再附议")
+        raise Refused("window_closed", N_("附议期已结束，不能再附议"))
     count = snap.cosign_count + 1
     if count >= settings.cosign_threshold:
         return _move(snap, action, ProposalState.under_review,
                      now + timedelta(days=settings.review_days),
-                     f"附议人数达到 {settings.cosign_threshold} 人，转入审查")
+                     N_("附议人数达到 %(threshold)d 人，转入审查"), threshold=settings.cosign_threshold)
     return _move(snap, action, ProposalState.collecting, end,
-                 f"附议 {count}/{settings.cosign_threshold} 人")
+                 N_("附议 %(count)d/%(threshold)d 人"), count=count, threshold=settings.cosign_threshold)
 
 
 def _take_to_review(snap, action, now, settings, inputs):
     return _move(snap, action, ProposalState.under_review,
-                 now + timedelta(days=settings.review_days), "两委成员直接提交审查")
+                 now + timedelta(days=settings.review_days), N_("两委成员直接提交审查"))
 
 
 def _expire(snap, action, now, settings, inputs):
     return _move(snap, action, ProposalState.expired, None,
-                 f"附议期满，未达到 {settings.cosign_threshold} 人附议")
+                 N_("附议期满，未达到 %(threshold)d 人附议"), threshold=settings.cosign_threshold)
 
 
 def _accept(snap, action, now, settings, inputs):
-    return _move(snap, action, ProposalState.accepted, review_due(snap, settings), "立案")
+    return _move(snap, action, ProposalState.accepted, review_due(snap, settings), N_("立案"))
 
 
 def _decline(snap, action, now, settings, inputs):
-    ground = _enum(DeclineGround, inputs.ground, "ground_required", "请选择不予立案的理由")
-    _require_reason(inputs, "不予立案须写明说明，并尽量告知可以向哪里反映")
-    return _move(snap, action, ProposalState.declined, None, f"不予立案：{ground.label}")
+    ground = _enum(DeclineGround, inputs.ground, "ground_required", N_("请选择不予立案的理由"))
+    _require_reason(inputs, N_("不予立案须写明说明，并尽量告知可以向哪里反映"))
+    return _move(snap, action, ProposalState.declined, None, N_("不予立案：%(ground)s"),
+                 ground=_said(_GROUND_LABELS, ground))
 
 
 def _merge(snap, action, now, settings, inputs):
-    return _move(snap, action, ProposalState.merged, None, "并入已有提案办理")
+    return _move(snap, action, ProposalState.merged, None, N_("并入已有提案办理"))
 
 
 def _assign(snap, action, now, settings, inputs):
@@ -605,56 +642,61 @@ def _assign(snap, action, now, settings, inputs):
     # Staff may shorten the period, not lengthen it: longer goes through the audited extension.
     days = _days(inputs, default, default)
     return _move(snap, action, ProposalState.assigned, now + timedelta(days=days),
-                 f"交办，{days} 天内答复")
+                 NP_("交办，%(num)d 天内答复", "交办，%(num)d 天内答复"), num=days)
 
 
 def _extend(snap, action, now, settings, inputs):
     if snap.is_extended:
-        raise Refused("already_extended", "答复期限只能延长一次")
+        raise Refused("already_extended", N_("答复期限只能延长一次"))
     if now >= snap.reply_due_dt:
-        raise Refused("deadline_passed", "答复期限已过，不能再申请延期")
-    _require_reason(inputs, "申请延期须说明理由")
+        raise Refused("deadline_passed", N_("答复期限已过，不能再申请延期"))
+    _require_reason(inputs, N_("申请延期须说明理由"))
     days = _days(inputs, settings.extend_days, settings.extend_days)
     return _move(snap, action, ProposalState.assigned, snap.reply_due_dt + timedelta(days=days),
-                 f"答复期限延长 {days} 天")
+                 NP_("答复期限延长 %(num)d 天", "答复期限延长 %(num)d 天"), num=days)
 
 
 def _return_assignment(snap, action, now, settings, inputs):
     if now >= snap.assigned_dt + timedelta(days=settings.return_days):
-        raise Refused("deadline_passed", f"交办超过 {settings.return_days} 天，不能再退回，请办理并答复")
-    _require_reason(inputs, "退回交办须说明理由")
+        raise Refused("deadline_passed", NP_("交办超过 %(num)d 天，不能再退回，请办理并答复",
+                                             "交办超过 %(num)d 天，不能再退回，请办理并答复"),
+                      num=settings.return_days)
+    _require_reason(inputs, N_("退回交办须说明理由"))
     return _move(snap, action, ProposalState.accepted, review_due(snap, settings),
-                 "承办单位退回交办，待重新交办")
+                 N_("承办单位退回交办，待重新交办"))
 
 
 def _answer(snap, action, now, settings, inputs):
-    category = _enum(ReplyCategory, inputs.category, "category_required", "请选择答复类别")
+    category = _enum(ReplyCategory, inputs.category, "category_required", N_("请选择答复类别"))
     if category is ReplyCategory.C:
-        _require_reason(inputs, "答复为「因条件限制暂时不能解决」时须说明原因")
+        _require_reason(inputs, N_("答复为「因条件限制暂时不能解决」时须说明原因"))
     late = now >= snap.reply_due_dt
     return _move(snap, action, ProposalState.answered, None,
-                 f"{'逾期' if late else ''}答复：{category.value} {category.label}")
+                 N_("逾期答复：%(code)s %(category)s") if late else N_("答复：%(code)s %(category)s"),
+                 code=category.value, category=_said(_CATEGORY_LABELS, category))
 
 
 def _rate(snap, action, now, settings, inputs):
-    rating = _enum(Rating, inputs.rating, "rating_required", "请选择评价")
+    rating = _enum(Rating, inputs.rating, "rating_required", N_("请选择评价"))
     if rating is not Rating.unsatisfied:
-        return _move(snap, action, ProposalState.closed, None, f"提案人评价{rating.label}，办结")
+        return _move(snap, action, ProposalState.closed, None, N_("提案人评价%(rating)s，办结"),
+                     rating=_said(_RATING_LABELS, rating))
     if snap.rehandle_count == 0:
         return _move(snap, action, ProposalState.assigned,
                      now + timedelta(days=settings.rehandle_days),
-                     f"提案人评价不满意，重新办理，{settings.rehandle_days} 天内答复")
+                     NP_("提案人评价不满意，重新办理，%(num)d 天内答复",
+                         "提案人评价不满意，重新办理，%(num)d 天内答复"), num=settings.rehandle_days)
     return _move(snap, action, ProposalState.closed, None,
-                 "提案人评价不满意；重新办理后的答复为最终答复，办结")
+                 N_("提案人评价不满意；重新办理后的答复为最终答复，办结"))
 
 
 def _escalate(snap, action, now, settings, inputs):
-    _require_reason(inputs, "转为四议两公开事项须说明理由")
-    return _move(snap, action, ProposalState.escalated, None, "转为四议两公开事项办理")
+    _require_reason(inputs, N_("转为四议两公开事项须说明理由"))
+    return _move(snap, action, ProposalState.escalated, None, N_("转为四议两公开事项办理"))
 
 
 def _withdraw(snap, action, now, settings, inputs):
-    return _move(snap, action, ProposalState.withdrawn, None, "提案人撤回提案")
+    return _move(snap, action, ProposalState.withdrawn, None, N_("提案人撤回提案"))
 
 
 _RULES = {

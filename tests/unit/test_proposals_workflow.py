@@ -110,7 +110,7 @@ def test_matrix(scenario, action, role):
         assert transition.from_state is snap.state
         assert transition.to_state is rule[1]
         assert transition.action is action
-        assert CJK.search(transition.note)
+        assert CJK.search(str(transition.note))
         return
     error = refused(snap, action, role, **VALID)
     assert error.code == (expected_refusal(scenario, action) if rule is None else "not_allowed")
