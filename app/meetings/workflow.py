@@ -28,7 +28,7 @@ from fractions import Fraction
 
 from app.community import rules
 from app.core.timeutil import to_local
-from app.core.i18n import N_, NP_, Message
+from app.core.i18n import N_, NP_, Message, fill
 from app.core.refusal import Refused
 
 
@@ -259,7 +259,7 @@ class QuorumMeter:
     present: int
     minimum: int | None
     met: bool
-    text: str
+    message: Message              # the quorum in words, translated when shown
     base: str = PERSONS
     # The people behind the counts (the same as the counts on the persons base).
     persons_members: int | None = None
@@ -269,9 +269,15 @@ class QuorumMeter:
     def unit(self):
         return UNITS[self.base]
 
+    @property
+    def text(self):
+        """The words in the source language (what the minutes record)."""
+        return fill(self.message.msgid, self.message.params)
+
     def as_dict(self):
+        """For screens: the words in the reader's language; `unit` stays the code 人 or 户."""
         return {"members": self.members, "present": self.present, "minimum": self.minimum,
-                "met": self.met, "text": str(self.text), "unit": str(self.unit), "base": self.base,
+                "met": self.met, "text": str(self.message), "unit": self.unit, "base": self.base,
                 "persons": {"members": self.members if self.persons_members is None else self.persons_members,
                             "present": self.present if self.persons_present is None else self.persons_present}}
 
@@ -287,7 +293,7 @@ def quorum_meter(rule, members, present, persons_members=None, persons_present=N
         present=present,
         minimum=rule.quorum.minimum(members),
         met=rule.quorum.met(present, members),
-        text=rules.quorum_text(rule, members, present, UNITS[base]),
+        message=rules.quorum_message(rule, members, present, UNITS[base]),
         base=base,
         persons_members=persons_members,
         persons_present=persons_present,

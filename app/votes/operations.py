@@ -33,7 +33,7 @@ from app.votes.choices import OptionSet
 from app.votes.models import Ballot, Vote, VoteParticipation, VoteState
 from app.votes.present import progress_view, vote_view
 from app.votes.queries import compute_result, frozen, hall_entered, open_vote_of, rule_to_json
-from app.votes.rules import Snapshot, VoteKind, can_open, check_hall_entry, check_hall_totals
+from app.votes.rules import Snapshot, VoteKind, check_hall_entry, check_hall_totals, open_words, source_words
 from app.votes.signals import vote_closing_in_transaction
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,9 @@ def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1,
     title = clean_text(title or "", TITLE_MAX) or item.title
     options = _options(labels, up_to)
     rule, snapshot = _electorate(meeting, kind, options)
-    ok, text = can_open(rule, snapshot)
+    ok, words = open_words(rule, snapshot)
     if not ok:
-        raise Refused("no_quorum", text)
+        raise Refused("no_quorum", words)
     vote = Vote(meeting_id=meeting.id, item_id=item.id, community_id=meeting.community_id,
                 title=title, kind=kind.value, options_json=json.dumps(options.to_dict(), ensure_ascii=False),
                 snapshot_json=json.dumps(snapshot.to_dict()), rule_json=rule_to_json(rule),
@@ -104,7 +104,7 @@ def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1,
     db.session.add(vote)
     db.session.flush()
     audit.record("vote.opened", actor=actor, obj=meeting, vote_id=vote.id, title=title,
-                 kind=kind.value, quorum=text, eligible=len(snapshot.eligible),
+                 kind=kind.value, quorum=source_words(words), eligible=len(snapshot.eligible),
                  hall=len(snapshot.hall), online=len(snapshot.online))
     emit_after_commit(meeting.id, "vote_opened", {"vote_id": vote.id, "meeting_id": meeting.id,
                                                    "vote": vote_view(vote)})

@@ -15,7 +15,7 @@ from app.votes import chain
 from app.votes.choices import HallTotals
 from app.votes.models import Ballot, VoteParticipation
 from app.votes.queries import compute_result, counts, frozen, household_voted, votes_of
-from app.votes.rules import VoteKind
+from app.votes.rules import VoteKind, result_words
 from app.votes.rules import progress as rules_progress
 
 
@@ -71,20 +71,27 @@ def _options_view(options):
             for key in options.keys]
 
 
+def result_for_reader(result):
+    """A stored result with its words (`text`) in the reader's language; the record keeps its own."""
+    if not result:
+        return result
+    return {**result, "text": str(result_words(result))}
+
+
 def vote_view(vote, user=None):
     """A vote for the room and the API: counts only while open; the result once closed."""
     snapshot, rule = frozen(vote)
     options = snapshot.options
     data = {
         "id": vote.id, "meeting_id": vote.meeting_id, "item_id": vote.item_id, "title": vote.title,
-        "kind": vote.kind, "kind_label": VoteKind(vote.kind).label, "state": vote.state,
+        "kind": vote.kind, "kind_label": str(Message(VoteKind(vote.kind).label)), "state": vote.state,
         "state_label": vote.state_label,
         "options": {**options.to_dict(), "choices": _options_view(options)},
         "auto_close": vote.auto_close, "opened_dt": _iso(vote.opened_dt), "closed_dt": _iso(vote.closed_dt),
         "unit": snapshot.unit, "eligible": snapshot.members_count,
         "hall_present": snapshot.hall_count, "online_present": snapshot.online_count,
         "progress": progress_view(vote),
-        "result": vote.result, "chain_head": vote.chain_head,
+        "result": result_for_reader(vote.result), "chain_head": vote.chain_head,
         "receipts_url": f"/votes/{vote.id}/receipts",
     }
     if user is not None:
