@@ -15,7 +15,7 @@ from app.votes import chain
 from app.votes.choices import HallTotals
 from app.votes.models import Ballot, VoteParticipation
 from app.votes.queries import compute_result, counts, frozen, household_voted, votes_of
-from app.votes.rules import VoteKind, result_words
+from app.votes.rules import VoteKind, result_words, source_words
 from app.votes.rules import progress as rules_progress
 
 
@@ -157,7 +157,8 @@ def _choice_label(options, canonical):
 
 
 def minutes_lines(meeting):
-    """The 表决 section of the minutes: every closed vote with its numbers and rule in words."""
+    """The 表决 section of the minutes: every closed vote with its numbers and rule in words, in the
+    record's language like the rest of the minutes (app/meetings/minutes.py)."""
     lines = []
     for vote in votes_of(meeting):
         lines.append(f"### 表决：{vote.title}（{VoteKind(vote.kind).label}）")
@@ -175,7 +176,7 @@ def minutes_lines(meeting):
         lines.append(f"- 选票哈希链头：`{vote.chain_head}`（回执码公示：/votes/{vote.id}/receipts）")
         if vote.kind == VoteKind.NAMED.value:
             for name, mode, label in named_choices(vote):
-                lines.append(f"  - {name}（{'现场' if mode == 'hall' else '线上'}）：{label}")
+                lines.append(f"  - {name}（{'现场' if mode == 'hall' else '线上'}）：{source_words(label)}")
         lines.append("")
     return lines
 
