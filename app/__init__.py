@@ -3,6 +3,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # app.models imports every model module, so that metadata (and so Alembic) sees all tables.
@@ -13,6 +14,7 @@ from app.auth.views import bp as auth_bp
 from app.community.views import bp as community_bp
 from app.config import Config, TestConfig
 from app.core import web
+from app.core.i18n import N_
 from app.core.mail import check_config
 from app.core.views import bp as core_bp
 from app.core.web import IdConverter
@@ -77,7 +79,8 @@ def _init_extensions(app):
     migrate.init_app(app, db, render_as_batch=True, directory=str(_migrations_dir()))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = N_("请先登录。")
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh_Hans_CN",

@@ -16,6 +16,7 @@ from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.community.operations import load_community
 from app.community.models import Community
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -302,10 +303,10 @@ class Matters(MethodView):
         user = api_user()
         cid = args.get("community_id") or getattr(user, "community_id", None)
         if cid is None:
-            raise Refused("community_required", "请指定 community_id。")
+            raise Refused("community_required", N_("请指定 community_id。"))
         community = db.session.get(Community, cid)
         if community is None:
-            raise Refused("not_found", "找不到该社区。")
+            raise Refused("not_found", N_("找不到该社区。"))
         page = queries.list_matters(community, user, stage=args.get("stage"), page=args["page"],
                                        per_page=args["per_page"], load=queries.with_reports())
         return {"items": [_dump(m, user) for m in page.items], "total": page.total,
@@ -320,7 +321,7 @@ class Matters(MethodView):
         user = api_user()
         cid = args.get("community_id") or user.community_id
         if cid is None:
-            raise Refused("community_required", "请指定 community_id。")
+            raise Refused("community_required", N_("请指定 community_id。"))
         community = load_community(user, cid)
         matter = operations.create(user, community, title=args["title"], kind=args["kind"],
                                    plan=args["plan"], budget_fen=_fen(args.get("budget")))

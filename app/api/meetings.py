@@ -4,12 +4,14 @@ from datetime import timezone
 
 import marshmallow as ma
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, token_required
 from app.auth.models import User
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import desk, live, operations
@@ -24,7 +26,8 @@ def blueprints():
 
 def _naive_utc(value):
     if value.tzinfo is None:
-        raise Refused("invalid", "start_dt 须带时区，例如 2026-12-01T09:00:00+08:00。", details={"start_dt": ["须带时区"]})
+        raise Refused("invalid", N_("start_dt 须带时区，例如 2026-12-01T09:00:00+08:00。"),
+                      details={"start_dt": [_("须带时区")]})
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -264,7 +267,8 @@ class CheckIns(MethodView):
         user = api_user()
         meeting = operations.get_meeting(user, meeting_id)
         if (data["user_id"] is None) == (data["card_code"] is None):
-            raise Refused("invalid", "请提供 user_id 或 card_code 之一。", details={"user_id": ["与 card_code 二选一"]})
+            raise Refused("invalid", N_("请提供 user_id 或 card_code 之一。"),
+                          details={"user_id": [_("与 card_code 二选一")]})
         if data["card_code"] is not None:
             member, changed = desk.check_in_card(user, meeting, data["card_code"])
         else:

@@ -5,12 +5,14 @@ from datetime import date, datetime, timezone
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import api_user, token_required
 from app.community.operations import load_community
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.notice import caching, index, operations, present, rules, sources, stats
@@ -208,13 +210,13 @@ class Stats(MethodView):
         names = present.community_names()
         community_id = args.get("community_id")
         if community_id is not None and community_id not in names:
-            raise Refused("not_found", "找不到该社区。")
+            raise Refused("not_found", N_("找不到该社区。"))
         overview = stats.overview(year, community_id)
         rows = present.stats_rows(overview)
         if len(overview.rows) > 1:
             rows = rows[:-1]
         total = dict(stats.figures_dict(overview.total), community_id=None,
-                     community=names.get(community_id, "全街道合计"), year=year)
+                     community=names.get(community_id) or _("全街道合计"), year=year)
         return {"year": year, "rows": rows, "total": total,
                 "months": {"received": overview.months_received,
                            "answered": overview.months_answered}}
@@ -230,7 +232,7 @@ class NoticeItem(MethodView):
         source = sources.get(kind)
         record = source.load_public(source_id) if source is not None else None
         if record is None:
-            raise Refused("not_found", "公开栏上没有这一条。")
+            raise Refused("not_found", N_("公开栏上没有这一条。"))
         now = utcnow()
         entry = source.entry(record, now)
         names = index.communities()

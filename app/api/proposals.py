@@ -10,6 +10,7 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.community.operations import load_community
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.proposals import comments, drafts, operations, queries, search
@@ -184,7 +185,7 @@ def _community(community_id):
     user = api_user()
     cid = community_id or user.community_id
     if cid is None:
-        raise Refused("community_required", "请指定 community_id。")
+        raise Refused("community_required", N_("请指定 community_id。"))
     return load_community(user, cid)
 
 

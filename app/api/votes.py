@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from app.api.docs import documented
 from app.api.security import BEARER, api_user, current_api_user, token_required
 from app.core.db import unit_of_work
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.meetings.operations import get_meeting
 from app.votes import operations, visibility
@@ -161,7 +162,7 @@ class Hall(MethodView):
         user = api_user()
         vote = get_vote(user, vote_id)
         if data["entries"] is None and data["totals"] is None:
-            raise Refused("entries", "请提供 entries（记名）或 totals（无记名）。")
+            raise Refused("entries", N_("请提供 entries（记名）或 totals（无记名）。"))
         operations.enter_hall_votes(user, vote, entries=data["entries"], totals=data["totals"])
         return vote_view(vote, user)
 

@@ -7,6 +7,7 @@ from app.auth.models import User, UserState
 from app.community.models import Household
 from app.core import audit
 from app.core.notify import notify
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -19,7 +20,7 @@ def get_convene_request(community, request_id):
     """The request if it is one of this community's (a community the user may see); otherwise a 404."""
     request = db.session.get(ConveneRequest, request_id) if isinstance(request_id, int) else None
     if request is None or request.community_id != community.id:
-        raise Refused("not_found", "找不到该提议。")
+        raise Refused("not_found", N_("找不到该提议。"))
     return request
 
 
@@ -62,11 +63,11 @@ def convene_status(request):
 def file_convene(user, body, subject, reason=None):
     rule, _ = convene_base(body)
     if rule is None:
-        raise Refused("no_convene_rule", f"{body.name}没有由成员提议召开的法定程序。")
-    workflow.require(_may_support(user, body), "只有该组织的成员（居民会议：本社区已认证的居民）可以提议召开。")
+        raise Refused("no_convene_rule", N_("%(body)s没有由成员提议召开的法定程序。"), body=body.name)
+    workflow.require(_may_support(user, body), N_("只有该组织的成员（居民会议：本社区已认证的居民）可以提议召开。"))
     subject = clean_text(subject, 200)
     if not subject:
-        raise Refused("subject", "请写明提议讨论的事项。")
+        raise Refused("subject", N_("请写明提议讨论的事项。"))
     request = ConveneRequest(community_id=body.community_id, body=body, created_by_id=user.id,
                              subject=subject, reason=(reason or "").strip() or None)
     db.session.add(request)
@@ -77,11 +78,11 @@ def file_convene(user, body, subject, reason=None):
 
 
 def join_convene(user, request):
-    workflow.require(_may_support(user, request.body), "只有该组织的成员（居民会议：本社区已认证的居民）可以联署。")
+    workflow.require(_may_support(user, request.body), N_("只有该组织的成员（居民会议：本社区已认证的居民）可以联署。"))
     if request.answered_dt is not None:
-        raise Refused("answered", "该组织已经发出会议通知，本提议已办结。")
+        raise Refused("answered", N_("该组织已经发出会议通知，本提议已办结。"))
     if any(s.user_id == user.id for s in request.supporters):
-        raise Refused("already_joined", "您已联署过这一提议。")
+        raise Refused("already_joined", N_("您已联署过这一提议。"))
     _support(user, request)
     return request
 
@@ -97,7 +98,8 @@ def _support(user, request):
         admins = [u for u in User.query.filter_by(community_id=body.community_id) if u.is_admin_of(body.community)]
         chairs = [m.user for m in body.memberships if body.is_chair(m.user)]
         audit.record("convene.reached", obj=request, supporters=status.supporters, needed=status.needed)
-        notify(chairs + admins, f"提议召开{body.name}已达到法定比例，应当召开会议：{request.subject}",
+        notify(chairs + admins, Message(N_("提议召开%(body)s已达到法定比例，应当召开会议：%(subject)s"),
+                                       body=body.name, subject=request.subject),
                f"/c/{body.community_id}/convene/{request.id}")
 
 

@@ -5,6 +5,7 @@ from app.auth import cards
 from app.auth.models import User
 from app.community.models import Household
 from app.core import audit
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -14,7 +15,7 @@ from app.meetings.workflow import AttendanceMode
 
 
 def _require_desk(actor, meeting):
-    workflow.require(meeting.can_record(actor), "只有记录员、主持人或社区工作人员可以使用签到台。",
+    workflow.require(meeting.can_record(actor), N_("只有记录员、主持人或社区工作人员可以使用签到台。"),
                      code="secretary_only")
 
 
@@ -58,14 +59,15 @@ def check_in_card(actor, meeting, text, now=None):
     _require_desk(actor, meeting)
     code = cards.normalise(text)
     if not code:
-        raise Refused("no_card_code", "请输入或扫描签到卡上的号码。")
+        raise Refused("no_card_code", N_("请输入或扫描签到卡上的号码。"))
     user = cards.holder(code)
     if user is None:
-        raise Refused("unknown_card", "签到卡无效：没有这张卡，或它已被补办的新卡取代。")
+        raise Refused("unknown_card", N_("签到卡无效：没有这张卡，或它已被补办的新卡取代。"))
     if user.community_id != meeting.community_id:
-        raise Refused("other_community", f"这张签到卡属于其他社区的居民（{user.name}），不能在本会议签到。")
+        raise Refused("other_community", N_("这张签到卡属于其他社区的居民（%(name)s），不能在本会议签到。"),
+                      name=user.name)
     if meeting.member(user) is None:
-        raise Refused("not_member", f"{user.name} 不在本次会议的成员名单中。")
+        raise Refused("not_member", N_("%(name)s 不在本次会议的成员名单中。"), name=user.name)
     changed = live.check_in(actor, meeting, user.id, now=now)
     return user, changed
 
@@ -74,13 +76,13 @@ def undo_check_in(actor, meeting, user_id, now=None):
     """Take back a hall check-in made by mistake: the member is no longer present and the record
     of their attendance goes (the audit log keeps that it was made and undone)."""
     _require_desk(actor, meeting)
-    workflow.require_state(meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能撤销签到。")
+    workflow.require_state(meeting.state, workflow.OPEN_ROOM, N_("会议未在进行，不能撤销签到。"))
     user = db.session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
     if user is None or meeting.member(user) is None:
-        raise Refused("not_member", "此人不在本次会议的成员名单中。")
+        raise Refused("not_member", N_("此人不在本次会议的成员名单中。"))
     row = Attendance.query.filter_by(meeting_id=meeting.id, user_id=user.id).first()
     if row is None or row.left_dt is not None or row.mode is not AttendanceMode.HALL:
-        raise Refused("not_checked_in", f"{user.name} 没有现场签到，无需撤销。")
+        raise Refused("not_checked_in", N_("%(name)s 没有现场签到，无需撤销。"), name=user.name)
     audit.record("meeting.check_in_undone", actor=actor, obj=meeting, user_id=user.id,
                  checked_in_dt=row.checked_in_dt, checked_in_by_id=row.checked_in_by_id,
                  at=now or utcnow())

@@ -5,6 +5,7 @@ from flask import Blueprint, g, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from app.auth.models import User
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import desk, live, operations
@@ -18,9 +19,9 @@ def _load(meeting_id):
     others in, 404 while it is a draft or cancelled (there is nobody to check in)."""
     meeting = operations.get_meeting(current_user, meeting_id)
     if not meeting.can_record(current_user):
-        raise Refused("secretary_only", "只有记录员、主持人或社区工作人员可以使用签到台。")
+        raise Refused("secretary_only", N_("只有记录员、主持人或社区工作人员可以使用签到台。"))
     if meeting.state in (MeetingState.DRAFT, MeetingState.CANCELLED):
-        raise Refused("not_found", "会议尚未发出通知或已取消，签到台未开放。")
+        raise Refused("not_found", N_("会议尚未发出通知或已取消，签到台未开放。"))
     return meeting
 
 
@@ -50,7 +51,7 @@ def _user_id(data):
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refused("invalid_payload", "缺少或无效的参数：user_id")
+        raise Refused("invalid_payload", N_("缺少或无效的参数：%(name)s"), name="user_id")
     return value
 
 

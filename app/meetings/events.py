@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import ApiToken, User
 from app.core.errors import DATABASE_UNAVAILABLE
 from app.core.db import unit_of_work
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import live, operations, room
@@ -70,7 +72,7 @@ def _int(data, key, required=True):
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refused("invalid_payload", f"缺少或无效的参数：{key}")
+        raise Refused("invalid_payload", N_("缺少或无效的参数：%(name)s"), name=key)
     return value
 
 
@@ -78,9 +80,9 @@ def _failure(exc, what):
     """The answer to an unexpected failure: the database being away or busy is said as such."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
         log.warning("database unavailable during %s: %s", what, exc)
-        return _error(Refused("unavailable", "服务暂时不可用，请稍后再试。"))
+        return _error(Refused("unavailable", N_("服务暂时不可用，请稍后再试。")))
     log.exception("live command %s failed", what)
-    return _error(Refused("server_error", "系统出现问题，请稍后再试。"))
+    return _error(Refused("server_error", N_("系统出现问题，请稍后再试。")))
 
 
 def answer(work, what):
@@ -105,7 +107,7 @@ def command(handler):
         def work(attempt):
             user = socket_user()
             if user is None:
-                raise Refused("unauthorized", "请先登录。")
+                raise Refused("unauthorized", N_("请先登录。"))
             meeting = operations.get_meeting(user, _int(data, "meeting_id"))
             return handler(self, user, meeting, data)
 
@@ -136,11 +138,11 @@ class MeetingCommands:
         except DATABASE_UNAVAILABLE as exc:
             db.session.remove()
             log.warning("database unavailable during connect: %s", exc)
-            raise _refusal("unavailable", "服务暂时不可用，请稍后再试。") from None
+            raise _refusal("unavailable", _("服务暂时不可用，请稍后再试。")) from None
         if user is None:
             db.session.remove()
             # Refusing here means an anonymous client never reaches a handler.
-            raise _refusal("not_authenticated", "请先登录。")
+            raise _refusal("not_authenticated", _("请先登录。"))
         _connected[request.sid] = user.id
         db.session.remove()
 
@@ -186,9 +188,9 @@ class MeetingCommands:
         try:
             meeting_id = _int(data, "meeting_id")
             if socket_user_id() is None:
-                raise Refused("unauthorized", "请先登录。")
+                raise Refused("unauthorized", N_("请先登录。"))
             if meeting_id not in _joined.get(request.sid, ()):
-                raise Refused("not_joined", "请先进入会议室。")
+                raise Refused("not_joined", N_("请先进入会议室。"))
             return _ok(version=live.room_version(meeting_id))
         except Refused as exc:
             return _error(exc)

@@ -10,6 +10,7 @@ from sqlalchemy.orm.util import identity_key
 from app.auth.models import User
 from app.core import audit
 from app.core.db import after_commit
+from app.core.i18n import N_, NP_
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -137,7 +138,11 @@ def presence_update(meeting, user_ids):
     return data
 
 
-def _member_or_refuse(meeting, user, message="只有本次会议的成员可以这样做。"):
+_MEMBERS_ONLY = N_("只有本次会议的成员可以这样做。")
+_NOT_LIVE = N_("会议未在进行。")
+
+
+def _member_or_refuse(meeting, user, message=_MEMBERS_ONLY):
     row = meeting.member(user)
     workflow.require(row is not None, message, code="not_member")
     return row
@@ -187,11 +192,11 @@ def leave_online(user_id, meeting_id, now=None):
 
 def check_in(actor, meeting, user_id, now=None):
     """The secretary checks a member in in the hall (for those without a phone)."""
-    workflow.require(meeting.can_record(actor), "只有记录员或主持人可以为他人签到。", code="secretary_only")
-    workflow.require_state(meeting.state, workflow.OPEN_ROOM, "会议未在进行，不能签到。")
+    workflow.require(meeting.can_record(actor), N_("只有记录员或主持人可以为他人签到。"), code="secretary_only")
+    workflow.require_state(meeting.state, workflow.OPEN_ROOM, N_("会议未在进行，不能签到。"))
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or meeting.member(user) is None:
-        raise Refused("not_member", "此人不在本次会议的成员名单中。")
+        raise Refused("not_member", N_("此人不在本次会议的成员名单中。"))
     changed = _check_in(meeting, user.id, AttendanceMode.HALL, by=actor, now=now)
     if changed:
         audit.record("meeting.checked_in", actor=actor, obj=meeting, user_id=user.id, mode="hall")
@@ -202,8 +207,8 @@ def check_in(actor, meeting, user_id, now=None):
 def check_in_hall(user, meeting, token, now=None):
     """A member scans the hall's QR code with their own phone."""
     now = now or utcnow()
-    workflow.require_state(meeting.state, {MeetingState.LIVE}, "会议尚未开始或已经结束，不能扫码签到。")
-    _member_or_refuse(meeting, user, "您不在本次会议的成员名单中，不能签到。")
+    workflow.require_state(meeting.state, {MeetingState.LIVE}, N_("会议尚未开始或已经结束，不能扫码签到。"))
+    _member_or_refuse(meeting, user, N_("您不在本次会议的成员名单中，不能签到。"))
     workflow.check_hall_token(meeting.hall_secret, meeting.id, token, now)
     changed = _check_in(meeting, user.id, AttendanceMode.HALL, by=user, now=now)
     if changed:
@@ -270,8 +275,8 @@ def _send_presence(app, meeting_id):
 # -- the agenda in the room ---------------------------------------------------------------
 
 def next_item(actor, meeting, index=None):
-    _require_chair(actor, meeting, "只有主持人可以切换议程。")
-    workflow.require_state(meeting.state, {MeetingState.LIVE}, "会议未在进行，不能切换议程。")
+    _require_chair(actor, meeting, N_("只有主持人可以切换议程。"))
+    workflow.require_state(meeting.state, {MeetingState.LIVE}, N_("会议未在进行，不能切换议程。"))
     before = meeting.current_item
     meeting.current_item = workflow.move_item(before, len(meeting.items), index)
     audit.record("meeting.item_changed", actor=actor, obj=meeting, before=before, after=meeting.current_item)
@@ -309,13 +314,13 @@ def _speakers_changed(meeting):
                                                                 "speakers": speakers_view(meeting)})
 
 
-def _live(meeting, message="会议未在进行。"):
+def _live(meeting, message=_NOT_LIVE):
     workflow.require_state(meeting.state, {MeetingState.LIVE}, message)
 
 
 def raise_hand(user, meeting):
-    _member_or_refuse(meeting, user, "只有本次会议的成员可以申请发言。")
-    _live(meeting, "会议未在进行，不能申请发言。")
+    _member_or_refuse(meeting, user, N_("只有本次会议的成员可以申请发言。"))
+    _live(meeting, N_("会议未在进行，不能申请发言。"))
     queue = speaker_queue(meeting)
     workflow.check_raise(_entries(queue), user.id)
     row = Attendance.query.filter_by(meeting_id=meeting.id, user_id=user.id).first()
@@ -339,13 +344,13 @@ def lower_hand(user, meeting):
 
 def add_speaker(actor, meeting, user_id):
     """The chair puts someone in the hall on the list."""
-    _require_chair(actor, meeting, "只有主持人可以添加现场发言人。")
+    _require_chair(actor, meeting, N_("只有主持人可以添加现场发言人。"))
     _live(meeting)
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     allowed = user is not None and (meeting.member(user) is not None or (
         meeting.body.is_public and user.community_id == meeting.community_id))
     if not allowed:
-        raise Refused("not_member", "此人不能在本次会议发言。")
+        raise Refused("not_member", N_("此人不能在本次会议发言。"))
     workflow.check_raise(_entries(speaker_queue(meeting)), user.id)
     speaker = Speaker(meeting_id=meeting.id, user_id=user.id, source=AttendanceMode.HALL,
                       item_index=meeting.current_item, limit_seconds=meeting.speaker_limit_seconds,
@@ -357,7 +362,7 @@ def add_speaker(actor, meeting, user_id):
 
 
 def give_floor(actor, meeting, speaker_id=None, now=None):
-    _require_chair(actor, meeting, "只有主持人可以安排发言。")
+    _require_chair(actor, meeting, N_("只有主持人可以安排发言。"))
     _live(meeting)
     queue = speaker_queue(meeting)
     change = workflow.give_floor(_entries(queue), speaker_id)
@@ -367,7 +372,7 @@ def give_floor(actor, meeting, speaker_id=None, now=None):
 
 
 def end_floor(actor, meeting, now=None):
-    _require_chair(actor, meeting, "只有主持人可以结束发言。")
+    _require_chair(actor, meeting, N_("只有主持人可以结束发言。"))
     _live(meeting)
     queue = speaker_queue(meeting)
     change = workflow.end_floor(_entries(queue))
@@ -395,13 +400,13 @@ def chat_view(message, names=None):
 
 def post_chat(user, meeting, text):
     workflow.require(meeting.member(user) is not None or meeting.can_record(user),
-             "只有会议成员可以发言交流；旁听者只能阅读。", code="read_only")
-    workflow.require_state(meeting.state, workflow.OPEN_ROOM, "会议不在进行中，不能发送消息。")
+             N_("只有会议成员可以发言交流；旁听者只能阅读。"), code="read_only")
+    workflow.require_state(meeting.state, workflow.OPEN_ROOM, N_("会议不在进行中，不能发送消息。"))
     text = clean_text(text, CHAT_MAX + 1) if isinstance(text, str) else ""
     if not text:
-        raise Refused("empty", "消息不能为空。")
+        raise Refused("empty", N_("消息不能为空。"))
     if len(text) > CHAT_MAX:
-        raise Refused("too_long", f"消息不能超过 {CHAT_MAX} 字。")
+        raise Refused("too_long", NP_("消息不能超过 %(num)d 字。", "消息不能超过 %(num)d 字。"), num=CHAT_MAX)
     message = ChatMessage(meeting_id=meeting.id, user_id=user.id, text=text)
     db.session.add(message)
     db.session.flush()
@@ -412,12 +417,12 @@ def post_chat(user, meeting, text):
 
 
 def hide_chat(actor, meeting, message_id, reason=None):
-    _require_chair(actor, meeting, "只有主持人可以隐藏消息。")
+    _require_chair(actor, meeting, N_("只有主持人可以隐藏消息。"))
     message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
     if message is None or message.meeting_id != meeting.id:
-        raise Refused("not_found", "找不到该消息。")
+        raise Refused("not_found", N_("找不到该消息。"))
     message.is_hidden = True
-    message.hidden_reason = clean_text(reason, 200) or "主持人已隐藏此消息"
+    message.hidden_reason = clean_text(reason, 200) or N_("主持人已隐藏此消息")
     message.hidden_by_id = actor.id
     audit.record("meeting.chat_hidden", actor=actor, obj=meeting, message_id=message.id,
                  reason=message.hidden_reason)

@@ -1,4 +1,9 @@
-"""The minutes (会议纪要): drafted from what happened, plus the secretary's notes."""
+"""The minutes (会议纪要): drafted from what happened, plus the secretary's notes.
+
+The minutes are the meeting's record, signed by those present and locked; they are written in the
+record's language (Simplified Chinese, the source language) whoever ends the meeting, and
+app/votes/verify.py reads each vote's chain head back from their words. So their fixed texts are
+not marked for translation."""
 from app.auth.models import User
 from app.core.timeutil import format_local
 from app.extensions import db

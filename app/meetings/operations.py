@@ -7,6 +7,7 @@ from flask import current_app
 
 from app.community.models import Body, MemberRole, Membership
 from app.core import audit
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.core.signals import send_after_commit
 from app.core.notify import notify
@@ -34,7 +35,7 @@ def get_meeting(user, meeting_id):
     """The meeting if the user may see it; otherwise a 404, so nobody learns what exists elsewhere."""
     meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
     if meeting is None or not meeting.can_view(user):
-        raise Refused("not_found", "找不到该会议。")
+        raise Refused("not_found", N_("找不到该会议。"))
     return meeting
 
 
@@ -64,7 +65,7 @@ def _prefetch_roles(meetings, user):
 def load_body(user, body_id):
     body = db.session.get(Body, body_id) if isinstance(body_id, int) else None
     if body is None or not user.belongs_to(body.community):
-        raise Refused("not_found", "找不到该组织。")
+        raise Refused("not_found", N_("找不到该组织。"))
     return body
 
 
@@ -73,22 +74,22 @@ def load_body(user, body_id):
 def _check_details(title, start_dt, mode, video_url, limit):
     title = clean_text(title, 120)
     if not title:
-        raise Refused("title", "请填写会议名称。")
+        raise Refused("title", N_("请填写会议名称。"))
     if not isinstance(start_dt, datetime):
-        raise Refused("start_dt", "请填写会议时间。")
+        raise Refused("start_dt", N_("请填写会议时间。"))
     try:
         mode = MeetingMode(mode)
     except ValueError:
-        raise Refused("mode", "会议形式只能是现场、线上或现场 + 线上。") from None
+        raise Refused("mode", N_("会议形式只能是现场、线上或现场 + 线上。")) from None
     if video_url and not str(video_url).startswith(("https://", "http://")):
-        raise Refused("video_url", "视频会议链接须以 http:// 或 https:// 开头。")
+        raise Refused("video_url", N_("视频会议链接须以 http:// 或 https:// 开头。"))
     workflow.check_limit(limit)
     return title, mode
 
 
 def create_meeting(actor, body, *, title, start_dt, place="", mode=MeetingMode.HYBRID, video_url=None,
                    notice_text=None, speaker_limit_seconds=180):
-    workflow.require(can_organise(actor, body), "只有该组织的主持人、记录员或社区工作人员可以安排会议。")
+    workflow.require(can_organise(actor, body), N_("只有该组织的主持人、记录员或社区工作人员可以安排会议。"))
     title, mode = _check_details(title, start_dt, mode, video_url, speaker_limit_seconds)
     meeting = Meeting(body=body, community_id=body.community_id, title=title, start_dt=start_dt,
                       place=clean_text(place, 120), mode=mode, video_url=video_url or None,
@@ -104,8 +105,8 @@ def add_item(actor, meeting, *, title, description=None, proposal_id=None, matte
              now=None):
     """An item at the end of the agenda. Once the notice is out, an item `for_vote` needs the notice
     period again (then it goes out to the members at once); otherwise it is for discussion only."""
-    workflow.require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
-    workflow.require_state(meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    workflow.require(meeting.can_organise(actor), N_("只有该组织的主持人、记录员或社区工作人员可以编排议程。"))
+    workflow.require_state(meeting.state, workflow.EDITABLE, N_("会议开始后不能再修改议程。"))
     now = now or utcnow()
     late = meeting.state is MeetingState.ANNOUNCED
     for_vote = bool(for_vote)
@@ -113,10 +114,10 @@ def add_item(actor, meeting, *, title, description=None, proposal_id=None, matte
         workflow.check_late_item(meeting.start_dt, now, meeting.body.rule.notice_days, meeting.body.name)
     title = clean_text(title, 200)
     if not title:
-        raise Refused("title", "请填写议题名称。")
+        raise Refused("title", N_("请填写议题名称。"))
     for value, name in ((proposal_id, "proposal_id"), (matter_id, "matter_id")):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise Refused(name, "关联编号无效。")
+            raise Refused(name, N_("关联编号无效。"))
     kind = "proposal" if proposal_id else "matter" if matter_id else "discussion"
     item = AgendaItem(meeting=meeting, position=len(meeting.items), title=title,
                       description=(description or "").strip() or None, kind=kind,
@@ -127,8 +128,9 @@ def add_item(actor, meeting, *, title, description=None, proposal_id=None, matte
     audit.record("meeting.item_added", actor=actor, obj=meeting, item_id=item.id, title=title,
                  for_vote=for_vote, late=late)
     if late:
-        what = "表决事项" if for_vote else "讨论事项（不表决）"
-        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”增加了议题（{what}）：{title}")
+        text = (N_("%(body)s会议“%(meeting)s”增加了议题（表决事项）：%(item)s") if for_vote
+                else N_("%(body)s会议“%(meeting)s”增加了议题（讨论事项（不表决））：%(item)s"))
+        _tell_members(meeting, Message(text, body=meeting.body.name, meeting=meeting.title, item=title))
     return item
 
 
@@ -137,17 +139,18 @@ def _tell_members(meeting, text):
 
 
 def remove_item(actor, meeting, item_id):
-    workflow.require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以编排议程。")
-    workflow.require_state(meeting.state, workflow.EDITABLE, "会议开始后不能再修改议程。")
+    workflow.require(meeting.can_organise(actor), N_("只有该组织的主持人、记录员或社区工作人员可以编排议程。"))
+    workflow.require_state(meeting.state, workflow.EDITABLE, N_("会议开始后不能再修改议程。"))
     item = next((i for i in meeting.items if i.id == item_id), None)
     if item is None:
-        raise Refused("not_found", "找不到该议题。")
+        raise Refused("not_found", N_("找不到该议题。"))
     meeting.items.remove(item)
     for position, other in enumerate(meeting.items):
         other.position = position
     audit.record("meeting.item_removed", actor=actor, obj=meeting, item_id=item_id, title=item.title)
     if meeting.state is MeetingState.ANNOUNCED:
-        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”取消了议题：{item.title}")
+        _tell_members(meeting, Message(N_("%(body)s会议“%(meeting)s”取消了议题：%(item)s"),
+                                       body=meeting.body.name, meeting=meeting.title, item=item.title))
 
 
 def announce(actor, meeting, now=None, notice_text=None):
@@ -156,16 +159,17 @@ def announce(actor, meeting, now=None, notice_text=None):
     `notice_text`, when given, replaces the draft's notice (and plan) as it is sent.
     """
     now = now or utcnow()
-    workflow.require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以发出会议通知。")
+    workflow.require(meeting.can_organise(actor), N_("只有该组织的主持人、记录员或社区工作人员可以发出会议通知。"))
     target = workflow.transition(meeting.state, "announce")
     if notice_text is not None:
         meeting.notice_text = notice_text.strip() or None
     body = meeting.body
     workflow.check_notice(meeting.start_dt, now, body.rule.notice_days, body.name)
     if not meeting.items:
-        raise Refused("empty_agenda", "请先编排至少一项议程再发通知。")
+        raise Refused("empty_agenda", N_("请先编排至少一项议程再发通知。"))
     if body.rule.plan_with_notice and not (meeting.notice_text or "").strip():
-        raise Refused("plan_required", f"{body.name}须随通知将会议方案告知成员：请填写“通知正文 / 会议方案”。")
+        raise Refused("plan_required", N_("%(body)s须随通知将会议方案告知成员：请填写“通知正文 / 会议方案”。"),
+                      body=body.name)
     members = [m for m in body.memberships if m.user.is_active]
     for m in members:
         db.session.add(MeetingMember(meeting=meeting, user_id=m.user_id, role=m.role, is_voting=m.is_voting))
@@ -178,16 +182,17 @@ def announce(actor, meeting, now=None, notice_text=None):
                  to_state=target, members=len(members))
     _changed_after_commit(meeting, "announced", MeetingState.DRAFT, target)
     notify([m.user for m in members],
-           f"{body.name}将于 {format_local(meeting.start_dt)} 在{meeting.place or '线上'}召开：{meeting.title}",
+           Message(N_("%(body)s将于 %(start)s 在%(place)s召开：%(meeting)s"), body=body.name,
+                   start=format_local(meeting.start_dt), place=_place(meeting.place), meeting=meeting.title),
            f"/meetings/{meeting.id}")
     return meeting
 
 
 def cancel(actor, meeting, reason):
-    workflow.require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以取消会议。")
+    workflow.require(meeting.can_organise(actor), N_("只有该组织的主持人、记录员或社区工作人员可以取消会议。"))
     reason = clean_text(reason, 500)
     if not reason:
-        raise Refused("reason", "请写明取消的原因。")
+        raise Refused("reason", N_("请写明取消的原因。"))
     before = meeting.state
     meeting.state = workflow.transition(meeting.state, "cancel")
     meeting.cancel_reason = reason
@@ -195,7 +200,8 @@ def cancel(actor, meeting, reason):
                  to_state=meeting.state, reason=reason)
     _changed_after_commit(meeting, "cancelled", before, meeting.state)
     if before is MeetingState.ANNOUNCED:
-        notify([m.user for m in meeting.members], f"会议已取消：{meeting.title}（{reason}）",
+        notify([m.user for m in meeting.members],
+               Message(N_("会议已取消：%(meeting)s（%(reason)s）"), meeting=meeting.title, reason=reason),
                f"/meetings/{meeting.id}")
     emit_after_commit(meeting.id, "state", {"meeting_id": meeting.id, "state": meeting.state.value,
                                             "reason": reason})
@@ -205,14 +211,14 @@ def cancel(actor, meeting, reason):
 def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=None):
     """Change a meeting's time, place or title before it starts (改期). Once announced, postponing
     is always allowed, moving it earlier only with the notice period; members hear what changed."""
-    workflow.require(meeting.can_organise(actor), "只有该组织的主持人、记录员或社区工作人员可以修改会议。")
-    workflow.require_state(meeting.state, workflow.EDITABLE, "会议已开始、结束或取消，不能再修改。")
+    workflow.require(meeting.can_organise(actor), N_("只有该组织的主持人、记录员或社区工作人员可以修改会议。"))
+    workflow.require_state(meeting.state, workflow.EDITABLE, N_("会议已开始、结束或取消，不能再修改。"))
     now = now or utcnow()
     changes = {}
     if title is not None:
         title = clean_text(title, 120)
         if not title:
-            raise Refused("title", "请填写会议名称。")
+            raise Refused("title", N_("请填写会议名称。"))
         if title != meeting.title:
             changes["title"] = (meeting.title, title)
     if place is not None:
@@ -221,14 +227,14 @@ def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=Non
             changes["place"] = (meeting.place or "", place)
     if start_dt is not None:
         if not isinstance(start_dt, datetime):
-            raise Refused("start_dt", "请填写会议时间。")
+            raise Refused("start_dt", N_("请填写会议时间。"))
         if start_dt != meeting.start_dt:
             if meeting.state is MeetingState.ANNOUNCED:
                 body = meeting.body
                 workflow.check_move(meeting.start_dt, start_dt, now, body.rule.notice_days, body.name)
             changes["start_dt"] = (meeting.start_dt, start_dt)
     if not changes:
-        raise Refused("no_change", "没有需要修改的内容。")
+        raise Refused("no_change", N_("没有需要修改的内容。"))
     if "title" in changes:
         meeting.title = title
     if "place" in changes:
@@ -239,8 +245,9 @@ def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=Non
         key: [iso(a) if isinstance(a, datetime) else a, iso(b) if isinstance(b, datetime) else b]
         for key, (a, b) in changes.items()})
     if meeting.state is MeetingState.ANNOUNCED:
-        words = "；".join(_change_words(key, *values) for key, values in changes.items())
-        _tell_members(meeting, f"{meeting.body.name}会议“{meeting.title}”变更：{words}。")
+        words = [_change_words(key, *values) for key, values in changes.items()]
+        _tell_members(meeting, Message(N_("%(body)s会议“%(meeting)s”变更：%(changes)s。"), body=meeting.body.name,
+                                       meeting=meeting.title, changes=_joined(words)))
         _changed_after_commit(meeting, "rescheduled", meeting.state, meeting.state)
         emit_after_commit(meeting.id, "state", {
             "meeting_id": meeting.id, "state": meeting.state.value, "title": meeting.title,
@@ -250,11 +257,24 @@ def reschedule(actor, meeting, *, start_dt=None, place=None, title=None, now=Non
 
 def _change_words(key, before, after):
     if key == "start_dt":
-        move = "推迟" if after > before else "提前"
-        return f"时间由 {format_local(before)} {move}到 {format_local(after)}"
+        text = N_("时间由 %(before)s 推迟到 %(after)s") if after > before else N_("时间由 %(before)s 提前到 %(after)s")
+        return Message(text, before=format_local(before), after=format_local(after))
     if key == "place":
-        return f"地点由“{before or '线上'}”改为“{after or '线上'}”"
-    return f"名称由“{before}”改为“{after}”"
+        return Message(N_("地点由“%(before)s”改为“%(after)s”"), before=_place(before), after=_place(after))
+    return Message(N_("名称由“%(before)s”改为“%(after)s”"), before=before, after=after)
+
+
+def _place(place):
+    """Where a meeting is held: its place as written, or 「线上」 (online) when it has none."""
+    return place or Message(N_("线上"))
+
+
+def _joined(parts):
+    """Several changes in one sentence: 「…；…」."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = Message(N_("%(first)s；%(next)s"), first=text, next=part)
+    return text
 
 
 def require_votable(item):
@@ -263,7 +283,7 @@ def require_votable(item):
 
 
 def start(actor, meeting, now=None):
-    workflow.require(meeting.can_chair(actor) or meeting.can_record(actor), "只有主持人或记录员可以宣布开会。",
+    workflow.require(meeting.can_chair(actor) or meeting.can_record(actor), N_("只有主持人或记录员可以宣布开会。"),
              code="chair_only")
     target = workflow.transition(meeting.state, "start")
     now = now or utcnow()
@@ -288,7 +308,7 @@ def add_end_check(fn):
 
 
 def end_meeting(actor, meeting, now=None):
-    workflow.require(meeting.can_chair(actor), "只有主持人可以宣布散会。", code="chair_only")
+    workflow.require(meeting.can_chair(actor), N_("只有主持人可以宣布散会。"), code="chair_only")
     for check in _end_checks:
         check(meeting)
     now = now or utcnow()
@@ -307,9 +327,9 @@ def end_meeting(actor, meeting, now=None):
 
 
 def save_notes(actor, meeting, notes):
-    workflow.require(meeting.can_record(actor), "只有记录员可以编写会议记录。", code="secretary_only")
+    workflow.require(meeting.can_record(actor), N_("只有记录员可以编写会议记录。"), code="secretary_only")
     if meeting.state in (MeetingState.ENDED, MeetingState.MINUTES_SIGNED, MeetingState.CANCELLED):
-        raise Refused("locked", "会议已结束，纪要已锁定，不能再修改。")
+        raise Refused("locked", N_("会议已结束，纪要已锁定，不能再修改。"))
     meeting.notes = (notes or "").strip()[:20000] or None
     audit.record("meeting.notes_saved", actor=actor, obj=meeting)
 
@@ -327,10 +347,10 @@ def can_sign(user, meeting):
 
 def sign_minutes(user, meeting, now=None):
     workflow.require_state(meeting.state, {MeetingState.ENDED, MeetingState.MINUTES_SIGNED},
-           "会议结束后才能签署纪要。")
-    workflow.require(can_sign(user, meeting), "只有出席会议的人可以签署纪要。", code="not_attendee")
+           N_("会议结束后才能签署纪要。"))
+    workflow.require(can_sign(user, meeting), N_("只有出席会议的人可以签署纪要。"), code="not_attendee")
     if MinutesSignature.query.filter_by(meeting_id=meeting.id, user_id=user.id).first():
-        raise Refused("already_signed", "您已签署过本次会议纪要。")
+        raise Refused("already_signed", N_("您已签署过本次会议纪要。"))
     db.session.add(MinutesSignature(meeting_id=meeting.id, user_id=user.id, signed_dt=now or utcnow()))
     db.session.flush()
     audit.record("meeting.minutes_signed", actor=user, obj=meeting)

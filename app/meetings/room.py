@@ -3,6 +3,7 @@ import functools
 import threading
 
 from cachetools import LRUCache, TTLCache, cached
+from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.core.sanitize import render_markdown
@@ -158,7 +159,7 @@ def state(meeting, user):
         "version": meeting.room_version,
         "meeting": {
             "id": meeting.id, "title": meeting.title, "state": meeting.state.value,
-            "state_label": meeting.state.label, "body": meeting.body.name,
+            "state_label": _(meeting.state.label), "body": meeting.body.name,
             "is_public": meeting.body.is_public, "mode": meeting.mode.value, "place": meeting.place,
             "video_url": meeting.video_url, "start_dt": live.iso(meeting.start_dt),
             "cancel_reason": meeting.cancel_reason,

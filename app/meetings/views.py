@@ -3,11 +3,13 @@ minutes, and requests to convene."""
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.community.operations import load_community
 from app.core.web import attempt, public_url_for, refuse
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.timeutil import from_local, to_local
 from app.extensions import db
@@ -44,7 +46,7 @@ def create(community_id):
     community = load_community(current_user, community_id)
     bodies = [b for b in community.bodies if can_organise(current_user, b)]
     if not bodies:
-        raise Refused("forbidden", "只有组织的主持人、记录员或社区工作人员可以安排会议。")
+        raise Refused("forbidden", N_("只有组织的主持人、记录员或社区工作人员可以安排会议。"))
     form = CreateMeetingForm()
     form.body_id.choices = [(b.id, b.name) for b in bodies]
     if request.method == "GET" and request.args.get("body_id", type=int):
@@ -57,7 +59,7 @@ def create(community_id):
                 current_user, body, title=form.title.data, start_dt=from_local(form.start.data),
                 place=form.place.data, mode=form.mode.data, video_url=form.video_url.data or None,
                 notice_text=form.notice_text.data, speaker_limit_seconds=form.speaker_limit.data * 60)
-            flash("会议已创建。请编排议程，然后发出通知。", "success")
+            flash(_("会议已创建。请编排议程，然后发出通知。"), "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
         except Refused as exc:
             status = refuse(exc)
@@ -98,7 +100,7 @@ def edit(meeting_id):
     announced = meeting.state is MeetingState.ANNOUNCED
     status = attempt(lambda: operations.reschedule(current_user, meeting, title=form.title.data,
                                                    place=form.place.data or "", start_dt=from_local(form.start.data)),
-                     "会议已修改，成员已收到变更通知。" if announced else "会议已修改。")
+                     _("会议已修改，成员已收到变更通知。") if announced else _("会议已修改。"))
     if status:
         db.session.expire_all()
         return show(meeting_id, edit_form=form, status=status)
@@ -116,7 +118,7 @@ def add_item(meeting_id):
                                                  description=form.description.data,
                                                  proposal_id=form.proposal_id.data,
                                                  for_vote=form.purpose.data != "discussion"),
-                     "议题已加入议程。")
+                     _("议题已加入议程。"))
     if status:
         return show(meeting_id, item_form=form, status=status)
     return redirect(url_for(".show", meeting_id=meeting.id))
@@ -126,7 +128,7 @@ def add_item(meeting_id):
 @login_required
 def remove_item(meeting_id, item_id):
     meeting = _load(meeting_id)
-    attempt(lambda: operations.remove_item(current_user, meeting, item_id), "议题已移出议程。")
+    attempt(lambda: operations.remove_item(current_user, meeting, item_id), _("议题已移出议程。"))
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -137,7 +139,7 @@ def announce(meeting_id):
     form = AnnounceForm()
     notice = form.notice_text.data if form.validate_on_submit() else None
     status = attempt(lambda: operations.announce(current_user, meeting, notice_text=notice),
-                     "会议通知已发出，成员已收到通知。")
+                     _("会议通知已发出，成员已收到通知。"))
     if status:
         return show(meeting_id, status=status)
     return redirect(url_for(".show", meeting_id=meeting.id))
@@ -149,7 +151,7 @@ def cancel(meeting_id):
     meeting = _load(meeting_id)
     form = CancelMeetingForm()
     reason = form.reason.data if form.validate_on_submit() else ""
-    attempt(lambda: operations.cancel(current_user, meeting, reason), "会议已取消。")
+    attempt(lambda: operations.cancel(current_user, meeting, reason), _("会议已取消。"))
     return redirect(url_for(".show", meeting_id=meeting.id))
 
 
@@ -160,7 +162,7 @@ def cancel(meeting_id):
 def room(meeting_id):
     meeting = _load(meeting_id)
     if meeting.state is MeetingState.DRAFT:
-        raise Refused("not_found", "会议尚未发出通知，会议室未开放。")
+        raise Refused("not_found", N_("会议尚未发出通知，会议室未开放。"))
     g.no_store = True
     return render_template("meetings/room.html", meeting=meeting, community=meeting.community,
                            role=meeting.role_of(current_user))
@@ -169,7 +171,7 @@ def room(meeting_id):
 def _recorder(meeting_id):
     meeting = _load(meeting_id)
     if not meeting.can_record(current_user):
-        raise Refused("forbidden", "只有主持人、记录员或社区工作人员可以打开会场大屏。")
+        raise Refused("forbidden", N_("只有主持人、记录员或社区工作人员可以打开会场大屏。"))
     return meeting
 
 
@@ -177,7 +179,8 @@ def qr_svg(meeting):
     url = public_url_for(".checkin", meeting_id=meeting.id, t=live.current_hall_token(meeting))
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
-    return Markup(svg.replace("<svg ", '<svg class="qr" role="img" aria-label="扫码签到" ', 1))
+    label = escape(_("扫码签到"))
+    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{label}" ', 1))
 
 
 @bp.route("/meetings/<int:meeting_id>/projector")
@@ -205,7 +208,7 @@ def checkin(meeting_id):
     if request.method == "POST":
         try:
             changed = live.check_in_hall(current_user, meeting, token)
-            flash("签到成功：您已现场出席。" if changed else "您已经现场签到过了。", "success")
+            flash(_("签到成功：您已现场出席。") if changed else _("您已经现场签到过了。"), "success")
             return redirect(url_for(".room", meeting_id=meeting.id))
         except Refused as exc:
             refuse(exc)
@@ -225,7 +228,7 @@ def minutes(meeting_id):
         if form.validate_on_submit():
             try:
                 operations.save_notes(current_user, meeting, form.notes.data)
-                flash("记录已保存。", "success")
+                flash(_("记录已保存。"), "success")
                 return redirect(url_for(".minutes", meeting_id=meeting.id))
             except Refused as exc:
                 status = refuse(exc)
@@ -246,7 +249,7 @@ def minutes(meeting_id):
 @login_required
 def sign(meeting_id):
     meeting = _load(meeting_id)
-    if attempt(lambda: operations.sign_minutes(current_user, meeting), "您已签署会议纪要。"):
+    if attempt(lambda: operations.sign_minutes(current_user, meeting), _("您已签署会议纪要。")):
         return redirect(url_for(".minutes", meeting_id=meeting.id)), 303
     return redirect(url_for(".minutes", meeting_id=meeting.id))
 
@@ -269,7 +272,7 @@ def convene(community_id):
         body = next(b for b in bodies if b.id == form.body_id.data)
         try:
             req = convening.file_convene(current_user, body, form.subject.data, form.reason.data)
-            flash("提议已提交，请邀请其他人联署。", "success")
+            flash(_("提议已提交，请邀请其他人联署。"), "success")
             return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))
         except Refused as exc:
             status = refuse(exc)
@@ -296,5 +299,5 @@ def convene_request(community_id, request_id):
 def convene_join(community_id, request_id):
     community = load_community(current_user, community_id)
     req = convening.get_convene_request(community, request_id)
-    attempt(lambda: convening.join_convene(current_user, req), "您已联署。")
+    attempt(lambda: convening.join_convene(current_user, req), _("您已联署。"))
     return redirect(url_for(".convene_request", community_id=community.id, request_id=req.id))

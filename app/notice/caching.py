@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 
 from flask import current_app, make_response, render_template, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -102,13 +103,19 @@ def data_version():
     return memo
 
 
+def _locale():
+    """The language a page is rendered in: part of every key, so one language's page is never
+    served to a reader of another."""
+    return str(get_locale() or "")
+
+
 def cached(key, produce):
     """The Rendered for `key`, from the cache when the data has not changed since; `produce()`
     renders it otherwise (and may abort, e.g. with a 404, which is not kept)."""
     seconds = ttl()
     if not seconds:
         return produce()
-    full_key = (key, request.url_root, current_app.config.get("PUBLIC_BASE_URL"), data_version())
+    full_key = (key, _locale(), request.url_root, current_app.config.get("PUBLIC_BASE_URL"), data_version())
     found = _get("page", full_key)
     if found is not None:
         return found
@@ -123,7 +130,7 @@ def _not_modified(etag):
     response = make_response("", 304)
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.add("Cookie")
+    response.vary.update(("Cookie", "Accept-Language"))
     return response
 
 
@@ -135,7 +142,7 @@ _CONTENT_MARK = "\x00content\x00"
 
 def _anonymous_frame(rendered):
     large = request.cookies.get("large_type", "")
-    key = (request.full_path, request.url_root, large, rendered.title, rendered.feed_url,
+    key = (request.full_path, _locale(), request.url_root, large, rendered.title, rendered.feed_url,
            rendered.stylesheets)
     frame = _get("frame", key)
     if frame is None:
@@ -153,7 +160,7 @@ def framed(rendered):
             "notice/_frame.html", content=Markup(rendered.content), page_title=rendered.title,
             feed_url=rendered.feed_url, stylesheets=rendered.stylesheets))
         response.headers["Cache-Control"] = "private, no-cache"
-        response.vary.add("Cookie")
+        response.vary.update(("Cookie", "Accept-Language"))
         return response
     generate_csrf()  # the frame's form needs it; it is part of what the client holds
     secret = str(session.get("csrf_token", ""))
@@ -164,7 +171,7 @@ def framed(rendered):
     response = make_response(_anonymous_frame(rendered))
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.add("Cookie")
+    response.vary.update(("Cookie", "Accept-Language"))
     return response
 
 

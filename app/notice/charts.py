@@ -10,6 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from html import escape
 
+from app.core.i18n import N_, Message
 from app.notice.rules import percent
 
 
@@ -91,7 +92,8 @@ def percent_bars(chart_id: str, title: str, desc: str,
         parts.append(f'<text class="chart-label" x="{label_w - 8}" y="{y + 21}" text-anchor="end">{_e(label)}</text>')
         parts.append(f'<rect class="chart-track" x="{label_w}" y="{y + 5}" width="{bar_max}" height="22"/>')
         if value is None:
-            parts.append(f'<text class="chart-value" x="{label_w + 6}" y="{y + 21}">无数据</text>')
+            no_data = str(Message(N_("无数据")))
+            parts.append(f'<text class="chart-value" x="{label_w + 6}" y="{y + 21}">{_e(no_data)}</text>')
             continue
         w = bar_max * value
         parts.append(f'<rect class="chart-bar" x="{label_w}" y="{y + 5}" width="{float(w):.1f}" height="22"/>')

@@ -5,6 +5,8 @@ there for an item's page. `NoticePosting` is only an index of what is public: on
 rewritten from its source whenever the source changes (see app/notice/index.py), so that listing,
 filtering, searching and paging read one small table. `flask notice reindex` rebuilds it.
 """
+from flask_babel import lazy_gettext as _l
+
 from app.core.db import keep_fine_statistics
 from app.core.termindex import TermIndex
 from app.core.timeutil import utcnow
@@ -18,7 +20,7 @@ class NoticeState:
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
 
-    LABELS = {"draft": "草稿", "published": "已发布", "withdrawn": "已撤下"}
+    LABELS = {"draft": _l("草稿"), "published": _l("已发布"), "withdrawn": _l("已撤下")}
 
 
 class Notice(db.Model):
@@ -51,7 +53,7 @@ class Notice(db.Model):
 
     @property
     def state_label(self):
-        return NoticeState.LABELS[self.state]
+        return str(NoticeState.LABELS[self.state])
 
     def can_manage(self, user):
         return bool(user is not None and getattr(user, "is_authenticated", False)

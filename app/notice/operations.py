@@ -5,6 +5,7 @@ of a notice is written in the same transaction, so a notice is on the board exac
 published.
 """
 from app.core import audit
+from app.core.i18n import N_, NP_, Message
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -20,7 +21,7 @@ def load(notice_id, user):
     """A notice the user may manage (an admin of its community); others get a 404."""
     notice = db.session.get(Notice, notice_id) if notice_id is not None else None
     if notice is None or not notice.can_manage(user):
-        raise Refused("not_found", "找不到该公告。")
+        raise Refused("not_found", N_("找不到该公告。"))
     return notice
 
 
@@ -30,23 +31,27 @@ def notices_of(community):
 
 def _require_admin(actor, community):
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_admin_of(community):
-        raise Refused("forbidden", "只有本社区管理员可以发布居务公开。")
+        raise Refused("forbidden", N_("只有本社区管理员可以发布居务公开。"))
 
 
 def _clean(title, category, body):
-    errors = {}
+    problems = {}
     title = clean_text(title, TITLE_MAX)
     body = (body or "").strip()
     if len(title) < TITLE_MIN:
-        errors["title"] = [f"标题至少 {TITLE_MIN} 个字。"]
+        problems["title"] = Message(NP_("标题至少 %(num)d 个字。", "标题至少 %(num)d 个字。"), num=TITLE_MIN)
     if category not in GENERAL_CATEGORIES:
-        errors["category"] = ["请选择公开类别。"]
+        problems["category"] = Message(N_("请选择公开类别。"))
     if len(body) < 10:
-        errors["body"] = ["请写出公开的内容（至少 10 个字）。"]
+        problems["body"] = Message(N_("请写出公开的内容（至少 10 个字）。"))
     elif len(body) > BODY_MAX:
-        errors["body"] = [f"内容不超过 {BODY_MAX} 字。"]
-    if errors:
-        raise Refused("invalid", "公告内容不完整：" + "；".join(e[0] for e in errors.values()), details=errors)
+        problems["body"] = Message(NP_("内容不超过 %(num)d 字。", "内容不超过 %(num)d 字。"), num=BODY_MAX)
+    if problems:
+        listed = None
+        for problem in problems.values():
+            listed = problem if listed is None else Message(N_("%(first)s；%(next)s"), first=listed, next=problem)
+        raise Refused("invalid", Message(N_("公告内容不完整：%(problems)s"), problems=listed),
+                      details={field: [str(problem)] for field, problem in problems.items()})
     return title, category, body
 
 
@@ -70,7 +75,7 @@ def update(actor, notice, *, title, category, body, now=None):
     """Correct a notice. A published one stays published and says it was updated, and when."""
     _require_admin(actor, notice.community)
     if notice.state == NoticeState.WITHDRAWN:
-        raise Refused("wrong_state", "已撤下的公告不能再修改。")
+        raise Refused("wrong_state", N_("已撤下的公告不能再修改。"))
     title, category, body = _clean(title, category, body)
     before = {"title": notice.title, "category": notice.category}
     notice.title, notice.category, notice.body = title, category, body
@@ -84,7 +89,7 @@ def update(actor, notice, *, title, category, body, now=None):
 def publish(actor, notice, now=None):
     _require_admin(actor, notice.community)
     if notice.state != NoticeState.DRAFT:
-        raise Refused("wrong_state", "只有草稿可以发布。")
+        raise Refused("wrong_state", N_("只有草稿可以发布。"))
     now = now or utcnow()
     notice.state = NoticeState.PUBLISHED
     notice.published_dt = notice.updated_dt = now
@@ -98,10 +103,10 @@ def withdraw(actor, notice, reason, now=None):
     """Take a published notice off the board, with a reason (kept in the audit log)."""
     _require_admin(actor, notice.community)
     if notice.state != NoticeState.PUBLISHED:
-        raise Refused("wrong_state", "只有已发布的公告可以撤下。")
+        raise Refused("wrong_state", N_("只有已发布的公告可以撤下。"))
     reason = clean_text(reason, 500)
     if not reason:
-        raise Refused("reason_required", "撤下公告须说明理由。")
+        raise Refused("reason_required", N_("撤下公告须说明理由。"))
     now = now or utcnow()
     notice.state = NoticeState.WITHDRAWN
     notice.withdrawn_dt = notice.updated_dt = now

@@ -1,6 +1,7 @@
 """How the board presents postings outside its pages: stable addresses and plain rows for the
 feed, the CSV downloads and the JSON API."""
 from flask import url_for
+from flask_babel import gettext as _
 
 from app.core.web import public_url
 from app.notice import index, stats
@@ -35,5 +36,5 @@ def stats_rows(overview):
             for cid, name, f in overview.rows]
     if len(overview.rows) > 1:
         rows.append(dict(stats.figures_dict(overview.total), community_id=None,
-                         community="全街道合计", year=overview.year))
+                         community=_("全街道合计"), year=overview.year))
     return rows

@@ -21,6 +21,8 @@ from enum import Enum
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from app.core.i18n import N_
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # A resolution notice stays posted at least this long and residents may object meanwhile
@@ -47,15 +49,15 @@ class PostingKind(str, Enum):
 
 
 KIND_LABELS = {
-    "general": "居务公开",
-    "resolution": "决议公开",
-    "result": "实施结果公开",
-    "proposal": "居民提案",
-    "meeting": "会议公告",
+    "general": N_("居务公开"),
+    "resolution": N_("决议公开"),
+    "result": N_("实施结果公开"),
+    "proposal": N_("居民提案"),
+    "meeting": N_("会议公告"),
 }
 
 # Categories an admin files a general notice under (民政部门的村(居)务公开目录, simplified).
-GENERAL_CATEGORIES = ("居务公开", "党务公开", "财务公开", "服务公开", "其他")
+GENERAL_CATEGORIES = (N_("居务公开"), N_("党务公开"), N_("财务公开"), N_("服务公开"), N_("其他"))
 
 
 def parse_kind(value) -> PostingKind | None:

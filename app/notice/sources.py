@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import format_local
@@ -100,7 +101,7 @@ class GeneralSource(Source):
         return Entry(
             community_id=notice.community_id, title=notice.title, category=notice.category,
             published_dt=notice.published_dt, updated_dt=notice.updated_dt,
-            status=Status("已发布" if notice.updated_dt <= notice.published_dt else "已更新"),
+            status=Status(N_("已发布") if notice.updated_dt <= notice.published_dt else N_("已更新")),
             summary=rules.plain_excerpt(notice.body, 120), text=notice.body)
 
     def iter_public(self):
@@ -259,7 +260,7 @@ class MeetingSource(Source):
                 .join(MeetingMember, (MeetingMember.meeting_id == Attendance.meeting_id)
                       & (MeetingMember.user_id == Attendance.user_id))
                 .where(Attendance.meeting_id == meeting.id, MeetingMember.is_voting.is_(True)))
-            data["attendance"] = {"expected": expected, "present": present, "unit": "人"}
+            data["attendance"] = {"expected": expected, "present": present, "unit": N_("人")}
             if counting_base(meeting.body.rule) == HOUSEHOLDS:
                 # 居民会议 on the household base: the households, as its meter and votes counted.
                 voting = set(db.session.scalars(select(MeetingMember.user_id).where(
@@ -268,7 +269,7 @@ class MeetingSource(Source):
                     Attendance.meeting_id == meeting.id))) & voting
                 households = households_of(voting)
                 data["attendance"] = {"expected": len(set(households.values())),
-                                      "present": len({households[u] for u in came}), "unit": "户"}
+                                      "present": len({households[u] for u in came}), "unit": N_("户")}
             votes = (Vote.query.filter_by(meeting_id=meeting.id, state=VoteState.CLOSED)
                      .order_by(Vote.id).all())
             # A non-public body's result waits for the publication of what it decided (the
@@ -291,9 +292,9 @@ class MeetingSource(Source):
 # -- matters (四议两公开): resolution and result notices ------------------------------------------
 
 STAGE_LABELS = {
-    "proposal": "党支部会提议", "consultation": "两委会商议", "review": "党员大会审议",
-    "resolution": "居民代表会议决议", "resolution_public": "决议公开",
-    "implementation": "组织实施", "result_public": "实施结果公开",
+    "proposal": N_("党支部会提议"), "consultation": N_("两委会商议"), "review": N_("党员大会审议"),
+    "resolution": N_("居民代表会议决议"), "resolution_public": N_("决议公开"),
+    "implementation": N_("组织实施"), "result_public": N_("实施结果公开"),
 }
 PUBLIC_STAGES = ("resolution_public", "implementation", "result_public")
 
@@ -388,7 +389,7 @@ class ResolutionSource(MatterSource):
     def status(self, matter, now):
         stage = _value(matter.stage)
         if stage == "resolution_public":
-            return Status("公示中，可提出异议", self.objection_end(matter), "公示期满")
+            return Status(N_("公示中，可提出异议"), self.objection_end(matter), N_("公示期满"))
         return Status(_label(matter.stage, STAGE_LABELS))
 
 
@@ -400,7 +401,7 @@ class ResultSource(MatterSource):
         return matter.result_published_dt
 
     def status(self, matter, now):
-        return Status("实施结果已公开")
+        return Status(N_("实施结果已公开"))
 
 
 def _plain(value):

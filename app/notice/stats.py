@@ -17,13 +17,13 @@ from app.core.audit import AuditEvent
 from app.extensions import db
 from app.matters.models import Matter
 from app.meetings.models import Attendance, Meeting, MeetingMember
-from app.meetings.workflow import MeetingState
+from app.meetings.workflow import MONTHS as MONTH_NAMES, MeetingState
 from app.notice import rules, sources
 from app.notice.rules import YearFigures
 from app.proposals.models import Proposal, ProposalReply
 
 FIGURE_FIELDS = list(YearFigures.__dataclass_fields__)
-MONTHS = [f"{m}月" for m in range(1, 13)]
+MONTHS = list(MONTH_NAMES)   # 「1月」…, marked for the catalogue in meetings.workflow
 MONTH_TICKS = [str(m) for m in range(1, 13)]   # under the bars: the axis says 月
 
 

@@ -9,6 +9,7 @@ import click
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -62,9 +63,9 @@ def board():
         now = utcnow()
         page = index.find(filters, page=page_no)
         names = present.community_names()
-        title = "公开栏"
+        title = _("公开栏")
         if filters.community_id in names:
-            title = f"{names[filters.community_id]} · 公开栏"
+            title = _("%(community)s · 公开栏", community=names[filters.community_id])
         current = filters.as_args()
 
         def board_url(**changes):
@@ -103,11 +104,11 @@ def feed_atom():
 
     def produce():
         names = present.community_names()
-        title = "议事 · 公开栏"
+        title = _("议事 · 公开栏")
         if filters.community_id in names:
-            title = f"{names[filters.community_id]} · 公开栏"
+            title = _("%(community)s · 公开栏", community=names[filters.community_id])
         if filters.kind:
-            title += f" · {rules.PostingKind(filters.kind).label}"
+            title += f" · {_(rules.PostingKind(filters.kind).label)}"
         entries, expires = _latest_entries(filters, FEED_SIZE)
         body = feed.atom(title=title, feed_url=public_url_for(".feed", **filters.as_args()),
                          board_url=public_url_for(".board", **filters.as_args()),
@@ -180,7 +181,7 @@ def print_sheet(kind, source_id):
         now = utcnow()
         source, record = _load(kind, source_id)
         context = _item_context(source, record, now)
-        context["qr"] = qr_svg(context["permalink"], "扫码查看网上原文")
+        context["qr"] = qr_svg(context["permalink"], _("扫码查看网上原文"))
         return caching.Rendered(render_template("notice/print.html", printing=True, **context),
                                 expires_dt=_item_expiry(context, now))
 
@@ -206,25 +207,25 @@ def stats_page():
     def produce():
         now = utcnow()
         overview = stats.overview(year, community_id)
-        scope = names.get(community_id, "全街道")
+        scope = names.get(community_id) or _("全街道")
         total = overview.total
+        months = [_("%(month)s收到 %(received)d 件、答复 %(answered)d 件", month=_(m), received=r, answered=a)
+                  for m, r, a in zip(stats.MONTHS, overview.months_received, overview.months_answered) if r or a]
         month_chart = charts.grouped_bars(
-            "chart-months", f"{year} 年每月收到和答复的提案（{scope}）",
-            "按月的柱状图；确切数字见下方表格。" + "；".join(
-                f"{m}收到 {r} 件、答复 {a} 件" for m, r, a in
-                zip(stats.MONTHS, overview.months_received, overview.months_answered) if r or a),
-            stats.MONTH_TICKS, [("收到", overview.months_received, "bar-received"),
-                                ("答复", overview.months_answered, "bar-answered")])
-        rates = [("立案率", total.acceptance_rate), ("按时答复率", total.on_time_rate),
-                 ("满意率", total.satisfaction_rate), ("会议出席率", total.attendance_rate)]
+            "chart-months", _("%(year)d 年每月收到和答复的提案（%(scope)s）", year=year, scope=scope),
+            _("按月的柱状图；确切数字见下方表格。") + _("；").join(months),
+            stats.MONTH_TICKS, [(_("收到"), overview.months_received, "bar-received"),
+                                (_("答复"), overview.months_answered, "bar-answered")])
+        rates = [(_("立案率"), total.acceptance_rate), (_("按时答复率"), total.on_time_rate),
+                 (_("满意率"), total.satisfaction_rate), (_("会议出席率"), total.attendance_rate)]
         rate_chart = charts.percent_bars(
-            "chart-rates", f"{year} 年各项比率（{scope}）",
-            "；".join(f"{label} {rules.percent(value)}" for label, value in rates), rates)
+            "chart-rates", _("%(year)d 年各项比率（%(scope)s）", year=year, scope=scope),
+            _("；").join(f"{label} {rules.percent(value)}" for label, value in rates), rates)
         content = render_template(
             "notice/stats.html", year=year, community_id=community_id, names=names,
             overview=overview, scope=scope, years=stats.available_years(now),
             month_chart=Markup(month_chart), rate_chart=Markup(rate_chart), percent=rules.percent)
-        return caching.Rendered(content, title=f"{year} 年统计 · 公开栏")
+        return caching.Rendered(content, title=_("%(year)d 年统计 · 公开栏", year=year))
 
     return caching.framed(caching.cached(("stats", year, community_id), produce))
 
@@ -261,7 +262,7 @@ def manage(community_id):
                 notice = operations.create(current_user, community, title=form.title.data,
                                            category=form.category.data, body=form.body.data,
                                            publish_now=request.form.get("publish") == "1")
-                flash("公告已发布。" if notice.is_public else "草稿已保存，发布后才会出现在公开栏。",
+                flash(_("公告已发布。") if notice.is_public else _("草稿已保存，发布后才会出现在公开栏。"),
                       "success")
                 return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
             except Refused as exc:
@@ -292,7 +293,7 @@ def edit(community_id, notice_id):
             try:
                 operations.update(current_user, notice, title=form.title.data,
                                   category=form.category.data, body=form.body.data)
-                flash("公告已保存。", "success")
+                flash(_("公告已保存。"), "success")
                 return redirect(url_for(".edit", community_id=community.id, notice_id=notice.id))
             except Refused as exc:
                 status = refuse(exc)
@@ -313,7 +314,7 @@ def publish(community_id, notice_id):
         abort(400)
     try:
         operations.publish(current_user, notice)
-        flash("公告已发布到公开栏。", "success")
+        flash(_("公告已发布到公开栏。"), "success")
     except Refused as exc:
         refuse(exc)
     return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
@@ -325,11 +326,11 @@ def withdraw(community_id, notice_id):
     community, notice = _load_notice(community_id, notice_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        flash("请说明撤下的理由。", "error")
+        flash(_("请说明撤下的理由。"), "error")
         return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))
     try:
         operations.withdraw(current_user, notice, form.reason.data)
-        flash("公告已从公开栏撤下。", "success")
+        flash(_("公告已从公开栏撤下。"), "success")
     except Refused as exc:
         refuse(exc)
     return redirect(url_for(".edit", community_id=community.id, notice_id=notice_id))

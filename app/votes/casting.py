@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import User
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings.operations import get_meeting
@@ -86,7 +87,7 @@ def _cast(user, vote, choice, nonce, *, first_try=False):
     returns the receipt. `first_try`: skip looking for an earlier cast; the unique key catches one.
     """
     if vote.state != VoteState.OPEN:
-        raise Refused("vote_closed", "表决已经结束。")
+        raise Refused("vote_closed", N_("表决已经结束。"))
     snapshot, _ = frozen(vote)
     voted, names = household_voted(snapshot, vote, user.id)
     key = _key_for(snapshot, vote.id)

@@ -42,6 +42,7 @@ import hmac
 import secrets
 from collections.abc import Mapping
 
+from app.core.i18n import N_
 from app.core.refusal import Refused
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
@@ -66,7 +67,7 @@ def check_nonce(nonce):
     """A client's cast nonce: printable text of 16 to 128 characters (a UUID fits)."""
     if not isinstance(nonce, str) or not NONCE_MIN <= len(nonce) <= NONCE_MAX \
             or not nonce.isascii() or not nonce.isprintable():
-        raise Refused("bad_nonce", "投票请求缺少有效的重试标识，请刷新页面后再投。")
+        raise Refused("bad_nonce", N_("投票请求缺少有效的重试标识，请刷新页面后再投。"))
     return nonce
 
 
@@ -195,4 +196,4 @@ def retry_receipt(existing, new_choice):
     """
     if existing is not None and same_cast(existing[1], new_choice):
         return existing[0]
-    raise Refused("already_cast", "您已投票，不能再次投票或更改。")
+    raise Refused("already_cast", N_("您已投票，不能再次投票或更改。"))

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.community.rules import RuleError
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 
 YES, NO, ABSTAIN = "yes", "no", "abstain"
 MOTION_KEYS = (YES, NO, ABSTAIN)
-MOTION_LABELS = {YES: "赞成", NO: "反对", ABSTAIN: "弃权"}
+MOTION_LABELS = {YES: N_("赞成"), NO: N_("反对"), ABSTAIN: N_("弃权")}
 
 
 def is_count(value):
@@ -67,26 +68,26 @@ class OptionSet:
         if self.is_motion:
             if isinstance(choice, str) and choice in MOTION_KEYS:
                 return choice
-            raise Refused("bad_choice", "请选择赞成、反对或弃权。")
+            raise Refused("bad_choice", N_("请选择赞成、反对或弃权。"))
         if isinstance(choice, str):
             # The stored canonical form: "" (blank) or "0,2".
             parts = choice.split(",") if choice else []
             if not all(p.isdigit() and p == str(int(p)) for p in parts):
-                raise Refused("bad_choice", "选项无效。")
+                raise Refused("bad_choice", N_("选项无效。"))
             picked = [int(p) for p in parts]
         elif isinstance(choice, int) and not isinstance(choice, bool):
             picked = [choice]
         elif isinstance(choice, (list, tuple)):
             picked = list(choice)
         else:
-            raise Refused("bad_choice", "选项无效。")
+            raise Refused("bad_choice", N_("选项无效。"))
         if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.labels)
                    for i in picked):
-            raise Refused("bad_choice", "没有这个选项。")
+            raise Refused("bad_choice", N_("没有这个选项。"))
         if len(set(picked)) != len(picked):
-            raise Refused("bad_choice", "同一选项只能选一次。")
+            raise Refused("bad_choice", N_("同一选项只能选一次。"))
         if len(picked) > self.up_to:
-            raise Refused("too_many_choices", f"最多只能选 {self.up_to} 项，您选了 {len(picked)} 项。", up_to=self.up_to, chosen=len(picked))
+            raise Refused("too_many_choices", N_("最多只能选 %(up_to)d 项，您选了 %(chosen)d 项。"), up_to=self.up_to, chosen=len(picked))
         return tuple(sorted(picked))
 
     def canonical(self, choice):
@@ -128,30 +129,31 @@ class HallTotals:
         if isinstance(data, cls):
             data = data.to_dict(options)
         if not isinstance(data, Mapping):
-            raise Refused("bad_totals", "请录入各选项的票数。")
+            raise Refused("bad_totals", N_("请录入各选项的票数。"))
         if options.is_motion:
             unknown = set(data) - {*MOTION_KEYS, "invalid", "ballots"}
             counts = tuple(data.get(key, 0) for key in MOTION_KEYS)
             invalid = data.get("invalid", 0)
             if unknown or not all(is_count(n) for n in (*counts, invalid)):
-                raise Refused("bad_totals", "票数必须是不小于零的整数。")
+                raise Refused("bad_totals", N_("票数必须是不小于零的整数。"))
             ballots = sum(counts) + invalid
             if data.get("ballots", ballots) != ballots:
-                raise Refused("bad_totals", "总票数与各项之和不符。")
+                raise Refused("bad_totals", N_("总票数与各项之和不符。"))
             return cls(counts, ballots, counts[MOTION_KEYS.index(ABSTAIN)], invalid)
         counts = tuple(data.get("counts") or ())
         ballots, blank, invalid = data.get("ballots"), data.get("blank", 0), data.get("invalid", 0)
         if len(counts) != len(options.labels) \
                 or not all(is_count(n) for n in (*counts, ballots, blank, invalid)):
-            raise Refused("bad_totals", "请为每个选项录入不小于零的整数票数，并录入总票数。")
+            raise Refused("bad_totals", N_("请为每个选项录入不小于零的整数票数，并录入总票数。"))
         marked = ballots - blank - invalid
         if marked < 0:
-            raise Refused("bad_totals", "空白票与废票之和超过总票数。")
+            raise Refused("bad_totals", N_("空白票与废票之和超过总票数。"))
         if any(n > marked for n in counts):
-            raise Refused("bad_totals", "某选项票数超过有效选票数。")
+            raise Refused("bad_totals", N_("某选项票数超过有效选票数。"))
         # Every marked ballot names 1..k options, so the marks lie between marked and k × marked.
         if not marked <= sum(counts) <= options.up_to * marked:
-            raise Refused("bad_totals", f"各选项票数之和应在 {marked} 到 {options.up_to * marked} 之间。")
+            raise Refused("bad_totals", N_("各选项票数之和应在 %(low)d 到 %(high)d 之间。"),
+                          low=marked, high=options.up_to * marked)
         return cls(counts, ballots, blank, invalid)
 
     def to_dict(self, options):
@@ -177,6 +179,12 @@ class HallTotals:
     def words(self, options):
         """「现场纸质票 2 张：赞成 1，反对 1，弃权 0；无效 0」: a motion's blank papers are its
         abstentions, already named, so only a list of options says its blank papers apart."""
-        counts = "，".join(f"{options.label(key)} {n}" for key, n in zip(options.keys, self.counts))
-        spoiled = f"无效 {self.invalid}" if options.is_motion else f"空白 {self.blank}，无效 {self.invalid}"
-        return f"现场纸质票 {self.ballots} 张：{counts}；{spoiled}"
+        counts = None
+        for key, n in zip(options.keys, self.counts):
+            label = Message(MOTION_LABELS[key]) if options.is_motion else options.labels[key]
+            one = Message(N_("%(option)s %(count)d"), option=label, count=n)
+            counts = one if counts is None else Message(N_("%(first)s，%(next)s"), first=counts, next=one)
+        spoiled = (Message(N_("无效 %(invalid)d"), invalid=self.invalid) if options.is_motion
+                   else Message(N_("空白 %(blank)d，无效 %(invalid)d"), blank=self.blank, invalid=self.invalid))
+        return Message(N_("现场纸质票 %(ballots)d 张：%(counts)s；%(spoiled)s"), ballots=self.ballots,
+                       counts=counts if counts is not None else "", spoiled=spoiled)

@@ -12,6 +12,7 @@ from flask import request
 from flask_socketio import join_room, leave_room
 
 from app.core.db import unit_of_work
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.meetings.events import _connected, _int, answer, command, socket_user_id
 from app.votes import operations
@@ -22,7 +23,7 @@ from app.votes.queries import get_vote
 def _vote_of(user, meeting, data):
     vote = get_vote(user, _int(data, "vote_id"))
     if vote.meeting_id != meeting.id:
-        raise Refused("wrong_meeting", "该表决不属于本次会议。")
+        raise Refused("wrong_meeting", N_("该表决不属于本次会议。"))
     return vote
 
 
@@ -49,7 +50,7 @@ class VoteCommands:
     def on_open_vote(self, user, meeting, data):
         labels = data.get("labels")
         if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
-            raise Refused("invalid_payload", "选项须是文字列表。")
+            raise Refused("invalid_payload", N_("选项须是文字列表。"))
         up_to = _int(data, "up_to", required=False) or 1
         vote = operations.open_vote(
             user, meeting, title=data.get("title") if isinstance(data.get("title"), str) else None,
@@ -75,7 +76,7 @@ class VoteCommands:
         def work(attempt):
             user_id = socket_user_id()
             if user_id is None:
-                raise Refused("unauthorized", "请先登录。")
+                raise Refused("unauthorized", N_("请先登录。"))
             return {"receipt": cast_online(Voter(user_id), _int(data, "vote_id"),
                                            data.get("choice"), data.get("nonce"), attempt),
                     "vote_id": data["vote_id"]}

@@ -1,6 +1,8 @@
 """Stored votes: consultations (民意征集) now; meeting votes join them here."""
 import json
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.votes.choices import OptionSet
@@ -41,7 +43,7 @@ class Consultation(db.Model):
 
     @property
     def phase_label(self):
-        return {"upcoming": "未开始", "open": "征集中", "closed": "已结束"}[self.phase()]
+        return {"upcoming": _("未开始"), "open": _("征集中"), "closed": _("已结束")}[self.phase()]
 
 
 class ConsultationResponse(db.Model):
@@ -67,8 +69,8 @@ class VoteState:
     VOID = "void"
 
 
-VOTE_STATE_LABELS = {VoteState.OPEN: "表决中", VoteState.CLOSED: "已结束",
-                     VoteState.VOID: "已作废（密封选票无法开启）"}
+VOTE_STATE_LABELS = {VoteState.OPEN: _l("表决中"), VoteState.CLOSED: _l("已结束"),
+                     VoteState.VOID: _l("已作废（密封选票无法开启）")}
 
 
 class Vote(db.Model):
@@ -114,7 +116,7 @@ class Vote(db.Model):
 
     @property
     def state_label(self):
-        return VOTE_STATE_LABELS.get(self.state, self.state)
+        return str(VOTE_STATE_LABELS.get(self.state, self.state))
 
     @property
     def options(self):

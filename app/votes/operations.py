@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.community.rules import ResidentsBase, RuleError
 from app.core import audit
 from app.core.db import after_commit
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -32,7 +33,7 @@ from app.votes.choices import OptionSet
 from app.votes.models import Ballot, Vote, VoteParticipation, VoteState
 from app.votes.present import progress_view, vote_view
 from app.votes.queries import compute_result, frozen, hall_entered, open_vote_of, rule_to_json
-from app.votes.rules import Snapshot, VoteKind, can_open, check_hall_entry, check_hall_totals
+from app.votes.rules import Snapshot, VoteKind, check_hall_entry, check_hall_totals, open_words, source_words
 from app.votes.signals import vote_closing_in_transaction
 
 log = logging.getLogger(__name__)
@@ -65,36 +66,36 @@ def _options(labels, up_to):
     if not labels:
         return OptionSet.motion()
     if len(labels) < 2:
-        raise Refused("options", "至少需要两个选项；表决一项动议时请不填选项。")
+        raise Refused("options", N_("至少需要两个选项；表决一项动议时请不填选项。"))
     try:
         return OptionSet.choose(labels, up_to)
     except RuleError:
-        raise Refused("options", "选项须各不相同；“最多选几项”须在 1 到选项数之间。") from None
+        raise Refused("options", N_("选项须各不相同；“最多选几项”须在 1 到选项数之间。")) from None
 
 
 def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1, auto_close=False,
               now=None):
     """The chair opens a vote on the current agenda item, if the quorum is met now."""
     if not meeting.can_chair(actor):
-        raise Refused("chair_only", "只有主持人可以开始表决。")
+        raise Refused("chair_only", N_("只有主持人可以开始表决。"))
     if meeting.state is not MeetingState.LIVE:
-        raise Refused("wrong_state", "会议未在进行，不能表决。")
+        raise Refused("wrong_state", N_("会议未在进行，不能表决。"))
     item = meeting.current
     if item is None:
-        raise Refused("no_item", "请先编排议程。")
+        raise Refused("no_item", N_("请先编排议程。"))
     meeting_operations.require_votable(item)   # only what the notice told members they would vote on
     if open_vote_of(meeting) is not None:
-        raise Refused("vote_open", "上一项表决尚未结束，请先结束它。")
+        raise Refused("vote_open", N_("上一项表决尚未结束，请先结束它。"))
     try:
         kind = VoteKind(kind)
     except ValueError:
-        raise Refused("kind", "表决方式只能是记名或无记名。") from None
+        raise Refused("kind", N_("表决方式只能是记名或无记名。")) from None
     title = clean_text(title or "", TITLE_MAX) or item.title
     options = _options(labels, up_to)
     rule, snapshot = _electorate(meeting, kind, options)
-    ok, text = can_open(rule, snapshot)
+    ok, words = open_words(rule, snapshot)
     if not ok:
-        raise Refused("no_quorum", text)
+        raise Refused("no_quorum", words)
     vote = Vote(meeting_id=meeting.id, item_id=item.id, community_id=meeting.community_id,
                 title=title, kind=kind.value, options_json=json.dumps(options.to_dict(), ensure_ascii=False),
                 snapshot_json=json.dumps(snapshot.to_dict()), rule_json=rule_to_json(rule),
@@ -103,7 +104,7 @@ def open_vote(actor, meeting, *, title=None, kind="named", labels=None, up_to=1,
     db.session.add(vote)
     db.session.flush()
     audit.record("vote.opened", actor=actor, obj=meeting, vote_id=vote.id, title=title,
-                 kind=kind.value, quorum=text, eligible=len(snapshot.eligible),
+                 kind=kind.value, quorum=source_words(words), eligible=len(snapshot.eligible),
                  hall=len(snapshot.hall), online=len(snapshot.online))
     emit_after_commit(meeting.id, "vote_opened", {"vote_id": vote.id, "meeting_id": meeting.id,
                                                    "vote": vote_view(vote)})
@@ -149,7 +150,7 @@ def _still_open(vote):
     state = db.session.execute(db.select(Vote.state).where(Vote.id == vote.id)
                                .with_for_update(read=True)).scalar_one()
     if state != VoteState.OPEN:
-        raise Refused("vote_closed", "表决已经结束。")
+        raise Refused("vote_closed", N_("表决已经结束。"))
 
 
 def enter_hall_votes(actor, vote, *, entries=None, totals=None):
@@ -157,12 +158,12 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
     counted paper ballots for a secret one (`totals`, replacing any earlier entry). All or nothing."""
     meeting = vote.meeting
     if not meeting.can_record(actor):
-        raise Refused("secretary_only", "只有记录员或主持人可以录入会场表决。")
+        raise Refused("secretary_only", N_("只有记录员或主持人可以录入会场表决。"))
     _still_open(vote)
     snapshot, _ = frozen(vote)
     if vote.kind == VoteKind.NAMED.value:
         if not isinstance(entries, Mapping) or not entries:
-            raise Refused("entries", "请逐人录入会场表决。")
+            raise Refused("entries", N_("请逐人录入会场表决。"))
         voted = set(db.session.scalars(db.select(VoteParticipation.user_id)
                                        .where(VoteParticipation.vote_id == vote.id)))
         names = dict(db.session.execute(db.select(User.id, User.name).where(
@@ -172,7 +173,7 @@ def enter_hall_votes(actor, vote, *, entries=None, totals=None):
             try:
                 user_id = int(key)
             except (TypeError, ValueError):
-                raise Refused("entries", "成员编号无效。") from None
+                raise Refused("entries", N_("成员编号无效。")) from None
             canonical = check_hall_entry(snapshot, user_id, choice, voted, names)
             voted.add(user_id)
             rows.append((user_id, canonical))
@@ -250,12 +251,12 @@ def close_vote(actor, vote, now=None):
     areas above (a matter's stage moves with it, in this same transaction)."""
     meeting = vote.meeting
     if actor is not None and not meeting.can_chair(actor):
-        raise Refused("chair_only", "只有主持人可以结束表决。")
+        raise Refused("chair_only", N_("只有主持人可以结束表决。"))
     closed = db.session.execute(
         update(Vote).where(Vote.id == vote.id, Vote.state == VoteState.OPEN)
         .values(state=VoteState.CLOSED).execution_options(synchronize_session=False))
     if closed.rowcount != 1:
-        raise Refused("vote_closed", "表决已经结束。")
+        raise Refused("vote_closed", N_("表决已经结束。"))
     snapshot, _ = frozen(vote)
     if vote.kind == VoteKind.SECRET.value:
         head = sealed.write_ballots(vote, snapshot)   # the seals opened, the ballots written
@@ -291,7 +292,7 @@ def _seal(vote):
 
 def _refuse_end_while_open(meeting):
     if open_vote_of(meeting) is not None:
-        raise Refused("vote_open", "还有表决没有结束，请先结束表决再散会。")
+        raise Refused("vote_open", N_("还有表决没有结束，请先结束表决再散会。"))
 
 
 meeting_operations.add_end_check(_refuse_end_while_open)

@@ -6,6 +6,7 @@ from sqlalchemy import func
 
 from app.auth.models import User
 from app.community.rules import RuleError
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import minutes as meeting_minutes
@@ -14,7 +15,7 @@ from app.votes import chain
 from app.votes.choices import HallTotals
 from app.votes.models import Ballot, VoteParticipation
 from app.votes.queries import compute_result, counts, frozen, household_voted, votes_of
-from app.votes.rules import VoteKind
+from app.votes.rules import VoteKind, result_words, source_words
 from app.votes.rules import progress as rules_progress
 
 
@@ -27,9 +28,9 @@ def progress_view(vote):
 def receipts(vote):
     """After the close: every receipt with its choice, in chain order, for voters to find theirs."""
     if vote.is_open:
-        raise Refused("vote_open", "表决结束后才公布回执码。")
+        raise Refused("vote_open", N_("表决结束后才公布回执码。"))
     if vote.is_void:
-        raise Refused("vote_void", "该表决已作废，没有回执码可公布。")
+        raise Refused("vote_void", N_("该表决已作废，没有回执码可公布。"))
     rows = db.session.execute(db.select(Ballot.receipt, Ballot.choice, Ballot.chain_hash)
                               .where(Ballot.vote_id == vote.id)).all()
     return [{"receipt": r, "choice": c, "chain_hash": h} for r, c, h in chain.canonical_order(rows)]
@@ -66,7 +67,15 @@ def verify(vote):
 
 
 def _options_view(options):
-    return [{"key": key, "label": options.label(key)} for key in options.keys]
+    return [{"key": key, "label": str(Message(options.label(key))) if options.is_motion else options.label(key)}
+            for key in options.keys]
+
+
+def result_for_reader(result):
+    """A stored result with its words (`text`) in the reader's language; the record keeps its own."""
+    if not result:
+        return result
+    return {**result, "text": str(result_words(result))}
 
 
 def vote_view(vote, user=None):
@@ -75,14 +84,14 @@ def vote_view(vote, user=None):
     options = snapshot.options
     data = {
         "id": vote.id, "meeting_id": vote.meeting_id, "item_id": vote.item_id, "title": vote.title,
-        "kind": vote.kind, "kind_label": VoteKind(vote.kind).label, "state": vote.state,
+        "kind": vote.kind, "kind_label": str(Message(VoteKind(vote.kind).label)), "state": vote.state,
         "state_label": vote.state_label,
         "options": {**options.to_dict(), "choices": _options_view(options)},
         "auto_close": vote.auto_close, "opened_dt": _iso(vote.opened_dt), "closed_dt": _iso(vote.closed_dt),
         "unit": snapshot.unit, "eligible": snapshot.members_count,
         "hall_present": snapshot.hall_count, "online_present": snapshot.online_count,
         "progress": progress_view(vote),
-        "result": vote.result, "chain_head": vote.chain_head,
+        "result": result_for_reader(vote.result), "chain_head": vote.chain_head,
         "receipts_url": f"/votes/{vote.id}/receipts",
     }
     if user is not None:
@@ -143,12 +152,13 @@ def choice_text(options, canonical):
 def _choice_label(options, canonical):
     normalized = options.normalize(canonical)
     if options.is_motion:
-        return options.label(normalized)
-    return "、".join(options.label(i) for i in normalized) or "空白"
+        return Message(options.label(normalized))
+    return "、".join(options.label(i) for i in normalized) or Message(N_("空白"))
 
 
 def minutes_lines(meeting):
-    """The 表决 section of the minutes: every closed vote with its numbers and rule in words."""
+    """The 表决 section of the minutes: every closed vote with its numbers and rule in words, in the
+    record's language like the rest of the minutes (app/meetings/minutes.py)."""
     lines = []
     for vote in votes_of(meeting):
         lines.append(f"### 表决：{vote.title}（{VoteKind(vote.kind).label}）")
@@ -166,7 +176,7 @@ def minutes_lines(meeting):
         lines.append(f"- 选票哈希链头：`{vote.chain_head}`（回执码公示：/votes/{vote.id}/receipts）")
         if vote.kind == VoteKind.NAMED.value:
             for name, mode, label in named_choices(vote):
-                lines.append(f"  - {name}（{'现场' if mode == 'hall' else '线上'}）：{label}")
+                lines.append(f"  - {name}（{'现场' if mode == 'hall' else '线上'}）：{source_words(label)}")
         lines.append("")
     return lines
 

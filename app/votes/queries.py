@@ -11,6 +11,7 @@ from sqlalchemy import func
 
 from app.auth.models import User
 from app.community.rules import Base, BodyRule, ResidentsBase, Threshold
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings.operations import get_meeting
@@ -57,7 +58,7 @@ def vote_or_404(vote_id, **options):
     vote = db.session.get(Vote, vote_id, **options) \
         if isinstance(vote_id, int) and not isinstance(vote_id, bool) else None
     if vote is None:
-        raise Refused("not_found", "找不到该表决。")
+        raise Refused("not_found", N_("找不到该表决。"))
     return vote
 
 

@@ -34,8 +34,9 @@ from enum import Enum
 from fractions import Fraction
 
 from app.community.rules import (
-    Base, ResidentsBase, RuleError, _fraction_text, _share_words, decide, quorum_text,
+    Base, ResidentsBase, RuleError, _fraction_text, _share_words, decide, quorum_message,
 )
+from app.core.i18n import N_, NP_, Message, Plural, fill
 from app.core.refusal import Refused
 from app.votes.chain import derive_receipt
 from app.votes.choices import ABSTAIN, HallTotals, OptionSet, is_count
@@ -50,7 +51,7 @@ class VoteKind(str, Enum):
         return VOTE_KIND_LABELS[self]
 
 
-VOTE_KIND_LABELS = {VoteKind.NAMED: "记名", VoteKind.SECRET: "无记名"}
+VOTE_KIND_LABELS = {VoteKind.NAMED: N_("记名"), VoteKind.SECRET: N_("无记名")}
 
 
 
@@ -92,7 +93,7 @@ class Snapshot:
 
     @property
     def unit(self):
-        return "户" if self.is_household_base else "人"
+        return N_("户") if self.is_household_base else N_("人")
 
     def _units(self, voters):
         return len({self.households[v] for v in voters}) if self.is_household_base else len(voters)
@@ -155,20 +156,21 @@ def _check_base(rule, snapshot):
         raise RuleError("the snapshot's households must match the rule's household base")
 
 
-def _unit_text(snapshot, text):
-    # community.rules words everything in people; on the household base the unit is the household.
-    return text.replace(" 人", " 户") if snapshot.is_household_base else text
-
-
 def can_open(rule, snapshot):
     """(ok, text): a vote may open only while the quorum is met; the text gives the numbers."""
+    ok, words = open_words(rule, snapshot)
+    return ok, source_words(words)
+
+
+def open_words(rule, snapshot):
+    """(ok, words): `can_open` with its words as a Message, translated when shown."""
     _check_base(rule, snapshot)
     members, present = snapshot.members_count, snapshot.present_count
     ok = rule.quorum.met(present, members)
-    text = _unit_text(snapshot, quorum_text(rule, members, present))
+    words = quorum_message(rule, members, present, snapshot.unit)
     if not ok:
-        text += "，不能开始表决"
-    return ok, text
+        words = Message(N_("%(quorum)s，不能开始表决"), quorum=words)
+    return ok, words
 
 
 def _name(names, voter_id, fallback):
@@ -186,8 +188,9 @@ def _household_cast_by(snapshot, voter_id, voted):
 def _refuse_household_taken(snapshot, voter_id, voted, names):
     household, cast_by = _household_cast_by(snapshot, voter_id, voted)
     if cast_by is not None:
-        who = _name(names, cast_by, "本户其他成员")
-        raise Refused("household_already_cast", f"本户已由{who}投票，每户只有一票。", household=household, cast_by=cast_by, cast_by_name=who)
+        who = _name(names, cast_by, Message(N_("本户其他成员")))
+        raise Refused("household_already_cast", N_("本户已由%(cast_by_name)s投票，每户只有一票。"),
+                      household=household, cast_by=cast_by, cast_by_name=who)
 
 
 def check_cast(snapshot, voter_id, choice, voted=(), names=None):
@@ -197,17 +200,17 @@ def check_cast(snapshot, voter_id, choice, voted=(), names=None):
     only the voter and their household are looked up in it. `names` (id -> name) words messages.
     """
     if voter_id not in snapshot.eligible:
-        raise Refused("not_eligible", "您不是本次表决的表决成员。")
+        raise Refused("not_eligible", N_("您不是本次表决的表决成员。"))
     if voter_id in snapshot.hall:
-        raise Refused("in_hall", "您已在会场签到，请在会场表决，由记录员录入。")
+        raise Refused("in_hall", N_("您已在会场签到，请在会场表决，由记录员录入。"))
     if voter_id not in snapshot.online:
-        raise Refused("not_present", "表决开始时您未签到，不能参加本次表决。")
+        raise Refused("not_present", N_("表决开始时您未签到，不能参加本次表决。"))
     if voter_id in voted:
-        raise Refused("already_cast", "您已投票，不能再次投票或更改。")
+        raise Refused("already_cast", N_("您已投票，不能再次投票或更改。"))
     if snapshot.is_household_base:
         if snapshot.kind is VoteKind.SECRET \
                 and snapshot.households[voter_id] in snapshot.hall_households():
-            raise Refused("household_in_hall", "本户已有成员在会场签到，请在会场投纸质选票。", household=snapshot.households[voter_id])
+            raise Refused("household_in_hall", N_("本户已有成员在会场签到，请在会场投纸质选票。"), household=snapshot.households[voter_id])
         _refuse_household_taken(snapshot, voter_id, voted, names)
     return snapshot.options.canonical(choice)
 
@@ -246,17 +249,17 @@ def prepare_cast(snapshot, vote_id, voter_id, choice, nonce, key, voted=(), name
 
 def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
     """The secretary's entry of one hall member's show of hands in a named vote."""
-    who = _name(names, voter_id, f"成员 {voter_id} ")
+    who = _name(names, voter_id, Message(N_("成员 %(id)d "), id=voter_id))
     if snapshot.kind is not VoteKind.NAMED:
-        raise Refused("not_named", "无记名表决请录入会场纸质选票的各项合计。")
+        raise Refused("not_named", N_("无记名表决请录入会场纸质选票的各项合计。"))
     if voter_id not in snapshot.eligible:
-        raise Refused("not_eligible", f"{who}不是本次表决的表决成员。")
+        raise Refused("not_eligible", N_("%(who)s不是本次表决的表决成员。"), who=who)
     if voter_id in snapshot.online:
-        raise Refused("online_member", f"{who}在线参会，须本人在线表决。")
+        raise Refused("online_member", N_("%(who)s在线参会，须本人在线表决。"), who=who)
     if voter_id not in snapshot.hall:
-        raise Refused("not_in_hall", f"{who}表决开始时未在会场签到，不能录入。")
+        raise Refused("not_in_hall", N_("%(who)s表决开始时未在会场签到，不能录入。"), who=who)
     if voter_id in voted:
-        raise Refused("already_cast", f"{who}的表决已录入，不能重复录入。")
+        raise Refused("already_cast", N_("%(who)s的表决已录入，不能重复录入。"), who=who)
     if snapshot.is_household_base:
         _refuse_household_taken(snapshot, voter_id, voted, names)
     return snapshot.options.canonical(choice)
@@ -267,12 +270,12 @@ def check_hall_entry(snapshot, voter_id, choice, voted=(), names=None):
 def check_hall_totals(snapshot, totals):
     """The secretary's counted paper ballots of a secret vote; a new entry replaces the last."""
     if snapshot.kind is not VoteKind.SECRET:
-        raise Refused("not_secret", "记名表决须逐人录入。")
+        raise Refused("not_secret", N_("记名表决须逐人录入。"))
     parsed = HallTotals.parse(snapshot.options, totals)
     cap = snapshot.hall_count
     if parsed.ballots > cap:
-        raise Refused("hall_totals_exceed", f"会场票数合计 {parsed.ballots} 张，超过会场实到 {cap} {snapshot.unit}。",
-                      ballots=parsed.ballots, hall=cap)
+        raise Refused("hall_totals_exceed", N_("会场票数合计 %(ballots)d 张，超过会场实到 %(hall)d %(unit)s。"),
+                      ballots=parsed.ballots, hall=cap, unit=Message(snapshot.unit))
     return parsed
 
 
@@ -329,7 +332,8 @@ class Result:
     runoff: tuple
     ranking: tuple
     rule_text: dict
-    text: str
+    text: str                   # the record, in the source language
+    message: Message = None     # the same words, translated when shown
 
     @property
     def not_cast(self):
@@ -365,6 +369,7 @@ class Result:
             "ranking": list(self.ranking),
             "rule": dict(self.rule_text),
             "text": self.text,
+            "message": message_data(self.message),
         }
 
 
@@ -395,7 +400,8 @@ def _collect(snapshot, online_choices, hall_entries):
         raise RuleError("secret ballots carry no voter")
     online = [options.normalize(choice) for choice in online_choices]
     if len(online) > snapshot.online_count:
-        raise Refused("too_many_ballots", f"在线选票 {len(online)} 张，超过在线实到 {snapshot.online_count} {snapshot.unit}。")
+        raise Refused("too_many_ballots", N_("在线选票 %(ballots)d 张，超过在线实到 %(online)d %(unit)s。"),
+                      ballots=len(online), online=snapshot.online_count, unit=Message(snapshot.unit))
     totals = check_hall_totals(snapshot, hall_entries) if hall_entries is not None else None
     return online, [], totals
 
@@ -431,7 +437,8 @@ def tally(rule, snapshot, online_choices, hall_entries=None):
 
     members, present = snapshot.members_count, snapshot.present_count
     if cast > present:
-        raise Refused("too_many_ballots", f"选票 {cast} 张，超过实到 {present} {unit}。")
+        raise Refused("too_many_ballots", N_("选票 %(ballots)d 张，超过实到 %(present)d %(unit)s。"),
+                      ballots=cast, present=present, unit=Message(unit))
     quorum_met = rule.quorum.met(present, members)
     count_base = members if rule.majority_base is Base.MEMBERS else present
     share = rule.majority.fraction * count_base
@@ -439,35 +446,34 @@ def tally(rule, snapshot, online_choices, hall_entries=None):
     not_cast = present - cast
     passed, elected, runoff = None, (), ()
 
+    # The result in words: a Message, translated when shown, and its source-language words, the
+    # vote's record (stored in result_json and compared word for word by the verifier).
     if options.is_motion:
         yes, no, abstain = counts
-        decision = decide(rule, members, present, yes)
-        passed = decision.passed
-        text = _unit_text(snapshot, decision.text)
-        tail = [] if quorum_met else [f"赞成 {yes} 票"]
-        tail += [f"反对 {no} 票", f"弃权 {abstain} 票"]
+        passed = decide(rule, members, present, yes).passed
+        words = Message(N_("%(quorum)s%(result)s"), quorum=quorum_message(rule, members, present, unit),
+                        result=_motion_words(rule, quorum_met, yes, count_base, share, passed, unit))
+        tail = [] if quorum_met else [Message(NP_("赞成 %(num)d 票", "赞成 %(num)d 票"), num=yes)]
+        tail += [Message(NP_("反对 %(num)d 票", "反对 %(num)d 票"), num=no),
+                 Message(NP_("弃权 %(num)d 票", "弃权 %(num)d 票"), num=abstain)]
     else:
         elected, runoff = ((), ())
         if quorum_met:
             elected, runoff = _select(rule, options.up_to, counts, count_base)
-        text = _unit_text(snapshot, quorum_text(rule, members, present))
-        text += "；" + "，".join(f"{options.labels[i]} {counts[i]} 票" for i in ranking)
-        if not quorum_met:
-            text += "；未达到法定人数，表决无效"
-        else:
-            base_words = "应到" if rule.majority_base is Base.MEMBERS else "实到"
-            text += (f"；得票 {rule.majority.symbol()} {base_words} {count_base} {unit}的"
-                     f"{_share_words(rule.majority)} {_fraction_text(share)} 者入选，"
-                     f"最多 {options.up_to} 项：")
-            text += ("入选 " + "、".join(options.labels[i] for i in elected)) if elected else "无选项入选"
-            if runoff:
-                text += "；" + "、".join(options.labels[i] for i in runoff) + " 票数相等，须再次投票"
-        tail = [f"投票 {cast} {unit}"] + ([f"空白票 {blank} 张"] if blank else [])
+        tally_words = _joined([Message(NP_("%(option)s %(num)d 票", "%(option)s %(num)d 票"),
+                                       option=options.labels[i], num=counts[i]) for i in ranking], COMMA)
+        words = Message(N_("%(quorum)s；%(counts)s%(result)s"), quorum=quorum_message(rule, members, present, unit),
+                        counts=tally_words,
+                        result=_choice_words(rule, quorum_met, count_base, share, unit, options, elected, runoff))
+        tail = [Message(_UNIT_PLURALS[unit]["cast"], num=cast)]
+        if blank:
+            tail.append(Message(NP_("空白票 %(num)d 张", "空白票 %(num)d 张"), num=blank))
     if invalid:
-        tail.append(f"废票 {invalid} 张")
+        tail.append(Message(NP_("废票 %(num)d 张", "废票 %(num)d 张"), num=invalid))
     if not_cast:
-        tail.append(f"未投票 {not_cast} {unit}")
-    text += "；" + "，".join(tail)
+        tail.append(Message(_UNIT_PLURALS[unit]["not_cast"], num=not_cast))
+    words = Message(N_("%(first)s；%(next)s"), first=words, next=_joined(tail, COMMA))
+    text = source_words(words)
 
     return Result(
         kind=snapshot.kind, options=options, unit=unit, members=members, present=present,
@@ -475,8 +481,95 @@ def tally(rule, snapshot, online_choices, hall_entries=None):
         counts=tuple(counts), quorum_met=quorum_met, quorum_minimum=rule.quorum.minimum(members),
         majority_base=rule.majority_base, majority_count_base=count_base, majority_share=share,
         majority_minimum=rule.majority.minimum(count_base), passed=passed, elected=elected,
-        runoff=runoff, ranking=ranking, rule_text=_rule_text(rule), text=text,
+        runoff=runoff, ranking=ranking, rule_text=_rule_text(rule), text=text, message=words,
     )
+
+
+# -- the result in words -----------------------------------------------------------------
+
+COMMA, SEMICOLON, ENUMERATION = N_("%(first)s，%(next)s"), N_("%(first)s；%(next)s"), N_("%(first)s、%(next)s")
+
+# Counts in the vote's unit: people, or households on the household base.
+_UNIT_PLURALS = {
+    "人": {"cast": NP_("投票 %(num)d 人", "投票 %(num)d 人"), "not_cast": NP_("未投票 %(num)d 人", "未投票 %(num)d 人")},
+    "户": {"cast": NP_("投票 %(num)d 户", "投票 %(num)d 户"), "not_cast": NP_("未投票 %(num)d 户", "未投票 %(num)d 户")},
+}
+_NO_QUORUM = N_("；未达到法定人数，表决无效")
+_MOTION = {
+    (Base.MEMBERS, True): N_("；赞成 %(yes)d 票 %(relation)s 应到 %(base)d %(unit)s的%(share)s %(amount)s，通过"),
+    (Base.MEMBERS, False): N_("；赞成 %(yes)d 票 %(relation)s 应到 %(base)d %(unit)s的%(share)s %(amount)s，未通过"),
+    (Base.PRESENT, True): N_("；赞成 %(yes)d 票 %(relation)s 实到 %(base)d %(unit)s的%(share)s %(amount)s，通过"),
+    (Base.PRESENT, False): N_("；赞成 %(yes)d 票 %(relation)s 实到 %(base)d %(unit)s的%(share)s %(amount)s，未通过"),
+}
+_CHOICE = {
+    Base.MEMBERS: N_("；得票 %(symbol)s 应到 %(base)d %(unit)s的%(share)s %(amount)s 者入选，最多 %(up_to)d 项：%(elected)s"),
+    Base.PRESENT: N_("；得票 %(symbol)s 实到 %(base)d %(unit)s的%(share)s %(amount)s 者入选，最多 %(up_to)d 项：%(elected)s"),
+}
+
+
+def _joined(parts, separator):
+    """Parts in one sentence, each joined to the next by `separator` (「，」「；」「、」)."""
+    words = parts[0]
+    for part in parts[1:]:
+        words = Message(separator, first=words, next=part)
+    return words
+
+
+def _share(threshold):
+    return _share_words(threshold, source=False)
+
+
+def _motion_words(rule, quorum_met, yes, count_base, share, passed, unit):
+    if not quorum_met:
+        return Message(_NO_QUORUM)
+    met = rule.majority.met(yes, count_base)
+    relation = rule.majority.symbol() if met else ("<" if rule.majority.inclusive else "≤")
+    return Message(_MOTION[(rule.majority_base, passed)], yes=yes, relation=relation, base=count_base,
+                   unit=Message(unit), share=_share(rule.majority), amount=_fraction_text(share))
+
+
+def _choice_words(rule, quorum_met, count_base, share, unit, options, elected, runoff):
+    if not quorum_met:
+        return Message(_NO_QUORUM)
+    chosen = (Message(N_("入选 %(options)s"), options=_joined([options.labels[i] for i in elected], ENUMERATION))
+              if elected else Message(N_("无选项入选")))
+    words = Message(_CHOICE[rule.majority_base], symbol=rule.majority.symbol(), base=count_base,
+                    unit=Message(unit), share=_share(rule.majority), amount=_fraction_text(share),
+                    up_to=options.up_to, elected=chosen)
+    if runoff:
+        words = Message(N_("%(result)s；%(options)s 票数相等，须再次投票"), result=words,
+                        options=_joined([options.labels[i] for i in runoff], ENUMERATION))
+    return words
+
+
+def source_words(value):
+    """A Message in the source language, whatever the reader's: the words a vote keeps as its record."""
+    if isinstance(value, Message):
+        return fill(value.msgid, {key: source_words(param) for key, param in value.params.items()})
+    return value
+
+
+def message_data(value):
+    """A Message as JSON keeps it (msgid, or [singular, plural], and its parameters), to show later in
+    each reader's language; `message_from_data` reads it back."""
+    if isinstance(value, Message):
+        msgid = list(value.msgid) if isinstance(value.msgid, Plural) else value.msgid
+        return {"msgid": msgid, "params": {key: message_data(param) for key, param in value.params.items()}}
+    return value
+
+
+def message_from_data(data):
+    if isinstance(data, dict) and "msgid" in data:
+        msgid = Plural(*data["msgid"]) if isinstance(data["msgid"], list) else data["msgid"]
+        return Message(msgid, **{key: message_from_data(param) for key, param in data.get("params", {}).items()})
+    return data
+
+
+def result_words(result):
+    """A stored result's words for the reader: its Message when it kept one, else its text."""
+    if not result:
+        return ""
+    return message_from_data(result["message"]) if result.get("message") else result.get("text", "")
 
 
 def _select(rule, seats, counts, count_base):

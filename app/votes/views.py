@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.community.operations import load_community
@@ -51,7 +52,7 @@ def new_consultation(community_id):
         except Refused as exc:
             status = refuse(exc)
         else:
-            flash("民意征集已发布，并已通知本社区居民。", "success")
+            flash(_("民意征集已发布，并已通知本社区居民。"), "success")
             return redirect(consultation_url(consultation))
     elif form.errors:
         status = 422
@@ -78,7 +79,7 @@ def consultation(community_id, consultation_id):
         except Refused as exc:
             status = refuse(exc)
         else:
-            flash("您的意见已提交，谢谢参与。" if created else "您已提交过相同的意见。", "success")
+            flash(_("您的意见已提交，谢谢参与。") if created else _("您已提交过相同的意见。"), "success")
             return redirect(consultation_url(item))
     result = polls.result(item) if polls.can_see_result(current_user, item) else None
     return render_template("votes/consultation.html", community=community, item=item,

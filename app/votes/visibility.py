@@ -8,6 +8,7 @@ what "published" means for its votes (`add_publication`): the matters area answe
 that decide a 四议两公开 matter's stage (its resolution's publication). Everyone else is told the
 vote does not exist (404), so nobody learns what a closed body decided, or that it voted.
 """
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.votes.models import Vote
@@ -53,5 +54,5 @@ def load_visible(user, vote_id):
     """The vote if `user` may see its result and receipts; otherwise 404, as if it did not exist."""
     vote = db.session.get(Vote, vote_id) if isinstance(vote_id, int) else None
     if vote is None or not can_see_result(user, vote):
-        raise Refused("not_found", "找不到该表决。")
+        raise Refused("not_found", N_("找不到该表决。"))
     return vote
