@@ -35,6 +35,8 @@ class Config:
     DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     DATABASE_MAX_OVERFLOW = int(os.environ.get("DATABASE_MAX_OVERFLOW", "10"))
     DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "30"))
+    # The process's log level (DEBUG also logs each group commit of casts: its size, its time).
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
     # Engine.IO heartbeat: a socket that has not answered a ping within the timeout is closed. A

@@ -172,11 +172,15 @@ class GroupCommitter:
     def _commit_batch(self, jobs):
         for attempt in range(self.attempts):
             try:
+                started = time.perf_counter()
                 _begin_for_savepoints()
                 self.run(jobs)
                 db.session.commit()
+                written = sum(1 for job in jobs if job.error is None)
                 self.commits += 1
-                self.written += sum(1 for job in jobs if job.error is None)
+                self.written += written
+                log.debug("%s: batch of %d committed, %d refused, in %.1f ms", self.name, written,
+                          len(jobs) - written, (time.perf_counter() - started) * 1000)
                 return
             except DATABASE_UNAVAILABLE as exc:
                 # SQLite busy, a lost connection: the whole batch again, from nothing.
