@@ -10,12 +10,14 @@ vote's cast writes the participation alone, its ballot sealed in it under the vo
 (app/votes/seal.py): no plaintext ballot exists before the close.
 """
 import hashlib
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import User
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings.operations import get_meeting
@@ -64,12 +66,76 @@ def cast_in(user, vote, vote_id, choice, nonce, attempt=0):
     again (`attempt` > 0), now finding the winner's ballot. A retry with the same nonce and choice
     returns the same receipt; anything else from a voter who has cast is refused.
     """
+    judged = judge(user, vote, vote_id, choice, nonce)
+    if attempt > 0:
+        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
+        if mine is not None:
+            return _retry(vote, mine, judged.prepared, judged.key)
+    store([judged])
+    announce([judged])
+    return judged.receipt
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A cast that passed every check, ready to store: the vote, the voter, the prepared ballot
+    and the key it was prepared with."""
+    vote: Vote
+    snapshot: object
+    voter_id: int
+    prepared: object
+    key: bytes
+
+    @property
+    def receipt(self):
+        return self.prepared.receipt
+
+
+def judge(user, vote, vote_id, choice, nonce):
+    """Every check of a cast that is not a retry, against `vote` read under the share lock in
+    this transaction: a `Judged`, or a `Refused` raised."""
     if vote is None:
-        raise Refused("not_found", "找不到该表决。")
-    if user.id not in frozen(vote)[0].eligible:
+        raise Refused("not_found", N_("找不到该表决。"))
+    snapshot, _ = frozen(vote)
+    if user.id not in snapshot.eligible:
         # A voter in the snapshot is a member of the meeting; anyone else may not even see it.
         get_meeting(db.session.get(User, user.id), vote.meeting_id)
-    return _cast(user, vote, choice, nonce, first_try=attempt == 0)
+    if vote.state != VoteState.OPEN:
+        raise Refused("vote_closed", N_("表决已经结束。"))
+    voted, names = household_voted(snapshot, vote, user.id)
+    key = _key_for(snapshot, vote.id)
+    prepared = prepare_cast(snapshot, vote.id, user.id, choice, nonce, key, voted, names)
+    return Judged(vote, snapshot, user.id, prepared, key)
+
+
+# Plain inserts, many rows per statement: a cast storm is the hottest path of the application.
+_PARTICIPATIONS = insert(VoteParticipation.__table__)
+_BALLOTS = insert(Ballot.__table__)
+
+
+def store(casts):
+    """Insert the judged casts: each participation (a secret vote's ballot sealed in it), and a
+    named vote's ballots. A voter or household that has cast already fails the whole statement
+    on its unique key (IntegrityError): the caller's savepoint takes it back."""
+    if not casts:
+        return
+    db.session.execute(_PARTICIPATIONS, [
+        {"vote_id": c.vote.id, "user_id": c.voter_id, "household_id": c.prepared.household,
+         "mode": "online", **_stored(c.vote.id, c.voter_id, c.prepared, c.key)} for c in casts])
+    ballots = [{"vote_id": c.vote.id, "receipt": c.receipt, "choice": c.prepared.choice}
+               for c in casts if c.prepared.named]
+    if ballots:
+        db.session.execute(_BALLOTS, ballots)
+
+
+def announce(casts):
+    """After the commit: a household's mates hear who cast for it; the room's count, once per vote."""
+    for cast in casts:
+        if cast.snapshot.is_household_base:
+            tell_household(cast.vote, cast.snapshot, cast.voter_id,
+                           db.session.scalar(db.select(User.name).where(User.id == cast.voter_id)))
+    for vote_id in dict.fromkeys(cast.vote.id for cast in casts):
+        schedule_progress(vote_id)
 
 
 def _receipt_key():
@@ -79,45 +145,6 @@ def _receipt_key():
 
 def _key_for(snapshot, vote_id):
     return vote_key(vote_id) if snapshot.kind is VoteKind.SECRET else _receipt_key()
-
-
-# -- the full path ---------------------------------------------------------------------------
-
-def _cast(user, vote, choice, nonce, *, first_try=False):
-    """A member present online casts in `vote`, read under the share lock in this transaction;
-    returns the receipt. `first_try`: skip looking for an earlier cast; the unique key catches one.
-    """
-    if vote.state != VoteState.OPEN:
-        raise Refused("vote_closed", "表决已经结束。")
-    snapshot, _ = frozen(vote)
-    voted, names = household_voted(snapshot, vote, user.id)
-    key = _key_for(snapshot, vote.id)
-    prepared = prepare_cast(snapshot, vote.id, user.id, choice, nonce, key, voted, names)
-    if not first_try:
-        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
-        if mine is not None:
-            return _retry(vote, mine, prepared, key)
-    # Plain inserts: a cast storm is the hottest path of the whole application.
-    participation = insert(VoteParticipation.__table__).values(
-        vote_id=vote.id, user_id=user.id, household_id=prepared.household, mode="online",
-        **_stored(vote.id, user.id, prepared, key))
-    if not prepared.named:
-        db.session.execute(participation)   # the ballot is sealed in it: no ballot row yet
-    elif db.session.get_bind().dialect.name == "postgresql":
-        # One statement, one round trip: PostgreSQL runs a data-modifying WITH even though the
-        # outer INSERT does not read it, and a duplicate still fails the whole statement.
-        ballot = insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
-                                                 choice=prepared.choice)
-        db.session.execute(ballot.add_cte(participation.cte("participation")))
-    else:
-        db.session.execute(participation)
-        db.session.execute(insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
-                                                           choice=prepared.choice))
-    if snapshot.is_household_base:
-        tell_household(vote, snapshot, user.id,
-                       db.session.scalar(db.select(User.name).where(User.id == user.id)))
-    schedule_progress(vote.id)
-    return prepared.receipt
 
 
 def _stored(vote_id, voter_id, prepared, key):

@@ -70,17 +70,34 @@ class VoteCommands:
         return {"vote_id": vote.id, "result": vote.result}
 
     def on_cast(self, data=None):
-        """`{vote_id, choice, nonce}` → `{ok, receipt, vote_id}` once the ballot is committed. Not a
-        `command`: the handler touches no database; the cast joins the process's group commit
-        (app/votes/batch.py), which checks the socket's session and loads the vote for the whole
-        batch. A failure records nothing; the same nonce may be sent again."""
-        def work():
-            user_id = _connected.get(request.sid)
-            if user_id is None:
-                raise Refused("unauthorized", N_("请先登录。"))
-            payload = data if isinstance(data, dict) else {}
-            return submit_cast(CastCommand(user_id=user_id, vote_id=_int(payload, "vote_id"),
-                                           choice=payload.get("choice"), nonce=payload.get("nonce"),
-                                           epoch=_epochs.get(request.sid)))
+        """`{vote_id, choice, nonce}` → `{ok, receipt, vote_id}` once the ballot is committed.
+        (`Live.trigger_event` sends `cast` to `cast_event` without a request context; this
+        method is the same command for anything that calls it by name.)"""
+        return _cast(request.sid, data)
 
-        return answer(work, "cast")
+
+def cast_event(socketio, namespace, sid, data=None, *_):
+    """The `cast` event, as `Live.trigger_event` hands it over: under the app's context alone.
+    Flask-SocketIO would build a request context for it and open the cookie's session (about half
+    a millisecond, more than the rest of the handler); a cast needs only its socket's id."""
+    environ = socketio.server.get_environ(sid, namespace=namespace)
+    if not environ:
+        return None   # a socket this process does not know: nobody to answer
+    with environ["flask.app"].app_context():
+        return _cast(sid, data)
+
+
+def _cast(sid, data):
+    """Not a `command`: the handler touches no database; the cast joins the process's group
+    commit (app/votes/batch.py), which checks the socket's session and loads the vote for the whole
+    batch. A failure records nothing; the same nonce may be sent again."""
+    def work():
+        user_id = _connected.get(sid)
+        if user_id is None:
+            raise Refused("unauthorized", N_("请先登录。"))
+        payload = data if isinstance(data, dict) else {}
+        return submit_cast(CastCommand(user_id=user_id, vote_id=_int(payload, "vote_id"),
+                                       choice=payload.get("choice"), nonce=payload.get("nonce"),
+                                       epoch=_epochs.get(sid)))
+
+    return answer(work, "cast")
