@@ -124,7 +124,7 @@ class GroupCommitter:
             for job in waiting:
                 job.refuse(unavailable())
                 job.done.set()
-            raise
+            # The thread (greenlet) ends here; the next submit starts another.
         finally:
             with self._lock:
                 if self._worker is me:
@@ -156,9 +156,11 @@ class GroupCommitter:
                 finally:
                     db.session.remove()
         except BaseException as exc:
-            # Nothing of the batch is committed: a refusal stands, a success did not happen.
-            refusal = unavailable() if isinstance(exc, DATABASE_UNAVAILABLE) else server_error()
-            if not isinstance(exc, DATABASE_UNAVAILABLE):
+            # Nothing of the batch is committed: a refusal stands, a success did not happen. The
+            # database away or the worker killed: try again; anything else is a bug, logged.
+            bug = isinstance(exc, Exception) and not isinstance(exc, DATABASE_UNAVAILABLE)
+            refusal = server_error() if bug else unavailable()
+            if bug:
                 log.exception("%s: a batch of %d failed", self.name, len(jobs))
             for job in jobs:
                 if job.error is None:
