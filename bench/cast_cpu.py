@@ -2,6 +2,7 @@
 time (from /proc) read just before the casts and after the last acknowledgement.
 
     .venv/bin/python -m bench.cast_cpu [--n 300] [--repeat 3] [--tree DIR ...] [--profile OUT]
+                                       [--postgres URL]
 
 With LOG_LEVEL=DEBUG in the environment, the servers log each group commit and the count of
 transactions that held the casts is reported too.
@@ -44,6 +45,10 @@ def seed(database_url, n):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
                       "SECRET_KEY": "bench"})
     with app.app_context():
+        if database_url.startswith("postgres"):   # emptied first, as bench/votes.py does
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         vote_id, tokens = seed_vote(n)
         db.session.remove()
@@ -78,9 +83,9 @@ async def casts(url, vote_id, tokens, pid, on_start=None, on_end=None):
     return cpu, wall, sum(1 for a in acks if not a.get("ok"))
 
 
-def storm_once(tree, n, profile=None):
+def storm_once(tree, n, profile=None, postgres=None):
     workdir = tempfile.mkdtemp(prefix="yishi-castcpu-")
-    database_url = f"sqlite:///{workdir}/bench.sqlite3"
+    database_url = postgres or f"sqlite:///{workdir}/bench.sqlite3"
     vote_id, tokens = seed(database_url, n)
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1",
@@ -107,10 +112,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tree", action="append", default=None)
     parser.add_argument("--profile")
+    parser.add_argument("--postgres", help="a PostgreSQL URL instead of a scratch SQLite file (emptied first)")
     args = parser.parse_args()
     raise_fd_limit(4 * args.n + 100)
     if args.profile:
-        cpu, wall, failed, _ = storm_once(ROOT, args.n, args.profile)
+        cpu, wall, failed, _ = storm_once(ROOT, args.n, args.profile, args.postgres)
         print(f"profiled storm of {args.n}: {cpu / args.n * 1000:.2f} ms CPU per cast, {failed} failed; "
               f"profile in {args.profile}")
         return
@@ -118,7 +124,7 @@ def main():
     results = {tree: [] for tree in trees}
     for _ in range(args.repeat):
         for tree in trees:   # interleaved: the machine's load falls on every tree alike
-            results[tree].append(storm_once(tree, args.n))
+            results[tree].append(storm_once(tree, args.n, postgres=args.postgres))
     for tree, runs in results.items():
         per_cast = sorted(cpu / args.n * 1000 for cpu, _, _, _ in runs)
         walls = sorted(wall for _, wall, _, _ in runs)

@@ -14,17 +14,18 @@ from tests.integration.test_group_commit import seed
 
 
 def submit_all(committer, payloads):
-    """Submit from one thread each, at once: {payload: result or refusal code}."""
-    outcomes, threads = {}, []
+    """Submit from one thread each, at once: [result or refusal code] in the payloads' order."""
+    payloads = list(payloads)
+    outcomes, threads = [None] * len(payloads), []
 
-    def one(payload):
+    def one(i):
         try:
-            outcomes[payload] = committer.submit(payload)
+            outcomes[i] = committer.submit(payloads[i])
         except Refused as exc:
-            outcomes[payload] = exc.code
+            outcomes[i] = exc.code
 
-    for payload in payloads:
-        threads.append(threading.Thread(target=one, args=(payload,)))
+    for i in range(len(payloads)):
+        threads.append(threading.Thread(target=one, args=(i,)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -45,7 +46,7 @@ def test_writes_commit_together_each_refused_alone_and_effects_follow_the_commit
         return f"R{payload:04d}"
 
     committer = GroupCommitter(app, lambda jobs: each_in_savepoint(jobs, write), window=0.05)
-    outcomes = submit_all(committer, range(1, 31))
+    outcomes = dict(zip(range(1, 31), submit_all(committer, range(1, 31))))
     assert {p: o for p, o in outcomes.items() if p % 5 == 0} == {p: "bad" for p in range(5, 31, 5)}
     assert {p: o for p, o in outcomes.items() if p % 5} == {p: f"R{p:04d}" for p in range(1, 31) if p % 5}
     assert sorted(heard) == [p for p in range(1, 31) if p % 5]   # refused writes announce nothing
@@ -60,7 +61,7 @@ def test_a_database_that_fails_answers_unavailable(app, db):
 
     committer = GroupCommitter(app, fail, window=0)
     started = time.monotonic()
-    assert submit_all(committer, [1, 2, 3]) == {1: "unavailable", 2: "unavailable", 3: "unavailable"}
+    assert submit_all(committer, [1, 2, 3]) == ["unavailable"] * 3
     assert time.monotonic() - started < 5 and committer.commits == 0
 
 
@@ -93,3 +94,39 @@ def test_a_stuck_batch_answers_unavailable_in_time_and_a_dead_worker_is_replaced
         committer.submit(1)
     assert died.value.code == "unavailable"
     assert committer.submit(2) == "ok"   # the next write starts another worker
+
+
+def test_one_batch_of_a_household_vote_decides_each_cast_alone(app, make, db):
+    """Two adults of one household, a double tap, a bad nonce and a retry of a stored ballot,
+    all in one batch: the household casts once, the double tap gets one receipt twice."""
+    from app.meetings import live
+    from app.votes import operations as votes
+    from app.votes.batch import CastCommand, _write_casts
+    from app.votes.casting import cast_online
+    from tests.integration.test_meetings_households import Assembly
+
+    room = Assembly(make, db)
+    for user in (room.chair, room.wife, room.husband, room.li, room.zhao):
+        live.join_online(user, room.meeting)
+    vote = votes.open_vote(room.chair, room.meeting, kind="named")
+    db.session.commit()
+    early = cast_online(room.chair, vote.id, "yes", "chair-0123456789ab")
+    db.session.commit()
+
+    def cast(user, nonce, choice="yes"):
+        return CastCommand(user_id=user.id, vote_id=vote.id, choice=choice, nonce=nonce)
+
+    commands = [cast(room.wife, "wife-0123456789abc"), cast(room.husband, "husband-0123456789"),
+                cast(room.li, "li-0123456789abcdef"), cast(room.li, "li-0123456789abcdef"),
+                cast(room.zhao, "short"), cast(room.chair, "chair-0123456789ab")]
+    committer = GroupCommitter(app, _write_casts, window=0.3)
+    outcomes = submit_all(committer, commands)
+    wife, husband, li, li_again, zhao, chair = outcomes
+    assert [wife, husband].count("household_already_cast") == 1   # the first of the two decides
+    assert any(isinstance(o, dict) for o in (wife, husband))
+    assert isinstance(li, dict) and li == li_again
+    assert zhao == "bad_nonce"
+    assert chair == {"receipt": early, "vote_id": vote.id}
+    assert committer.commits == 1
+    db.session.rollback()
+    assert db.session.query(Ballot).filter_by(vote_id=vote.id).count() == 3   # chair, 王, 李
