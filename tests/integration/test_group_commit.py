@@ -6,9 +6,12 @@
   written in fewer transactions than there were casts.
 - kill -9 while batches are in flight: every acknowledged ballot is stored, and the casts that
   were never acknowledged, sent again with their nonces after a restart, count once each.
+- The database away (PostgreSQL behind a proxy that is cut): a cast is answered `unavailable` in
+  time, and the same cast once the database is back is stored once.
 """
 import asyncio
 import re
+import time
 import uuid
 
 import pytest
@@ -18,6 +21,7 @@ from app.votes.models import Ballot, VoteParticipation
 from app.votes.sealed import open_ballots
 from bench._storm import run, seed_live_meeting, seed_people, storm
 from tests.conftest import LiveServer
+from tests.integration.test_faults import CuttableProxy, postgres_server_url
 
 pytestmark = pytest.mark.live
 GOOD = 500
@@ -191,3 +195,65 @@ def test_kill_9_mid_batch_loses_no_acknowledged_ballot_and_a_resent_cast_counts_
     receipts, voters = stored_secret(db, vote_id)
     assert voters == GOOD and len(receipts) == GOOD
     assert set(receipts) == {a.receipt for a in acked.values()} | {a["receipt"] for a in again}
+
+
+@pytest.fixture()
+def vote_behind_a_proxy(tmp_path):
+    """A PostgreSQL database of its own with an open vote of three, and a server that reaches the
+    database through a proxy the test can cut (tests/integration/test_faults.py)."""
+    from sqlalchemy import text
+
+    admin = postgres_server_url()   # skips without a PostgreSQL server
+    name = f"yishi_gc_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield from _behind_a_proxy(admin.url.set(database=name), tmp_path)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _behind_a_proxy(scratch_postgres, tmp_path):
+    from app import create_app
+    from app.extensions import db as database
+    from bench._storm import seed_vote
+    from tests.conftest import reset_schema
+
+    direct = scratch_postgres.render_as_string(hide_password=False)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": direct, "SERVER_NAME": None,
+                      "UPLOAD_DIR": str(tmp_path)})
+    reset_schema(app)
+    with app.app_context():
+        vote_id, tokens = seed_vote(3, kind="named")
+        database.session.remove()
+        database.engine.dispose()
+    proxy = CuttableProxy(scratch_postgres.host or "127.0.0.1", scratch_postgres.port or 5432)
+    through = scratch_postgres.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    server = LiveServer(through, extra_env={"CAST_COMMIT_TIMEOUT": "8"}).start()
+    yield server, proxy, vote_id, tokens
+    server.stop()
+    proxy.close()
+
+
+def test_casts_while_the_database_is_away_are_refused_unavailable_and_count_once_after(vote_behind_a_proxy):
+    import socketio
+
+    server, proxy, vote_id, tokens = vote_behind_a_proxy
+    client = socketio.Client(reconnection=False)
+    client.connect(server.url, namespaces=["/live"], transports=["websocket"], auth={"token": tokens[1]},
+                   wait_timeout=10)
+    cast = {"vote_id": vote_id, "choice": "yes", "nonce": nonce("away")}
+    try:
+        proxy.cut()
+        started = time.monotonic()
+        away = client.call("cast", cast, namespace="/live", timeout=30)
+        assert away["ok"] is False and away["error"]["code"] == "unavailable", away
+        assert time.monotonic() - started < 10   # answered, never left hanging
+        proxy.mend()
+        back = client.call("cast", cast, namespace="/live", timeout=30)
+        again = client.call("cast", cast, namespace="/live", timeout=30)
+    finally:
+        client.disconnect()
+    assert back["ok"] is True and again == back
