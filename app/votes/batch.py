@@ -13,6 +13,7 @@ lost race is tried again alone. One commit, then every caller hears its own outc
 only once the ballot is committed. Tally broadcasts, `household_voted` and every other after-commit effect of the
 batch run after that commit.
 """
+import threading
 from dataclasses import dataclass
 
 from flask import current_app
@@ -30,6 +31,7 @@ from app.votes.casting import Voter, cast_in, load_for_cast
 from app.votes.models import VoteParticipation
 
 EXTENSION = "yishi.cast_committer"
+_making = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,12 @@ def committer(app):
     """This app's cast committer (one per app and process)."""
     found = app.extensions.get(EXTENSION)
     if found is None:
-        found = app.extensions[EXTENSION] = GroupCommitter(
-            app, _write_casts, name="casts", window=app.config["CAST_BATCH_WINDOW"],
-            max_batch=app.config["CAST_BATCH_MAX"], timeout=app.config["CAST_COMMIT_TIMEOUT"])
+        with _making:
+            found = app.extensions.get(EXTENSION)
+            if found is None:
+                found = app.extensions[EXTENSION] = GroupCommitter(
+                    app, _write_casts, name="casts", window=app.config["CAST_BATCH_WINDOW"],
+                    max_batch=app.config["CAST_BATCH_MAX"], timeout=app.config["CAST_COMMIT_TIMEOUT"])
     return found
 
 
