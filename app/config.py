@@ -35,12 +35,20 @@ class Config:
     DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     DATABASE_MAX_OVERFLOW = int(os.environ.get("DATABASE_MAX_OVERFLOW", "10"))
     DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "30"))
+    # The process's log level (DEBUG also logs each group commit of casts: its size, its time).
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
     # Engine.IO heartbeat: a socket that has not answered a ping within the timeout is closed. A
     # hall of old phones on a weak signal (or a loaded server) may want more than the default.
     SOCKETIO_PING_INTERVAL = float(os.environ.get("SOCKETIO_PING_INTERVAL", "25"))
     SOCKETIO_PING_TIMEOUT = float(os.environ.get("SOCKETIO_PING_TIMEOUT", "20"))
+    # Group commit of online casts (app/votes/batch.py): once a cast arrives, the committer waits
+    # CAST_BATCH_WINDOW seconds for others, writes at most CAST_BATCH_MAX in one transaction, and
+    # a caller whose cast is not committed within CAST_COMMIT_TIMEOUT seconds is told to retry.
+    CAST_BATCH_WINDOW = float(os.environ.get("CAST_BATCH_WINDOW", "0.002"))
+    CAST_BATCH_MAX = int(os.environ.get("CAST_BATCH_MAX", "256"))
+    CAST_COMMIT_TIMEOUT = float(os.environ.get("CAST_COMMIT_TIMEOUT", "15"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # The notice board's rendered pages (Flask-Caching): in each process unless a Redis URL is
     # given, which every process then shares. The prefix keeps two sites on one Redis apart.

@@ -35,7 +35,7 @@ from flask_socketio import Namespace
 
 from app.meetings.events import MeetingCommands
 from app.meetings.live import NAMESPACE
-from app.votes.events import VoteCommands
+from app.votes.events import VoteCommands, cast_event
 
 # Every event `Live` answers, by who may send it (tests/unit/test_live_namespace.py holds this
 # list to the class; tests/security/permission_matrix.py says who may send each).
@@ -57,6 +57,12 @@ EVENTS = (
 class Live(VoteCommands, MeetingCommands, Namespace):
     """The `/live` namespace. The vote commands come first: their `join` and `leave` call the
     meeting commands' (`super()`) and then add the vote rooms."""
+
+    def trigger_event(self, event, *args):
+        # A storm's thousands of casts skip the request context Flask-SocketIO builds per event.
+        if event == "cast":
+            return cast_event(self.socketio, self.namespace, *args)
+        return super().trigger_event(event, *args)
 
 
 def register(socketio):

@@ -6,12 +6,11 @@ from flask_smorest import Blueprint
 
 from app.api.docs import documented
 from app.api.security import BEARER, api_user, current_api_user, token_required
-from app.core.db import unit_of_work
 from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.meetings.operations import get_meeting
 from app.votes import operations, visibility
-from app.votes.casting import CAST_RACES, cast_online
+from app.votes.batch import CastCommand, submit_cast
 from app.votes.present import receipts, vote_view
 from app.votes.queries import get_vote, prefetch_views, votes_of
 
@@ -142,12 +141,10 @@ class Cast(MethodView):
         """Cast online. Answered only after the ballot is committed; the same nonce and choice again
         returns the same receipt; a different cast is refused with 409 `already_cast`."""
         user = api_user()
-        # Committed here rather than at the request's end: a lost race (the same voter's double
-        # submit) is rolled back and tried again, and the receipt answered is a committed one.
-        receipt = unit_of_work(lambda attempt: cast_online(
-            user, vote_id, data["choice"], data["nonce"], attempt),
-            retry_on=CAST_RACES, attempts=3)
-        return {"vote_id": vote_id, "receipt": receipt}
+        # Committed by the group commit of casts (app/votes/batch.py), not at the request's end:
+        # the receipt answered is a committed one, as in the room.
+        return submit_cast(CastCommand(user_id=user.id, vote_id=vote_id, choice=data["choice"],
+                                       nonce=data["nonce"]))
 
 
 @blp.route("/votes/<int:vote_id>/hall")

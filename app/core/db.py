@@ -7,6 +7,7 @@ and rolled back when it answers with a refusal or an error; a `/live` command an
 import logging
 import os
 import sqlite3
+from contextlib import contextmanager
 
 from sqlalchemy import DDL, event
 from sqlalchemy.engine import Engine
@@ -70,9 +71,25 @@ def _run_after_commit(session, transaction):
             session.rollback()
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session):
-    session.info.pop("after_commit", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session, previous_transaction):
+    # Only the whole transaction's rollback: a SAVEPOINT's drops what it queued itself (`savepoint`).
+    if previous_transaction.parent is None:
+        session.info.pop("after_commit", None)
+
+
+@contextmanager
+def savepoint():
+    """A SAVEPOINT: what runs inside is rolled back alone if it raises, and so are the
+    after-commit callbacks it queued (a refused write of a batch announces nothing)."""
+    queued = db.session.info.setdefault("after_commit", [])
+    mark = len(queued)
+    try:
+        with db.session.begin_nested():
+            yield
+    except BaseException:
+        del db.session.info.setdefault("after_commit", [])[mark:]
+        raise
 
 
 def end_request(response):

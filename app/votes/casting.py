@@ -1,21 +1,19 @@
-"""Online casts: `cast_online`, the one entry the room and the API call, and its fast variant.
+"""Online casts: `cast_in`, one cast in an open transaction (the room and the API reach it through
+the group commit of `app.votes.batch`), and `cast_online`, one cast in its own unit of work.
 
-Both paths judge a cast with the pure `app.votes.rules.prepare_cast` (who may cast, the nonce, the
-canonical choice, the receipt) and differ only in how they store it: the fast variant inserts in
-one statement on PostgreSQL for a vote this process already knows; the full path loads the vote
-under a share lock, finds an earlier cast of the voter (a retry) and the household's casts.
+A cast is judged by the pure `app.votes.rules.prepare_cast` (who may cast, the nonce, the canonical
+choice, the receipt) against the vote read under a share lock, the voter's earlier cast (a retry)
+and the household's casts.
 
 A named vote's cast writes the participation (with choice and receipt) and the ballot. A secret
 vote's cast writes the participation alone, its ballot sealed in it under the vote's key
 (app/votes/seal.py): no plaintext ballot exists before the close.
 """
-import functools
 import hashlib
-import threading
+from dataclasses import dataclass
 
-from cachetools import LRUCache
 from flask import current_app
-from sqlalchemy import bindparam, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.auth.models import User
@@ -27,7 +25,7 @@ from app.votes import chain, seal
 from app.votes.sealed import vote_key
 from app.votes.models import Ballot, Vote, VoteParticipation, VoteState
 from app.votes.operations import schedule_progress, tell_household
-from app.votes.queries import frozen, household_voted, vote_or_404
+from app.votes.queries import frozen, household_voted
 from app.votes.rules import VoteKind, prepare_cast
 
 CAST_RACES = (IntegrityError, OperationalError)
@@ -44,22 +42,100 @@ class Voter:
 def cast_online(user, vote_id, choice, nonce, attempt=0):
     """One try at an online cast, for the caller's unit of work (`core.db.unit_of_work` with
     `retry_on=CAST_RACES`), which acknowledges with the receipt only once it is committed.
+    (The room and the API cast through `app.votes.batch`, which calls `cast_in` for each.)"""
+    return cast_in(user, load_for_cast([vote_id]).get(vote_id), vote_id, choice, nonce, attempt)
 
-    `user` is a User or a `Voter`. The first try inserts straight away (on PostgreSQL in one
-    statement once this process knows the vote). Two casts of one voter (a double tap, a retry over
-    a second connection) race on the participation's unique key; the loser rolls back and tries
-    again, now finding the winner's ballot. SQLite may also refuse a writer whose snapshot went
-    stale; that is retried the same way.
 
-    A retry with the same nonce and choice returns the same receipt; anything else from a voter
-    who has cast is refused.
+def load_for_cast(vote_ids):
+    """{id: vote} of those votes, read under a share lock that lasts to the commit: a close waits
+    for the casts in flight, and a cast that starts after the close sees it closed."""
+    ids = sorted({v for v in vote_ids if isinstance(v, int) and not isinstance(v, bool)})
+    if not ids:
+        return {}
+    votes = db.session.scalars(db.select(Vote).where(Vote.id.in_(ids)).with_for_update(read=True)
+                               .execution_options(populate_existing=True))
+    return {vote.id: vote for vote in votes}
+
+
+def cast_in(user, vote, vote_id, choice, nonce, attempt=0):
+    """A cast of `user` (a User or a `Voter`) in `vote` (from `load_for_cast`, None when there is
+    none), in the open transaction; returns the receipt.
+
+    The first try inserts straight away. Two casts of one voter (a double tap, a retry over a
+    second connection) race on the participation's unique key; the loser rolls back and tries
+    again (`attempt` > 0), now finding the winner's ballot. A retry with the same nonce and choice
+    returns the same receipt; anything else from a voter who has cast is refused.
     """
-    receipt = _cast_in_one_statement(user, vote_id, choice, nonce) if attempt == 0 else None
-    if receipt is None:
-        vote = _load_for_cast(user, vote_id)
-        receipt = _cast(user, vote, choice, nonce, first_try=attempt == 0)
-        _remember_open(vote)
-    return receipt
+    judged = judge(user, vote, vote_id, choice, nonce)
+    if attempt > 0:
+        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
+        if mine is not None:
+            return _retry(vote, mine, judged.prepared, judged.key)
+    store([judged])
+    announce([judged])
+    return judged.receipt
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A cast that passed every check, ready to store: the vote, the voter, the prepared ballot
+    and the key it was prepared with."""
+    vote: Vote
+    snapshot: object
+    voter_id: int
+    prepared: object
+    key: bytes
+
+    @property
+    def receipt(self):
+        return self.prepared.receipt
+
+
+def judge(user, vote, vote_id, choice, nonce):
+    """Every check of a cast that is not a retry, against `vote` read under the share lock in
+    this transaction: a `Judged`, or a `Refused` raised."""
+    if vote is None:
+        raise Refused("not_found", N_("找不到该表决。"))
+    snapshot, _ = frozen(vote)
+    if user.id not in snapshot.eligible:
+        # A voter in the snapshot is a member of the meeting; anyone else may not even see it.
+        get_meeting(db.session.get(User, user.id), vote.meeting_id)
+    if vote.state != VoteState.OPEN:
+        raise Refused("vote_closed", N_("表决已经结束。"))
+    voted, names = household_voted(snapshot, vote, user.id)
+    key = _key_for(snapshot, vote.id)
+    prepared = prepare_cast(snapshot, vote.id, user.id, choice, nonce, key, voted, names)
+    return Judged(vote, snapshot, user.id, prepared, key)
+
+
+# Plain inserts, many rows per statement: a cast storm is the hottest path of the application.
+_PARTICIPATIONS = insert(VoteParticipation.__table__)
+_BALLOTS = insert(Ballot.__table__)
+
+
+def store(casts):
+    """Insert the judged casts: each participation (a secret vote's ballot sealed in it), and a
+    named vote's ballots. A voter or household that has cast already fails the whole statement
+    on its unique key (IntegrityError): the caller's savepoint takes it back."""
+    if not casts:
+        return
+    db.session.execute(_PARTICIPATIONS, [
+        {"vote_id": c.vote.id, "user_id": c.voter_id, "household_id": c.prepared.household,
+         "mode": "online", **_stored(c.vote.id, c.voter_id, c.prepared, c.key)} for c in casts])
+    ballots = [{"vote_id": c.vote.id, "receipt": c.receipt, "choice": c.prepared.choice}
+               for c in casts if c.prepared.named]
+    if ballots:
+        db.session.execute(_BALLOTS, ballots)
+
+
+def announce(casts):
+    """After the commit: a household's mates hear who cast for it; the room's count, once per vote."""
+    for cast in casts:
+        if cast.snapshot.is_household_base:
+            tell_household(cast.vote, cast.snapshot, cast.voter_id,
+                           db.session.scalar(db.select(User.name).where(User.id == cast.voter_id)))
+    for vote_id in dict.fromkeys(cast.vote.id for cast in casts):
+        schedule_progress(vote_id)
 
 
 def _receipt_key():
@@ -69,54 +145,6 @@ def _receipt_key():
 
 def _key_for(snapshot, vote_id):
     return vote_key(vote_id) if snapshot.kind is VoteKind.SECRET else _receipt_key()
-
-
-# -- the full path ---------------------------------------------------------------------------
-
-def _load_for_cast(user, vote_id):
-    """The vote under the share lock; a 404 for anyone who may not see its meeting. A voter in
-    the snapshot is a member of the meeting, so the meeting need not be loaded for them."""
-    vote = vote_or_404(vote_id, with_for_update={"read": True})
-    if user.id not in frozen(vote)[0].eligible:
-        get_meeting(db.session.get(User, user.id), vote.meeting_id)
-    return vote
-
-
-def _cast(user, vote, choice, nonce, *, first_try=False):
-    """A member present online casts in `vote`, read under the share lock in this transaction;
-    returns the receipt. `first_try`: skip looking for an earlier cast; the unique key catches one.
-    """
-    if vote.state != VoteState.OPEN:
-        raise Refused("vote_closed", N_("表决已经结束。"))
-    snapshot, _ = frozen(vote)
-    voted, names = household_voted(snapshot, vote, user.id)
-    key = _key_for(snapshot, vote.id)
-    prepared = prepare_cast(snapshot, vote.id, user.id, choice, nonce, key, voted, names)
-    if not first_try:
-        mine = VoteParticipation.query.filter_by(vote_id=vote.id, user_id=user.id).first()
-        if mine is not None:
-            return _retry(vote, mine, prepared, key)
-    # Plain inserts: a cast storm is the hottest path of the whole application.
-    participation = insert(VoteParticipation.__table__).values(
-        vote_id=vote.id, user_id=user.id, household_id=prepared.household, mode="online",
-        **_stored(vote.id, user.id, prepared, key))
-    if not prepared.named:
-        db.session.execute(participation)   # the ballot is sealed in it: no ballot row yet
-    elif db.session.get_bind().dialect.name == "postgresql":
-        # One statement, one round trip: PostgreSQL runs a data-modifying WITH even though the
-        # outer INSERT does not read it, and a duplicate still fails the whole statement.
-        ballot = insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
-                                                 choice=prepared.choice)
-        db.session.execute(ballot.add_cte(participation.cte("participation")))
-    else:
-        db.session.execute(participation)
-        db.session.execute(insert(Ballot.__table__).values(vote_id=vote.id, receipt=prepared.receipt,
-                                                           choice=prepared.choice))
-    if snapshot.is_household_base:
-        tell_household(vote, snapshot, user.id,
-                       db.session.scalar(db.select(User.name).where(User.id == user.id)))
-    schedule_progress(vote.id)
-    return prepared.receipt
 
 
 def _stored(vote_id, voter_id, prepared, key):
@@ -138,73 +166,3 @@ def _retry(vote, mine, prepared, key):
         stored = None
     existing = stored if stored is not None and stored[0] == prepared.receipt else None
     return chain.retry_receipt(existing, prepared.choice)
-
-
-# -- the fast variant ------------------------------------------------------------------------
-
-# What a cast needs of an open vote that never changes while it is open, per process: vote id ->
-# (opened_dt, snapshot). Filled by the full path; used by `_cast_in_one_statement`. cachetools
-# caches are not thread-safe by themselves (the test servers use threads).
-_open_votes = LRUCache(maxsize=200)
-_open_votes_lock = threading.Lock()
-
-
-def _remember_open(vote):
-    if vote.state == VoteState.OPEN:
-        known = (vote.opened_dt, frozen(vote)[0])
-        with _open_votes_lock:
-            _open_votes[vote.id] = known
-
-
-@functools.cache
-def _one_statement_cast(named):
-    """INSERT the participation (and a named vote's ballot) only if the vote is still open (read
-    under the same share lock as the full path) and is still the vote this process knows (its
-    opening time): one statement, one round trip, no vote row loaded."""
-    votes, participations = Vote.__table__, VoteParticipation.__table__
-    open_vote = (db.select(votes.c.id).where(votes.c.id == bindparam("vote_id"),
-                                             votes.c.state == VoteState.OPEN,
-                                             votes.c.opened_dt == bindparam("opened_dt"))
-                 .with_for_update(read=True).cte("open_vote"))
-    participation = insert(participations).from_select(
-        ["vote_id", "user_id", "household_id", "mode", "choice", "receipt", "sealed"],
-        db.select(open_vote.c.id, bindparam("user_id", type_=db.Integer),
-                  db.cast(bindparam("household_id"), db.Integer), db.literal("online"),
-                  db.cast(bindparam("p_choice"), db.String), db.cast(bindparam("p_receipt"), db.String),
-                  db.cast(bindparam("sealed", type_=db.LargeBinary), db.LargeBinary)))
-    if not named:
-        return participation
-    participation = participation.returning(participations.c.vote_id).cte("participation")
-    return insert(Ballot.__table__).from_select(
-        ["vote_id", "receipt", "choice"],
-        db.select(participation.c.vote_id, db.cast(bindparam("receipt"), db.String),
-                  db.cast(bindparam("choice"), db.String)))
-
-
-def _cast_in_one_statement(user, vote_id, choice, nonce):
-    """The common cast on PostgreSQL, as a first try: an online voter of an open vote this process
-    has seen. Returns the receipt, or None when the full path must decide (any refusal, a vote not
-    yet seen here, closed or replaced since): that path then says why."""
-    with _open_votes_lock:
-        known = _open_votes.get(vote_id)
-    if known is None or db.session.get_bind().dialect.name != "postgresql":
-        return None
-    opened_dt, snapshot = known
-    if user.id not in snapshot.online or snapshot.is_household_base:
-        return None
-    key = _key_for(snapshot, vote_id)
-    try:
-        prepared = prepare_cast(snapshot, vote_id, user.id, choice, nonce, key)
-    except Refused:
-        return None
-    stored = _stored(vote_id, user.id, prepared, key)
-    inserted = db.session.execute(_one_statement_cast(prepared.named), {
-        "vote_id": vote_id, "opened_dt": opened_dt, "user_id": user.id, "household_id": None,
-        "p_choice": stored["choice"], "p_receipt": stored["receipt"], "sealed": stored["sealed"],
-        "receipt": prepared.receipt, "choice": prepared.choice}).rowcount
-    if inserted != 1:
-        with _open_votes_lock:
-            _open_votes.pop(vote_id, None)
-        return None
-    schedule_progress(vote_id)
-    return prepared.receipt

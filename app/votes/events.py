@@ -2,7 +2,8 @@
 
 They join the meeting commands of `app.meetings.events.MeetingCommands` in `app.live.Live`, the
 namespace the app registers. Every command loads what the caller may see, calls one operation,
-commits, then acknowledges; `cast` acknowledges with the receipt only after its ballot is committed.
+commits, then acknowledges; `cast` acknowledges with the receipt only after the group commit
+that holds its ballot (app/votes/batch.py).
 
 `join` also puts the sockets of those who may record (chair, secretary, staff) in the meeting's
 officers' room (`operations.officers_room`), where `hall_entered` goes, and every socket in its
@@ -11,12 +12,11 @@ member's own room (`operations.member_room`), where `household_voted` goes; `lea
 from flask import request
 from flask_socketio import join_room, leave_room
 
-from app.core.db import unit_of_work
 from app.core.i18n import N_
 from app.core.refusal import Refused
-from app.meetings.events import _connected, _int, answer, command, socket_user_id
+from app.meetings.events import _connected, _epochs, _int, answer, command
 from app.votes import operations
-from app.votes.casting import CAST_RACES, Voter, cast_online
+from app.votes.batch import CastCommand, submit_cast
 from app.votes.queries import get_vote
 
 
@@ -70,15 +70,34 @@ class VoteCommands:
         return {"vote_id": vote.id, "result": vote.result}
 
     def on_cast(self, data=None):
-        """`{vote_id, choice, nonce}` → `{ok, receipt}` once the ballot is committed. Not a
-        `command`: it loads no account and no meeting, only the vote (the fast path of a storm).
-        A failure records nothing; the same nonce may be sent again."""
-        def work(attempt):
-            user_id = socket_user_id()
-            if user_id is None:
-                raise Refused("unauthorized", N_("请先登录。"))
-            return {"receipt": cast_online(Voter(user_id), _int(data, "vote_id"),
-                                           data.get("choice"), data.get("nonce"), attempt),
-                    "vote_id": data["vote_id"]}
+        """`{vote_id, choice, nonce}` → `{ok, receipt, vote_id}` once the ballot is committed.
+        (`Live.trigger_event` sends `cast` to `cast_event` without a request context; this
+        method is the same command for anything that calls it by name.)"""
+        return _cast(request.sid, data)
 
-        return answer(lambda: unit_of_work(work, retry_on=CAST_RACES, attempts=3), "cast")
+
+def cast_event(socketio, namespace, sid, data=None, *_):
+    """The `cast` event, as `Live.trigger_event` hands it over: under the app's context alone.
+    Flask-SocketIO would build a request context for it and open the cookie's session (about half
+    a millisecond, more than the rest of the handler); a cast needs only its socket's id."""
+    environ = socketio.server.get_environ(sid, namespace=namespace)
+    if not environ:
+        return None   # a socket this process does not know: nobody to answer
+    with environ["flask.app"].app_context():
+        return _cast(sid, data)
+
+
+def _cast(sid, data):
+    """Not a `command`: the handler touches no database; the cast joins the process's group
+    commit (app/votes/batch.py), which checks the socket's session and loads the vote for the whole
+    batch. A failure records nothing; the same nonce may be sent again."""
+    def work():
+        user_id = _connected.get(sid)
+        if user_id is None:
+            raise Refused("unauthorized", N_("请先登录。"))
+        payload = data if isinstance(data, dict) else {}
+        return submit_cast(CastCommand(user_id=user_id, vote_id=_int(payload, "vote_id"),
+                                       choice=payload.get("choice"), nonce=payload.get("nonce"),
+                                       epoch=_epochs.get(sid)))
+
+    return answer(work, "cast")

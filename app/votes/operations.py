@@ -2,8 +2,8 @@
 the commit.
 
 open_vote → cast (`app.votes.casting`) / enter_hall_votes → close_vote. Each changes and flushes;
-the caller commits and only then acknowledges (for a cast, `cast_online` under the caller's unit of
-work, retrying a lost race). Facts reach the room after the commit: `vote_opened`, `vote_progress`
+the caller commits and only then acknowledges (casts are committed many at a time by the group
+commit of `app.votes.batch`, each acknowledged after the commit that holds it). Facts reach the room after the commit: `vote_opened`, `vote_progress`
 (at most a few a second, counts only), `vote_closed`. In a named vote the hall's entries also go,
 as `hall_entered`, to the officers' room alone (`officers_room`): who of the hall has been entered,
 never a choice.

@@ -137,8 +137,8 @@ def test_a_retry_gets_the_same_receipt_and_a_different_cast_is_refused(make, db)
 
 
 def test_a_cast_after_the_close_is_refused_and_stores_nothing(make, db):
-    """On PostgreSQL the casts after a process's first go out as one statement that also checks
-    the vote is open; the close must still shut them out."""
+    """A cast reads the vote under a share lock (PostgreSQL's FOR SHARE), then writes in one
+    statement: a close waits for the casts in flight, and shuts out the ones after it."""
     from sqlalchemy import event
 
     room = live_room(make, db)
@@ -156,7 +156,7 @@ def test_a_cast_after_the_close_is_refused_and_stores_nothing(make, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
     if db.engine.dialect.name == "postgresql":
-        assert len(statements) == 1 and "FOR SHARE" in statements[0]   # one round trip
+        assert len(statements) == 2 and "FOR SHARE" in statements[0]
     votes.close_vote(room.chair, db.session.get(Vote, vote_id))
     db.session.commit()
     with pytest.raises(Refused) as closed:
