@@ -4,6 +4,7 @@ from functools import wraps
 from flask import g, request
 
 from app.auth.models import ApiToken
+from app.core.i18n import N_
 from app.core.refusal import Refused
 
 BEARER = [{"bearerAuth": []}]
@@ -13,10 +14,10 @@ def current_api_user():
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        raise Refused("missing_token", "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌。")
+        raise Refused("missing_token", N_("缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌。"))
     user = ApiToken.find_user(raw.strip())
     if user is None:
-        raise Refused("invalid_token", "访问令牌无效或已过期。")
+        raise Refused("invalid_token", N_("访问令牌无效或已过期。"))
     return user
 
 

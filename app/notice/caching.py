@@ -26,6 +26,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import text
 
+from app.core import locale
 from app.core.timeutil import utcnow
 from app.extensions import cache, db
 
@@ -108,7 +109,8 @@ def cached(key, produce):
     seconds = ttl()
     if not seconds:
         return produce()
-    full_key = (key, request.url_root, current_app.config.get("PUBLIC_BASE_URL"), data_version())
+    full_key = (key, request.url_root, current_app.config.get("PUBLIC_BASE_URL"), locale.current(),
+                data_version())
     found = _get("page", full_key)
     if found is not None:
         return found
@@ -124,6 +126,7 @@ def _not_modified(etag):
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -135,8 +138,8 @@ _CONTENT_MARK = "\x00content\x00"
 
 def _anonymous_frame(rendered):
     large = request.cookies.get("large_type", "")
-    key = (request.full_path, request.url_root, large, rendered.title, rendered.feed_url,
-           rendered.stylesheets)
+    key = (request.full_path, request.url_root, large, locale.current(), rendered.title,
+           rendered.feed_url, rendered.stylesheets)
     frame = _get("frame", key)
     if frame is None:
         frame = render_template("notice/_frame.html", content=Markup(_CONTENT_MARK),
@@ -157,7 +160,7 @@ def framed(rendered):
         return response
     generate_csrf()  # the frame's form needs it; it is part of what the client holds
     secret = str(session.get("csrf_token", ""))
-    etag = _digest("v1", rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
+    etag = _digest("v1", locale.current(), rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
                    request.cookies.get("large_type", ""), secret, rendered.digest)
     if request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
@@ -165,6 +168,7 @@ def framed(rendered):
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -180,4 +184,5 @@ def conditional(body, mimetype, *, filename=None, digest=None):
             response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Accept-Language")
     return response
