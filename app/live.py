@@ -31,6 +31,7 @@ Room versions: how a screen knows it is not silently wrong.
 - A refused connection says why in its data: `{"code": "not_authenticated" | "unavailable",
   "message": ...}` (the error's message is the code too).
 """
+from flask_babel import refresh
 from flask_socketio import Namespace
 
 from app.meetings.events import MeetingCommands
@@ -57,6 +58,12 @@ EVENTS = (
 class Live(VoteCommands, MeetingCommands, Namespace):
     """The `/live` namespace. The vote commands come first: their `join` and `leave` call the
     meeting commands' (`super()`) and then add the vote rooms."""
+
+    def trigger_event(self, event, *args):
+        # Each event speaks the connection's language (app.core.locale.select_locale), chosen
+        # afresh: Flask-Babel keeps it on `g`, which an outer app context would share.
+        refresh()
+        return super().trigger_event(event, *args)
 
 
 def register(socketio):

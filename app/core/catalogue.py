@@ -30,7 +30,7 @@ KEYWORDS = {
     "_": None, "_l": None, "gettext": None, "lazy_gettext": None,
     "ngettext": (1, 2), "lazy_ngettext": (1, 2), "N_": None, "NP_": (1, 2),
 }
-PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%%")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([sdifr])|%%")
 
 
 def extract():
@@ -126,7 +126,8 @@ def compile_all(only_stale=False):
 
 
 def placeholders(text):
-    return sorted(match.group(0) if match.group(0) == "%%" else match.group(1)
+    """The named placeholders of a text, with their kind ("num:d"), and each "%%"."""
+    return sorted(match.group(0) if match.group(0) == "%%" else f"{match.group(1)}:{match.group(2)}"
                   for match in PLACEHOLDER.finditer(text or ""))
 
 

@@ -23,7 +23,7 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import (Blueprint, abort, has_app_context, has_request_context, redirect, request,
                    url_for)
-from flask_babel import force_locale, get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations, refresh
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -311,6 +311,12 @@ def init_app(app, babel):
     app.jinja_env.globals["script_texts"] = script_texts
     app.jinja_env.filters.update(localdt=localdt, localdate=lambda v: format_dt(v, date_only=True),
                                  number=number, money=money, percent=percent, user=user_content)
+
+    @app.before_request
+    def choose_afresh():
+        # Flask-Babel keeps the locale on `g`, which outlives a request where an app context was
+        # pushed around it (tests, CLI): each request chooses again.
+        refresh()
 
     @app.context_processor
     def language():

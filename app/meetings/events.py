@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import ApiToken, User
 from app.core.errors import DATABASE_UNAVAILABLE
 from app.core.db import unit_of_work
+from app.core.i18n import N_
 from app.core.refusal import Refused
 from app.extensions import db
 from app.meetings import live, operations, room
@@ -70,7 +71,7 @@ def _int(data, key, required=True):
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refused("invalid_payload", f"缺少或无效的参数：{key}")
+        raise Refused("invalid_payload", N_("缺少或无效的参数：%(key)s"), key=key)
     return value
 
 
