@@ -21,22 +21,17 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import (Blueprint, abort, has_app_context, has_request_context, redirect, request,
-                   url_for)
+from flask import has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale, get_translations, refresh
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.core import i18n, timeutil
-from app.core.forms import ConfirmForm
 
 DEFAULT = "zh_Hans_CN"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 COOKIE = "locale"
 COOKIE_AGE = 3600 * 24 * 365
-
-bp = Blueprint("locale", __name__)
-
 
 # -- which languages there are ------------------------------------------------------------------
 
@@ -99,6 +94,15 @@ def best_of_accept_language(header):
         if found:
             return found
     return None
+
+
+def choose(code, user):
+    """Keep a reader's choice of language on their account (signed in); the caller sets the
+    cookie. Returns the locale, or None when `code` is not one of ours."""
+    code = normalise(code)
+    if code is not None and user is not None and getattr(user, "is_authenticated", False):
+        user.locale = code
+    return code
 
 
 def user_choice():
@@ -273,26 +277,6 @@ def in_every_language(value):
     return result
 
 
-# -- the language switch ----------------------------------------------------------------------
-
-@bp.route("/language", methods=["POST"])
-def choose():
-    """The footer's (and the profile's) switch: kept on the account when signed in, and in a
-    cookie in any case (a visitor's choice, and the choice until the next sign-in)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    code = normalise(request.form.get("locale"))
-    if code is None:
-        abort(400)
-    if current_user.is_authenticated:
-        current_user.locale = code
-    from app.core.web import safe_next   # web imports the notification centre, which imports us
-
-    response = redirect(safe_next(request.form.get("next"), url_for("community.index")))
-    response.set_cookie(COOKIE, code, max_age=COOKIE_AGE, httponly=True, samesite="Lax")
-    return response
-
-
 def script_texts():
     """The words of the page scripts, translated, as the JSON they read (app/core/script_texts.py).
     `<` and `&` are escaped so the JSON cannot end its <script> element."""
@@ -307,7 +291,6 @@ def init_app(app, babel):
     app.config.setdefault("WTF_I18N_ENABLED", True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     i18n.set_renderer(render)
-    app.register_blueprint(bp)
     app.jinja_env.globals["script_texts"] = script_texts
     app.jinja_env.filters.update(localdt=localdt, localdate=lambda v: format_dt(v, date_only=True),
                                  number=number, money=money, percent=percent, user=user_content)
