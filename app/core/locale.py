@@ -204,10 +204,15 @@ def number(value, digits=None):
 
 
 def money(fen):
-    """An amount kept in fen (exact integers) as yuan for the reader: ¥1,234.50 / ￥1,234.50."""
+    """An amount kept in fen (exact integers) as yuan for the reader: "1,234.50 元" as residents
+    read it on a notice, "CN¥1,234.50" in English."""
     if fen is None:
         return ""
-    return format_currency(Decimal(int(fen)) / 100, "CNY", locale=_babel_locale())
+    yuan = Decimal(int(fen)) / 100
+    locale = _babel_locale()
+    if _is_chinese(locale):
+        return format_decimal(yuan, format="#,##0.00", locale=locale) + " 元"
+    return format_currency(yuan, "CNY", locale=locale)
 
 
 def percent(value, digits=0):
@@ -267,14 +272,48 @@ def render(msgid, params):
         return i18n.fill(msgid, params)   # a broken translation shows the source, never a 500
 
 
+def is_text(value):
+    """A text for people not yet rendered: a Message or a lazy string."""
+    return isinstance(value, i18n.Message) or _is_lazy(value)
+
+
 def in_every_language(value):
-    """{locale: text} of a Message or lazy string: for what is told to a whole room at once, whose
-    screens each show their own language."""
+    """{html lang tag: text} of a Message or lazy string ({"zh-Hans": ..., "en": ...}): for what
+    is told to a whole room at once, whose screens each show their own language."""
     result = {}
     for code in available():
         with force_locale(code):
-            result[code] = str(value)
+            result[html_lang(code)] = str(value)
     return result
+
+
+def plain(data):
+    """`data` (an ack, a JSON body) with every text for people rendered for the reader now."""
+    if is_text(data):
+        return str(data)
+    if isinstance(data, dict):
+        return {key: plain(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [plain(value) for value in data]
+    return data
+
+
+def for_room(data):
+    """A fact told to a whole room: each text for people `key` is given in the default language
+    and, as `key_i18n`, in every language ({tag: text}); a screen shows its page's (room.js)."""
+    if isinstance(data, dict):
+        result = {}
+        for key, value in data.items():
+            if is_text(value):
+                words = in_every_language(value)
+                result[key] = words[html_lang(DEFAULT)]
+                result[f"{key}_i18n"] = words
+            else:
+                result[key] = for_room(value)
+        return result
+    if isinstance(data, (list, tuple)):
+        return [for_room(value) for value in data]
+    return data
 
 
 def script_texts():

@@ -78,6 +78,7 @@ TEXTS = {
     "vote.hall_present": _l("会场实到 %(present)s %(unit)s；请录入纸质选票的清点结果。"),
     "vote.enter_totals": _l("录入合计"),
     "vote.reenter_totals": _l("重新录入合计"),
+    "vote.verdict": _l("%(heading)s：%(verdict)s"),
     "vote.passed": _l("通过"),
     "vote.failed": _l("未通过"),
     "vote.count": _l("%(label)s %(count)s 票"),

@@ -16,6 +16,7 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
+from app.core import locale
 from app.core.errors import DATABASE_UNAVAILABLE
 from app.core.db import unit_of_work
 from app.core.i18n import N_
@@ -89,7 +90,8 @@ def answer(work, what):
     rolled back on any error), and the caller is acknowledged with its result only after the
     commit, or told why not. Never raises: a socket must always get its answer."""
     try:
-        return _ok(**(work() or {}))
+        # Texts for people in the connection's language, while its request context is at hand.
+        return locale.plain(_ok(**(work() or {})))
     except Refused as exc:
         return _error(exc)
     except Exception as exc:  # noqa: BLE001 - a socket must always get its answer

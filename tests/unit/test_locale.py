@@ -146,7 +146,7 @@ def test_money_and_numbers_for_the_locale(app):
             assert locale.number(12345) == "12,345"
             assert locale.percent(0.25) == "25%"
         with force_locale("zh_Hans_CN"):
-            assert locale.money(123450) == "¥1,234.50"
+            assert locale.money(123450) == "1,234.50 元"
             assert locale.localdt(datetime(2026, 5, 1, 6, 30), "%Y-%m-%d") == "2026-05-01"
 
 
@@ -163,8 +163,31 @@ def test_a_refusal_keeps_its_code_and_says_it_in_each_language(app):
 def test_in_every_language(app):
     with app.test_request_context("/"):
         texts = locale.in_every_language(Message(N_("未通过")))
-    assert texts["en"] == "Not passed" and texts["zh_Hans_CN"] == "未通过"
+    assert texts["en"] == "Not passed" and texts["zh-Hans"] == "未通过"
 
 
 def test_the_renderer_is_installed_by_the_app(app):
     assert i18n._renderer is locale.render
+
+
+def test_a_fact_for_the_whole_room_carries_its_texts_in_every_language(app):
+    fact = {"meeting_id": 1, "quorum": {"present": 3, "text": Message(N_("未通过"))},
+            "votes": [{"label": Message(N_("通过"))}], "version": 7}
+    with app.app_context():
+        told = locale.for_room(fact)
+    assert told["quorum"]["text"] == "未通过"
+    assert told["quorum"]["text_i18n"] == {"zh-Hans": "未通过", "en": "Not passed"}
+    assert told["votes"][0]["label_i18n"]["en"] == "Passed"
+    assert told["version"] == 7 and told["meeting_id"] == 1
+
+
+def test_an_ack_is_rendered_for_its_reader(app):
+    with app.test_request_context("/"), force_locale("en"):
+        assert locale.plain({"ok": True, "state": {"text": Message(N_("未通过")), "n": [1]}}) == {
+            "ok": True, "state": {"text": "Not passed", "n": [1]}}
+
+
+def test_a_stray_text_in_a_live_packet_is_sent_as_words():
+    from app.extensions import JsonPacket
+
+    assert JsonPacket.json.loads(JsonPacket.json.dumps({"t": Message(N_("未通过"))})) == {"t": "未通过"}

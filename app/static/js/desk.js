@@ -321,6 +321,9 @@
     socket.on("disconnect", function () { status(T("conn.lost")); });
     socket.on("presence_changed", function (data) {
       if (data.meeting_id !== meetingId) { return; }
+      if (data.quorum && data.quorum.text_i18n) {   // the room's texts in every language: keep ours
+        data.quorum.text = data.quorum.text_i18n[document.documentElement.lang] || data.quorum.text;
+      }
       if (data.present) {
         present = data.present;
       } else if (data.changes) {

@@ -559,7 +559,8 @@
     li.setAttribute("data-vote-id", vote.id);
     var r = vote.result || {};
     var verdict = r.passed === true ? T("vote.passed") : r.passed === false ? T("vote.failed") : "";
-    var head = el("strong", vote.title + "（" + vote.kind_label + "）" + (verdict ? "：" + verdict : ""));
+    var heading = T("vote.title_kind", { title: vote.title, kind: vote.kind_label });
+    var head = el("strong", verdict ? T("vote.verdict", { heading: heading, verdict: verdict }) : heading);
     head.className = r.passed === true ? "passed" : r.passed === false ? "failed" : "";
     li.appendChild(head);
     var counts = el("p", (r.counts || []).map(function (c) { return T("vote.count", { label: c.label, count: c.count }); }).join(T("list.separator")));
@@ -662,8 +663,26 @@
   var GAP_WAIT = 1500, SYNC_EVERY = 15000;
   var last = null, joining = false, waiting = [], gapTimer = null;
 
+  // A fact told to the whole room carries each text for people in every language, as `x` (the
+  // default) and `x_i18n` ({"en": ..., "zh-Hans": ...}): keep this page's language as `x`.
+  var LANG = document.documentElement.lang;
+  function inPageLanguage(data) {
+    if (Array.isArray(data)) { data.forEach(inPageLanguage); return data; }
+    if (!data || typeof data !== "object") { return data; }
+    Object.keys(data).forEach(function (key) {
+      var m = /^(.*)_i18n$/.exec(key);
+      if (m && data[key] && typeof data[key] === "object") {
+        if (data[key][LANG] !== undefined) { data[m[1]] = data[key][LANG]; }
+        delete data[key];
+      } else {
+        inPageLanguage(data[key]);
+      }
+    });
+    return data;
+  }
   function fact(name, apply) {
     socket.on(name, function (data) {
+      inPageLanguage(data);
       if (!data || typeof data.version !== "number") { if (state) { apply(data); } return; }
       var keeps = !!KEEPS_VERSION[name];
       waiting.push({ version: data.version, keeps: keeps, run: function () { apply(data); } });
