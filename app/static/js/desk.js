@@ -309,7 +309,7 @@
   function status(text) { $("conn-status").textContent = text; }
 
   if (typeof io !== "undefined") {
-    var socket = io("/live", { transports: ["websocket"] });
+    var socket = io("/live", { transports: ["websocket"], query: { lang: document.documentElement.lang } });
     socket.on("connect", function () {
       status(T("conn.connected"));
       socket.timeout(10000).emit("join", { meeting_id: meetingId }, function (err, ack) {

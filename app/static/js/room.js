@@ -8,7 +8,7 @@
   var view = root.getAttribute("data-view");
   var state = null;
   var clockOffset = 0;   // server time minus local time, in ms
-  var socket = io("/live", { transports: ["websocket"] });
+  var socket = io("/live", { transports: ["websocket"], query: { lang: document.documentElement.lang } });
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
