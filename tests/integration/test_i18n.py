@@ -197,3 +197,20 @@ def test_the_room_page_gives_its_scripts_their_words_in_its_language(client):
         words = script_texts.for_page()
     assert words["conn.connected"] == "Connected"
     assert not any(HAN.search(text) for text in words.values())
+
+
+def test_the_forms_own_messages_follow_the_language(app):
+    from flask_wtf import FlaskForm
+    from wtforms import IntegerField
+    from wtforms.validators import DataRequired
+
+    class Form(FlaskForm):
+        count = IntegerField(validators=[DataRequired()])
+
+    said = {}
+    for header in (EN, ZH):
+        with app.test_request_context("/", method="POST", data={"count": "abc"}, headers=header):
+            form = Form(meta={"csrf": False})
+            assert not form.validate()
+            said[header["Accept-Language"][:2]] = form.count.errors[0]
+    assert not HAN.search(said["en"]) and HAN.search(said["zh"])
