@@ -58,6 +58,7 @@ def available():
     return _available(str(TRANSLATIONS))
 
 
+@lru_cache(maxsize=512)
 def normalise(value):
     """One of the available locales for `value` ("en", "en-GB", "zh-CN", "zh_Hans_CN"), or None."""
     if not value or not isinstance(value, str) or len(value) > 35:
@@ -144,11 +145,17 @@ def is_chinese():
 
 def html_lang(code=None):
     """The BCP 47 tag for <html lang>: zh-Hans, zh-Hant, en."""
-    locale = Locale.parse(code or current())
+    return _tag(code or current())
+
+
+@lru_cache(maxsize=64)
+def _tag(code):
+    locale = Locale.parse(code)
     script = locale.script or (_script(locale) if locale.language == "zh" else None)
     return "-".join(part for part in (locale.language, script) if part)
 
 
+@lru_cache(maxsize=64)
 def display_name(code):
     """A language's own name, as its speakers look for it in a switch (English, 简体中文)."""
     locale = Locale.parse(code)
@@ -288,14 +295,19 @@ def in_every_language(value):
 
 
 def plain(data):
-    """`data` (an ack, a JSON body) with every text for people rendered for the reader now."""
-    if is_text(data):
-        return str(data)
-    if isinstance(data, dict):
-        return {key: plain(value) for key, value in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [plain(value) for value in data]
-    return data
+    """`data` (an ack, a JSON body) with every text for people rendered for the reader now.
+
+    Through the C JSON encoder, not a walk in Python: a `join` ack holds a whole room's state
+    (thousands of members), and most acks hold no text at all (then `data` itself is returned)."""
+    rendered = []
+
+    def as_words(value):
+        if is_text(value):
+            rendered.append(True)
+        return str(value)   # anything else JSON cannot hold goes out as /live sends it: as str
+
+    encoded = json.dumps(data, default=as_words, ensure_ascii=False)
+    return json.loads(encoded) if rendered else data
 
 
 def for_room(data):
