@@ -16,7 +16,7 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
-from app.core import locale
+from app.core import i18n, locale
 from app.core.errors import DATABASE_UNAVAILABLE
 from app.core.db import unit_of_work
 from app.core.i18n import N_
@@ -121,7 +121,8 @@ def command(handler):
 def _refusal(code, message):
     """A refused connection: the client's `err.message` is the code, `err.data` says it in words.
     (Socket.IO's own exception: Flask-SocketIO takes the builtin one for a bare refusal.)"""
-    return ConnectionRefused(code, {"code": code, "message": message})
+    # Said now, in the connection's language: the refusal is sent after the handler's context ends.
+    return ConnectionRefused(code, {"code": code, "message": i18n.text(message)})
 
 
 class MeetingCommands:
