@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # it, up to ten minutes, instead of failing the build.
 APT_GET := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: run test setup vendor db chromium nginx bench clean
+.PHONY: run test setup vendor catalogues i18n db chromium nginx bench clean
 
 run: setup db
 	$(BIN)/python wsgi.py
@@ -29,7 +29,18 @@ test: setup chromium nginx
 	  echo "TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped (see .ci/run)."; \
 	fi
 
-setup: $(VENV)/.installed vendor
+setup: $(VENV)/.installed vendor catalogues
+
+# The compiled catalogues (messages.mo, not kept in git) from app/translations/*/LC_MESSAGES/messages.po.
+catalogues: $(VENV)/.installed
+	$(BIN)/python -m app.core.catalogue compile --stale
+
+# After changing texts for people: extract them (app/translations/messages.pot), update every
+# language's messages.po (the Chinese source filled in by itself), compile. Then translate what
+# `python -m app.core.catalogue check` lists as missing (docs/translations.md).
+i18n: $(VENV)/.installed
+	$(BIN)/python -m app.core.catalogue update
+	-$(BIN)/python -m app.core.catalogue check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.auth.views import bp as auth_bp
 from app.community.views import bp as community_bp
 from app.config import Config, TestConfig
-from app.core import web
+from app.core import locale, web
 from app.core.i18n import N_
 from app.core.mail import check_config
 from app.core.views import bp as core_bp
@@ -83,8 +83,7 @@ def _init_extensions(app):
     login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "zh_Hans_CN",
-                   timezone_selector=lambda: "Asia/Shanghai")
+    locale.init_app(app, babel)
     limiter.init_app(app)
     app.config.setdefault("MAIL_DEFAULT_SENDER", app.config.get("MAIL_SENDER"))
     mail.init_app(app)

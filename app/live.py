@@ -31,6 +31,7 @@ Room versions: how a screen knows it is not silently wrong.
 - A refused connection says why in its data: `{"code": "not_authenticated" | "unavailable",
   "message": ...}` (the error's message is the code too).
 """
+from flask_babel import refresh
 from flask_socketio import Namespace
 
 from app.meetings.events import MeetingCommands
@@ -59,9 +60,13 @@ class Live(VoteCommands, MeetingCommands, Namespace):
     meeting commands' (`super()`) and then add the vote rooms."""
 
     def trigger_event(self, event, *args):
-        # A storm's thousands of casts skip the request context Flask-SocketIO builds per event.
+        # A storm's thousands of casts skip the request context Flask-SocketIO builds per event;
+        # they speak the language the connection chose when it connected.
         if event == "cast":
             return cast_event(self.socketio, self.namespace, *args)
+        # Each event speaks the connection's language (app.core.locale.select_locale), chosen
+        # afresh: Flask-Babel keeps it on `g`, which an outer app context would share.
+        refresh()
         return super().trigger_event(event, *args)
 
 

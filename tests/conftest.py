@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "password123"
 
 
+def pytest_configure(config):
+    # The compiled catalogues are built by `make setup`; a run straight from a checkout builds
+    # them too, so the English pages the tests read are never silently the Chinese source.
+    from app.core.catalogue import compile_all
+
+    compile_all(only_stale=True)
+
+
 def pytest_report_header(config):
     return f"database: {database_kind()}"
 

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     card_code_hash = db.Column(db.String(64), nullable=True, unique=True)
     card_issued_dt = db.Column(db.DateTime, nullable=True)
     is_large_type = db.Column(db.Boolean, nullable=False, default=False)
+    # The language chosen in the footer or profile ("en", "zh_Hans_CN"); None: the browser's.
+    locale = db.Column(db.String(16), nullable=True)
     is_disabled = db.Column(db.Boolean, nullable=False, default=False)
     created_dt = db.Column(db.DateTime, nullable=False, default=utcnow)
     verified_dt = db.Column(db.DateTime, nullable=True)

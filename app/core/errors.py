@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from app.core import locale
 from app.core.field_errors import in_chinese
 from app.core.refusal import Refused
 from app.extensions import db, login_manager
@@ -91,7 +92,8 @@ def register_error_handlers(app):
         details = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and data.get("messages"):
-            details = in_chinese(data["messages"])  # webargs validation errors from the API
+            # webargs validation errors: said in Chinese for a Chinese reader, else as they are
+            details = in_chinese(data["messages"]) if locale.is_chinese() else data["messages"]
         return error_response(status, HTTP_CODES.get(status, "error"), _http_message(exc), details)
 
     @app.errorhandler(Exception)

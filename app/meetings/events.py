@@ -17,6 +17,7 @@ from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import ApiToken, User
+from app.core import i18n, locale
 from app.core.errors import DATABASE_UNAVAILABLE
 from app.core.db import unit_of_work
 from app.core.i18n import N_
@@ -31,6 +32,9 @@ _connected = {}
 # sid -> the session epoch a cookie-authenticated socket connected with: once the user logs out
 # (which raises the epoch) the socket's commands are refused. Token sockets are not listed.
 _epochs = {}
+# sid -> the language the connection chose when it connected (for events answered without a
+# request context: the cast).
+_locales = {}
 # sid -> meeting ids it joined, and (meeting id, user id) -> sockets here: a member who closes
 # one of two tabs is still present. Bookkeeping of this process's sockets only; the database
 # stays the truth about the room.
@@ -72,7 +76,7 @@ def _int(data, key, required=True):
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refused("invalid_payload", N_("缺少或无效的参数：%(name)s"), name=key)
+        raise Refused("invalid_payload", N_("缺少或无效的参数：%(key)s"), key=key)
     return value
 
 
@@ -90,7 +94,8 @@ def answer(work, what):
     rolled back on any error), and the caller is acknowledged with its result only after the
     commit, or told why not. Never raises: a socket must always get its answer."""
     try:
-        return _ok(**(work() or {}))
+        # Texts for people in the connection's language, while its request context is at hand.
+        return locale.plain(_ok(**(work() or {})))
     except Refused as exc:
         return _error(exc)
     except Exception as exc:  # noqa: BLE001 - a socket must always get its answer
@@ -120,7 +125,8 @@ def command(handler):
 def _refusal(code, message):
     """A refused connection: the client's `err.message` is the code, `err.data` says it in words.
     (Socket.IO's own exception: Flask-SocketIO takes the builtin one for a bare refusal.)"""
-    return ConnectionRefused(code, {"code": code, "message": message})
+    # Said now, in the connection's language: the refusal is sent after the handler's context ends.
+    return ConnectionRefused(code, {"code": code, "message": i18n.text(message)})
 
 
 class MeetingCommands:
@@ -144,12 +150,14 @@ class MeetingCommands:
             # Refusing here means an anonymous client never reaches a handler.
             raise _refusal("not_authenticated", _("请先登录。"))
         _connected[request.sid] = user.id
+        _locales[request.sid] = locale.current()
         db.session.remove()
 
     def on_disconnect(self, reason=None):
         sid = request.sid
         user_id = _connected.pop(sid, None)
         _epochs.pop(sid, None)
+        _locales.pop(sid, None)
         for meeting_id in _joined.pop(sid, set()):
             sockets = _sockets[(meeting_id, user_id)]
             sockets.discard(sid)

@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User
-from app.core import audit
+from app.core import audit, locale
 from app.core.db import after_commit
 from app.core.i18n import N_, NP_
 from app.core.refusal import Refused
@@ -54,7 +54,7 @@ def emit_after_commit(meeting_id, event, data):
     `version` (see app/live.py for what a screen does with it). `data` may be a
     function, called after the bump, for a payload read from the database (the speakers' list)."""
     version = bump_room_version(meeting_id)
-    payload = {**(data() if callable(data) else data), "version": version}
+    payload = locale.for_room({**(data() if callable(data) else data), "version": version})
     after_commit(lambda: socketio.emit(event, payload, namespace=NAMESPACE, to=f"meeting:{meeting_id}"))
 
 
@@ -254,7 +254,7 @@ def _send_presence(app, meeting_id):
                     meeting = db.session.get(Meeting, meeting_id) if version is not None else None
                     if meeting is None:
                         return
-                    data = {**presence_update(meeting, changed), "version": version}
+                    data = locale.for_room({**presence_update(meeting, changed), "version": version})
                     db.session.commit()
                     socketio.emit("presence_changed", data, namespace=NAMESPACE, to=f"meeting:{meeting_id}")
                 except Exception:  # noqa: BLE001 - a background task has nobody to answer

@@ -21,12 +21,12 @@ import os
 from dataclasses import dataclass, field
 
 from flask import current_app, make_response, render_template, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import text
 
+from app.core import locale
 from app.core.timeutil import utcnow
 from app.extensions import cache, db
 
@@ -103,19 +103,14 @@ def data_version():
     return memo
 
 
-def _locale():
-    """The language a page is rendered in: part of every key, so one language's page is never
-    served to a reader of another."""
-    return str(get_locale() or "")
-
-
 def cached(key, produce):
     """The Rendered for `key`, from the cache when the data has not changed since; `produce()`
     renders it otherwise (and may abort, e.g. with a 404, which is not kept)."""
     seconds = ttl()
     if not seconds:
         return produce()
-    full_key = (key, _locale(), request.url_root, current_app.config.get("PUBLIC_BASE_URL"), data_version())
+    full_key = (key, request.url_root, current_app.config.get("PUBLIC_BASE_URL"), locale.current(),
+                data_version())
     found = _get("page", full_key)
     if found is not None:
         return found
@@ -130,7 +125,8 @@ def _not_modified(etag):
     response = make_response("", 304)
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.update(("Cookie", "Accept-Language"))
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -142,8 +138,8 @@ _CONTENT_MARK = "\x00content\x00"
 
 def _anonymous_frame(rendered):
     large = request.cookies.get("large_type", "")
-    key = (request.full_path, _locale(), request.url_root, large, rendered.title, rendered.feed_url,
-           rendered.stylesheets)
+    key = (request.full_path, request.url_root, large, locale.current(), rendered.title,
+           rendered.feed_url, rendered.stylesheets)
     frame = _get("frame", key)
     if frame is None:
         frame = render_template("notice/_frame.html", content=Markup(_CONTENT_MARK),
@@ -164,14 +160,15 @@ def framed(rendered):
         return response
     generate_csrf()  # the frame's form needs it; it is part of what the client holds
     secret = str(session.get("csrf_token", ""))
-    etag = _digest("v1", rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
+    etag = _digest("v1", locale.current(), rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
                    request.cookies.get("large_type", ""), secret, rendered.digest)
     if request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
     response = make_response(_anonymous_frame(rendered))
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.update(("Cookie", "Accept-Language"))
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -187,4 +184,5 @@ def conditional(body, mimetype, *, filename=None, digest=None):
             response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Accept-Language")
     return response

@@ -4,6 +4,7 @@ import io
 from datetime import timezone
 from xml.etree import ElementTree as ET
 
+from app.core import locale
 from app.core.timeutil import format_local
 from app.notice import rules
 
@@ -37,7 +38,7 @@ def _el(parent, tag, text=None, **attrs):
 def atom(*, title, feed_url, board_url, entries, now):
     """An Atom 1.0 document. `entries`: dicts with title, url, published_dt, updated_dt, summary,
     category and community."""
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": locale.html_lang()})
     _el(feed, "title", title)
     _el(feed, "id", feed_url)
     _el(feed, "updated", rfc3339(max((e["updated_dt"] for e in entries), default=now)))

@@ -10,11 +10,13 @@ officers' room (`operations.officers_room`), where `hall_entered` goes, and ever
 member's own room (`operations.member_room`), where `household_voted` goes; `leave` takes them out.
 """
 from flask import request
+from flask_babel import force_locale
 from flask_socketio import join_room, leave_room
 
 from app.core.i18n import N_
+from app.core.locale import DEFAULT
 from app.core.refusal import Refused
-from app.meetings.events import _connected, _epochs, _int, answer, command
+from app.meetings.events import _connected, _epochs, _int, _locales, answer, command
 from app.votes import operations
 from app.votes.batch import CastCommand, submit_cast
 from app.votes.queries import get_vote
@@ -83,7 +85,7 @@ def cast_event(socketio, namespace, sid, data=None, *_):
     environ = socketio.server.get_environ(sid, namespace=namespace)
     if not environ:
         return None   # a socket this process does not know: nobody to answer
-    with environ["flask.app"].app_context():
+    with environ["flask.app"].app_context(), force_locale(_locales.get(sid, DEFAULT)):
         return _cast(sid, data)
 
 

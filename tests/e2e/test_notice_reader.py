@@ -1,5 +1,6 @@
 """The notice board in Chromium at phone width, without an account: read, filter, search in
-Chinese, open an item and its print sheet; and axe-core on every public page of the board."""
+Chinese, open an item and its print sheet; and axe-core on every public page of the board, in
+Chinese and in English."""
 import re
 from datetime import timedelta
 
@@ -59,7 +60,9 @@ def test_an_anonymous_reader_filters_searches_opens_and_prints(page, board):  # 
     assert [p for p in problems if "Content Security Policy" in p] == []
 
 
-def test_no_serious_accessibility_violations_on_any_public_page(page, board, db):  # noqa: F811
+@pytest.mark.parametrize("language, html_lang", [("zh_Hans_CN", "zh-Hans"), ("en", "en")])
+def test_no_serious_accessibility_violations_on_any_public_page(page, board, db,  # noqa: F811
+                                                                 language, html_lang):
     from axe_playwright_python.sync_playwright import Axe
 
     from app.notice import index
@@ -76,8 +79,11 @@ def test_no_serious_accessibility_violations_on_any_public_page(page, board, db)
     ]
     axe = Axe()
     found = {}
+    page.goto("/notice/")
+    page.context.add_cookies([{"name": "locale", "value": language, "url": page.url}])   # the switch's
     for path in pages:
         page.goto(path)
+        assert page.get_attribute("html", "lang") == html_lang, path
         results = axe.run(page)
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                    for v in results.response["violations"] if v["impact"] in SERIOUS]

@@ -13,7 +13,7 @@ def test_healthz(client):
 def test_home_is_chinese_and_mobile_ready(client, make):
     make.community("阳光社区")
     page = client.get("/").get_data(as_text=True)
-    assert '<html lang="zh-CN">' in page
+    assert '<html lang="zh-Hans">' in page
     assert 'name="viewport"' in page
     assert "阳光社区" in page and "登录" in page
 

@@ -59,6 +59,7 @@ ROUTES = {
     "core.favicon": PUBLIC,
     "core.notifications": LOGGED_IN,
     "core.mark_read": LOGGED_IN,
+    "core.language": PUBLIC,               # a cookie for visitors, the account's choice too when signed in
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,                 # logging out is harmless for the anonymous
     "auth.register": PUBLIC,

@@ -6,7 +6,8 @@ checks see what people see. Each page is opened as the first role the permission
 (the admin sees the most; the chair and a member get the live room; the handler, the street admin
 and a resident their own pages; the sign-up and log-in forms without an account), one browser
 context per role, at 360 px, with every folded <details> form opened; the busiest pages once more
-in large type. No page may have a serious or critical violation. The public board pages are
+in large type. No page may have a serious or critical violation, in Chinese and in English (the
+browser's language), and `<html lang>` is right in both. The public board pages are
 checked without an account by tests/e2e/test_notice_reader.py.
 """
 import itertools
@@ -69,7 +70,9 @@ def serious_violations(page):
             for v in violations if v["impact"] in SERIOUS]
 
 
-def test_no_serious_accessibility_violations_on_any_page(browser, live_server, app, db, furnished):
+@pytest.mark.parametrize("language, html_lang", [("zh-CN", "zh-Hans"), ("en-US", "en")])
+def test_no_serious_accessibility_violations_on_any_page(browser, live_server, app, db, furnished,
+                                                          language, html_lang):
     from axe_playwright_python.sync_playwright import Axe
 
     from app.auth import operations as accounts
@@ -89,7 +92,7 @@ def test_no_serious_accessibility_violations_on_any_page(browser, live_server, a
         if who == LARGE:   # the last round: the admin's account switched to large type
             accounts.set_large_type(site.users[pm.ADMIN], True)
             db.session.commit()
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale=language,
                                       base_url=live_server.url)
         context.add_init_script(axe_script)
         try:
@@ -101,6 +104,7 @@ def test_no_serious_accessibility_violations_on_any_page(browser, live_server, a
                     page.wait_for_selector("#room[data-ready='1']", timeout=10000)
                 if who == LARGE:
                     assert page.locator("body.large-type").count() == 1
+                assert page.get_attribute("html", "lang") == html_lang, (who, path)
                 problems = serious_violations(page)
                 if problems:
                     found[f"{who} {path}"] = problems

@@ -2,11 +2,12 @@
 // or card is one POST; who is present follows the room's `presence_changed` over /live.
 (function () {
   "use strict";
+  var T = window.yishiText;   // the page's words (app/core/script_texts.py)
   var root = document.getElementById("desk");
   if (!root) { return; }
   var meetingId = parseInt(root.getAttribute("data-meeting-id"), 10);
   var csrf = root.getAttribute("data-csrf");
-  var defaultUnit = root.getAttribute("data-unit") || "人";
+  var defaultUnit = root.getAttribute("data-unit") || T("unit.persons");
   var SHOW_AT_MOST = 300;   // rows per list: a tablet stays quick in a room of thousands
 
   var members = [];
@@ -49,11 +50,11 @@
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         if (body && body.ok) { return body; }
-        var error = (body && body.error) || { code: "server_error", message: "操作失败（" + response.status + "），请重试。" };
+        var error = (body && body.error) || { code: "server_error", message: T("desk.failed", { status: response.status }) };
         throw error;
       });
     }, function () {
-      throw { code: "offline", message: "网络中断，未能签到，请重试。" };
+      throw { code: "offline", message: T("desk.offline") };
     });
   }
 
@@ -74,7 +75,7 @@
   }
 
   // -- rendering -----------------------------------------------------------------------------------
-  function modeLabel(mode) { return mode === "hall" ? "已现场签到" : mode === "online" ? "线上出席" : "未签到"; }
+  function modeLabel(mode) { return mode === "hall" ? T("desk.mode_hall") : mode === "online" ? T("desk.mode_online") : T("presence.absent"); }
 
   function personRow(m) {
     var mode = present[String(m.user_id)] || "";
@@ -86,13 +87,13 @@
     tap.setAttribute("data-action", "check_in");
     tap.setAttribute("data-user-id", m.user_id);
     tap.disabled = mode === "hall";
-    tap.appendChild(el("span", m.name + (m.is_voting ? "" : "（列席）"), "desk-name"));
+    tap.appendChild(el("span", m.is_voting ? m.name : T("member.non_voting", { name: m.name }), "desk-name"));
     tap.appendChild(el("span", m.address || "—", "desk-address"));
-    if (m.phone4) { tap.appendChild(el("span", "尾号 " + m.phone4, "desk-phone")); }
+    if (m.phone4) { tap.appendChild(el("span", T("desk.phone_tail", { digits: m.phone4 }), "desk-phone")); }
     tap.appendChild(el("span", modeLabel(mode), "desk-mode"));
     li.appendChild(tap);
     if (mode === "hall") {
-      var undo = el("button", "撤销", "secondary desk-undo");
+      var undo = el("button", T("desk.undo"), "secondary desk-undo");
       undo.type = "button";
       undo.setAttribute("data-action", "undo");
       undo.setAttribute("data-user-id", m.user_id);
@@ -105,7 +106,7 @@
     var fragment = document.createDocumentFragment();
     people.slice(0, SHOW_AT_MOST).forEach(function (m) { fragment.appendChild(personRow(m)); });
     if (people.length > SHOW_AT_MOST) {
-      fragment.appendChild(el("li", "还有 " + (people.length - SHOW_AT_MOST) + " 人，请输入更多字缩小范围。", "hint"));
+      fragment.appendChild(el("li", T("desk.more", { num: people.length - SHOW_AT_MOST }), "hint"));
     }
     clear(list);
     list.appendChild(fragment);
@@ -133,11 +134,11 @@
     var summary = $("search-summary");
     if (!query) {
       clear(list);
-      summary.textContent = "共 " + members.length + " 名成员。输入姓名、房号或手机尾号查找。";
+      summary.textContent = T("desk.summary", { num: members.length });
       return;
     }
     var found = members.filter(function (m) { return matches(m.keys, query); });
-    summary.textContent = found.length ? "找到 " + found.length + " 人" : "没有找到“" + raw.trim() + "”。";
+    summary.textContent = found.length ? T("desk.found", { num: found.length }) : T("desk.not_found", { text: raw.trim() });
     fill(list, found);
   }
 
@@ -177,7 +178,7 @@
       last = { user_id: body.user_id, name: body.name };
       var m = byId[body.user_id];
       var where = m && m.address ? "（" + m.address + "）" : "";
-      say("ok", body.changed ? "✓ " + body.name + where + " 已签到" : body.name + where + " 已经签到过了",
+      say("ok", T(body.changed ? "desk.checked_in" : "desk.already", { name: body.name, where: where }),
           { code: body.changed ? "checked_in" : "already", userId: body.user_id, undo: true });
     }, function (error) {
       say("error", error.message, { code: error.code });
@@ -188,7 +189,7 @@
     return post(root.getAttribute("data-undo-url"), { user_id: userId }).then(function (body) {
       applied(body);
       if (last && last.user_id === userId) { last = null; }
-      say("ok", "已撤销 " + body.name + " 的签到", { code: "undone", userId: userId });
+      say("ok", T("desk.undone", { name: body.name }), { code: "undone", userId: userId });
     }, function (error) {
       say("error", error.message, { code: error.code });
     });
@@ -298,7 +299,7 @@
         scan();
       }).catch(function () {
         stopCamera();
-        say("error", "无法打开摄像头：请允许本页使用摄像头，或改用输入签到卡号码。", { code: "no_camera" });
+        say("error", T("desk.no_camera"), { code: "no_camera" });
       });
     });
     $("camera-stop").addEventListener("click", stopCamera);
@@ -308,18 +309,21 @@
   function status(text) { $("conn-status").textContent = text; }
 
   if (typeof io !== "undefined") {
-    var socket = io("/live", { transports: ["websocket"] });
+    var socket = io("/live", { transports: ["websocket"], query: { lang: document.documentElement.lang } });
     socket.on("connect", function () {
-      status("已连接");
+      status(T("conn.connected"));
       socket.timeout(10000).emit("join", { meeting_id: meetingId }, function (err, ack) {
-        if (err || !ack || !ack.ok) { status("未能加入会议室"); return; }
+        if (err || !ack || !ack.ok) { status(T("conn.join_failed")); return; }
         // Whatever changed while the connection was away: read the roster's presence again.
         loadRoster();
       });
     });
-    socket.on("disconnect", function () { status("连接中断，正在重连…"); });
+    socket.on("disconnect", function () { status(T("conn.lost")); });
     socket.on("presence_changed", function (data) {
       if (data.meeting_id !== meetingId) { return; }
+      if (data.quorum && data.quorum.text_i18n) {   // the room's texts in every language: keep ours
+        data.quorum.text = data.quorum.text_i18n[document.documentElement.lang] || data.quorum.text;
+      }
       if (data.present) {
         present = data.present;
       } else if (data.changes) {

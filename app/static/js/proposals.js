@@ -1,5 +1,6 @@
 // While a proposal's title is typed, show similar existing ones so people co-sign instead.
 (function () {
+  var T = window.yishiText;   // the page's words (app/core/script_texts.py)
   var form = document.getElementById("proposal-form");
   if (!form) { return; }
   var input = form.querySelector("[name=title]");
@@ -25,7 +26,7 @@
         li.appendChild(a);
         var s = document.createElement("span");
         s.className = "hint";
-        s.textContent = " " + item.state_label + " · 附议 " + item.cosign_count;
+        s.textContent = " " + item.state_label + " · " + T("similar.cosigns", { num: item.cosign_count });
         li.appendChild(s);
       } else {
         // Closed, merged or answered: not to co-sign, but to read how it was answered.
@@ -42,8 +43,8 @@
     box.textContent = "";
     var open = items.filter(function (item) { return item.can_cosign; });
     var rest = items.filter(function (item) { return !item.can_cosign; });
-    if (open.length) { list("已有相似的提案，可以直接附议：", open, true); }
-    if (rest.length) { list("相似的提案已在办理或已有答复，不能再附议：", rest, false); }
+    if (open.length) { list(T("similar.open"), open, true); }
+    if (rest.length) { list(T("similar.closed"), rest, false); }
   }
 
   function lookup() {

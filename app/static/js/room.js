@@ -1,13 +1,14 @@
 // The live room, the projector: one state from `join`, kept in step by the facts of /live.
 (function () {
   "use strict";
+  var T = window.yishiText;   // the page's words (app/core/script_texts.py)
   var root = document.getElementById("room");
   if (!root || typeof io === "undefined") { return; }
   var meetingId = parseInt(root.getAttribute("data-meeting-id"), 10);
   var view = root.getAttribute("data-view");
   var state = null;
   var clockOffset = 0;   // server time minus local time, in ms
-  var socket = io("/live", { transports: ["websocket"] });
+  var socket = io("/live", { transports: ["websocket"], query: { lang: document.documentElement.lang } });
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -39,7 +40,7 @@
     payload = payload || {};
     payload.meeting_id = meetingId;
     socket.timeout(10000).emit(command, payload, function (err, ack) {
-      if (err) { error("网络超时，请重试。"); return; }
+      if (err) { error(T("conn.timeout")); return; }
       if (!ack.ok) { error(ack.error.message); return; }
       error("");
     });
@@ -77,8 +78,10 @@
   }
 
   // -- rendering -------------------------------------------------------------------
-  var STATE_LABELS = { draft: "草稿", announced: "已通知", live: "进行中", ended: "已结束",
-                       minutes_signed: "纪要已签署", cancelled: "已取消" };
+  var STATE_LABELS = {};
+  ["draft", "announced", "live", "ended", "minutes_signed", "cancelled"].forEach(function (s) {
+    STATE_LABELS[s] = T("state." + s);
+  });
 
   function renderMeeting() {
     var s = $("meeting-state");
@@ -102,7 +105,7 @@
   function renderAgenda() {
     var list = $("agenda");
     var current = state.agenda[state.current_item];
-    $("current-item").textContent = current ? (state.current_item + 1) + ". " + current.title : "（议程为空）";
+    $("current-item").textContent = current ? (state.current_item + 1) + ". " + current.title : T("agenda.empty");
     var description = $("current-item-description");
     if (description) { description.innerHTML = current ? current.description_html : ""; }  // cleaned by the server
     if (!list) { return; }
@@ -111,10 +114,10 @@
       var li = el("li", item.title);
       // Only items in the notice, as items for a vote, can be voted on (the server refuses the rest).
       li.setAttribute("data-votable", item.votable ? "true" : "false");
-      if (!item.votable) { li.appendChild(el("span", item.late ? "通知后增加 · 不表决" : "讨论 · 不表决", "badge")); }
+      if (!item.votable) { li.appendChild(el("span", item.late ? T("agenda.late") : T("agenda.discussion"), "badge")); }
       if (item.index === state.current_item) { li.setAttribute("aria-current", "step"); li.className = "current"; }
       if (state.me && state.me.can_chair && view === "room" && item.index !== state.current_item) {
-        var go = el("button", "转到", "link");
+        var go = el("button", T("agenda.go"), "link");
         go.type = "button";
         go.addEventListener("click", function () { send("next_item", { index: item.index }); });
         li.appendChild(document.createTextNode(" "));
@@ -133,7 +136,7 @@
       meter.low = Math.max((q.minimum || 1) - 0.5, 0);
       meter.high = q.minimum || 1;
       meter.optimum = q.members;
-      meter.setAttribute("data-unit", q.unit || "人");
+      meter.setAttribute("data-unit", q.unit || T("unit.persons"));
       meter.setAttribute("data-present", q.present);
       meter.setAttribute("data-members", q.members);
     }
@@ -141,11 +144,11 @@
     // behind them are a second, smaller fact.
     var qt = $("quorum-text");
     qt.textContent = q.text + (q.base === "households" && q.persons
-      ? "；每户一票，出席成员 " + q.persons.present + " 人" : "");
+      ? T("quorum.households_persons", { persons: q.persons.present }) : "");
     qt.setAttribute("data-base", q.base || "persons");
     var big = $("quorum-count");   // the projector's figures, in the body's unit (户 on the household base)
     if (big) {
-      big.textContent = q.present + " / " + q.members + " " + (q.unit || "人");
+      big.textContent = q.present + " / " + q.members + " " + (q.unit || T("unit.persons"));
       big.setAttribute("data-met", q.met ? "1" : "0");
     }
     var present = $("present"), absent = $("absent");
@@ -154,23 +157,23 @@
     if (!state.roster_complete) {
       // A big meeting: a member's phone shows the counts; the names are on the officers' screens.
       var total = $("present-count");
-      if (total) { total.textContent = "（" + q.present + " / " + q.members + " " + (q.unit || "人") + "）"; }
-      present.appendChild(el("li", "本次会议人数较多，完整名单只显示在主持人和记录员的屏幕上。", "hint"));
+      if (total) { total.textContent = T("presence.count", { present: q.present, members: q.members, unit: q.unit || T("unit.persons") }); }
+      present.appendChild(el("li", T("presence.big_room"), "hint"));
       return;
     }
     var canRecord = state.me && state.me.can_record && ["announced", "live"].indexOf(state.meeting.state) >= 0;
     var count = 0;
     state.members.forEach(function (m) {
       var mode = state.present[String(m.user_id)];
-      var li = el("li", m.name + (m.is_voting ? "" : "（列席）"));
+      var li = el("li", m.is_voting ? m.name : T("member.non_voting", { name: m.name }));
       li.setAttribute("data-user-id", m.user_id);
       if (mode) {
         count++;
-        li.appendChild(el("span", mode === "hall" ? " 现场" : " 线上", "badge " + (mode === "hall" ? "ok" : "")));
+        li.appendChild(el("span", " " + (mode === "hall" ? T("presence.hall") : T("presence.online")), "badge " + (mode === "hall" ? "ok" : "")));
         present.appendChild(li);
       } else {
         if (canRecord) {
-          var b = el("button", "代为签到", "link");
+          var b = el("button", T("presence.check_in_for"), "link");
           b.type = "button";
           b.setAttribute("data-command", "check_in");
           b.setAttribute("data-user-id", m.user_id);
@@ -181,7 +184,7 @@
       }
     });
     var pc = $("present-count");
-    if (pc) { pc.textContent = "（" + count + " / " + state.members.length + " 人）"; }
+    if (pc) { pc.textContent = T("presence.count", { present: count, members: state.members.length, unit: T("unit.persons") }); }
     renderSpeakerChoices();
   }
 
@@ -218,9 +221,9 @@
     state.speakers.forEach(function (s) {
       if (s.user_id === me.user_id) { mine = true; }
       if (s.state === "speaking") { return; }
-      var li = el("li", s.name + (s.source === "hall" ? "（现场）" : "（线上）"));
+      var li = el("li", T(s.source === "hall" ? "speaker.hall" : "speaker.online", { name: s.name }));
       if (me.can_chair && view === "room") {
-        var b = el("button", "请发言", "link");
+        var b = el("button", T("speaker.give_floor"), "link");
         b.type = "button";
         b.setAttribute("data-command", "give_floor");
         b.setAttribute("data-speaker-id", s.id);
@@ -241,9 +244,9 @@
     if (!state) { return; }
     var box = $("speaking");
     var current = state.speakers.filter(function (s) { return s.state === "speaking"; })[0];
-    if (!current) { box.textContent = "当前无人发言"; box.className = "speaking"; return; }
+    if (!current) { box.textContent = T("speaker.none"); box.className = "speaking"; return; }
     var left = remaining(current);
-    box.textContent = current.name + " 正在发言 · 剩余 " + clock(left);
+    box.textContent = T("speaker.speaking", { name: current.name, left: clock(left) });
     box.className = "speaking" + (left < 0 ? " over" : left <= 30 ? " soon" : "");
   }
 
@@ -252,11 +255,11 @@
     li.id = "chat-" + m.id;
     li.appendChild(el("strong", m.name + "："));
     if (m.is_hidden) {
-      li.appendChild(el("em", m.hidden_reason || "此消息已被隐藏", "hint"));
+      li.appendChild(el("em", m.hidden_reason || T("chat.hidden"), "hint"));
     } else {
       li.appendChild(el("span", m.text));
       if (state.me && state.me.can_chair && view === "room") {
-        var b = el("button", "隐藏", "link");
+        var b = el("button", T("chat.hide"), "link");
         b.type = "button";
         b.setAttribute("data-command", "hide_chat");
         b.setAttribute("data-message-id", m.id);
@@ -308,8 +311,8 @@
       for (var i = 0; i < choices.length; i++) { if (choices[i].key === canonical) { return choices[i].label; } }
       return canonical;
     }
-    if (!canonical) { return "空白票"; }
-    return canonical.split(",").map(function (k) { return choices[parseInt(k, 10)].label; }).join("、");
+    if (!canonical) { return T("vote.blank"); }
+    return canonical.split(",").map(function (k) { return choices[parseInt(k, 10)].label; }).join(T("list.and"));
   }
 
   function castVote(vote, choice) {
@@ -322,7 +325,7 @@
     socket.timeout(15000).emit("cast", { vote_id: vote.id, choice: pending.choice, nonce: pending.nonce },
       function (err, ack) {
         if (box) { box.removeAttribute("aria-busy"); }
-        if (err) { error("网络不畅，投票尚未确认；恢复连接后会自动重新提交。"); return; }
+        if (err) { error(T("vote.offline_cast")); return; }
         if (!ack.ok) {
           store(key, null);
           var taken = ack.error.code === "household_already_cast" && ack.error.details;
@@ -354,14 +357,14 @@
 
   function progressText(vote) {
     var p = vote.progress || { cast: 0, eligible: 0 };
-    return "已投 " + p.cast + " / 实到 " + p.eligible + " " + vote.unit;
+    return T("vote.progress", { cast: p.cast, eligible: p.eligible, unit: vote.unit });
   }
 
   function renderOpenVote(box, vote) {
     var me = vote.me || {};
     var card = el("div", null, "vote-box");
     card.setAttribute("data-vote-id", vote.id);
-    card.appendChild(el("h3", vote.title + "（" + vote.kind_label + "）"));
+    card.appendChild(el("h3", T("vote.title_kind", { title: vote.title, kind: vote.kind_label })));
     var meter = document.createElement("progress");
     meter.className = "vote-progress";
     meter.max = Math.max(vote.progress.eligible, 1);
@@ -374,32 +377,32 @@
       var saved = stored("yishi-receipt-" + vote.id);
       var receipt = me.receipt || (saved && saved.receipt);
       if (me.voted || receipt) {
-        card.appendChild(el("p", "您已投票" + (saved ? "：" + choiceLabel(vote, optionsCanonical(vote, saved.choice)) : "") + "。", "passed"));
+        card.appendChild(el("p", saved ? T("vote.voted_for", { choice: choiceLabel(vote, optionsCanonical(vote, saved.choice)) }) : T("vote.voted"), "passed"));
         if (receipt) {
-          var r = el("p", "回执码 ");
+          var r = el("p", T("vote.receipt") + " ");
           r.appendChild(el("span", receipt, "receipt"));
           r.id = "my-receipt";
           card.appendChild(r);
-          card.appendChild(el("p", "请记下回执码：表决结束后可在公示名单中核对您的选票。", "hint"));
+          card.appendChild(el("p", T("vote.keep_receipt"), "hint"));
         }
       } else if (me.household_voted) {
-        var hv = el("p", "本户已由 " + me.household_voted.by + " 投票，每户只有一票。", "passed");
+        var hv = el("p", T("vote.household_voted", { name: me.household_voted.by }), "passed");
         hv.setAttribute("data-household-voted", me.household_voted.by_user_id);
         card.appendChild(hv);
       } else if (me.can_cast) {
         card.appendChild(castControls(vote));
       } else if (me.where === "hall") {
-        card.appendChild(el("p", "您已在会场签到：请在会场表决，由记录员录入。", "hint"));
+        card.appendChild(el("p", T("vote.in_hall"), "hint"));
       } else if (me.eligible) {
-        card.appendChild(el("p", "表决开始时您未签到，不能参加本次表决。", "hint"));
+        card.appendChild(el("p", T("vote.not_present"), "hint"));
       }
     }
     if (view === "room" && state.me.can_chair) {
-      var close = el("button", "结束表决并宣布结果", "danger");
+      var close = el("button", T("vote.close"), "danger");
       close.type = "button";
       close.id = "close-vote";
       close.addEventListener("click", function () {
-        if (window.confirm("确定结束表决吗？结束后不能再投票。")) { send("close_vote", { vote_id: vote.id }); }
+        if (window.confirm(T("vote.confirm_close"))) { send("close_vote", { vote_id: vote.id }); }
       });
       card.appendChild(close);
     }
@@ -431,24 +434,24 @@
         b.type = "button";
         b.setAttribute("data-choice", c.key);
         b.addEventListener("click", function () {
-          if (window.confirm("确定投“" + c.label + "”吗？投票后不能更改。")) { castVote(vote, c.key); }
+          if (window.confirm(T("vote.confirm_choice", { choice: c.label }))) { castVote(vote, c.key); }
         });
         wrap.appendChild(b);
       });
       return wrap;
     }
     var form = el("form", null, "vote-form");
-    form.appendChild(el("p", "最多选 " + vote.options.up_to + " 项", "hint"));
+    form.appendChild(el("p", T("vote.up_to", { num: vote.options.up_to }), "hint"));
     addCheckboxes(form, vote);
-    var submit = el("button", "提交选票");
+    var submit = el("button", T("vote.submit"));
     submit.type = "submit";
     form.appendChild(submit);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var picked = Array.prototype.map.call(form.querySelectorAll("input:checked"),
         function (i) { return parseInt(i.value, 10); });
-      if (picked.length > vote.options.up_to) { error("最多只能选 " + vote.options.up_to + " 项。"); return; }
-      if (window.confirm("确定提交吗？投票后不能更改。")) { castVote(vote, picked); }
+      if (picked.length > vote.options.up_to) { error(T("vote.too_many", { num: vote.options.up_to })); return; }
+      if (window.confirm(T("vote.confirm_submit"))) { castVote(vote, picked); }
     });
     wrap.appendChild(form);
     return wrap;
@@ -456,7 +459,7 @@
 
   function markEntered(row) {
     while (row.childNodes.length > 1) { row.removeChild(row.lastChild); }   // keep the name
-    row.appendChild(el("span", "已录入", "badge ok"));
+    row.appendChild(el("span", T("vote.entered"), "badge ok"));
   }
 
   function renderHallEntry(vote) {
@@ -466,14 +469,14 @@
     var me = state.me || {};
     box.hidden = !(vote && me.can_record && view === "room");
     if (box.hidden) { return; }
-    box.appendChild(el("h3", "录入会场表决"));
+    box.appendChild(el("h3", T("vote.hall_entry")));
     if (vote.kind === "named") {
       var entered = {};
       (vote.hall_entered || []).forEach(function (id) { entered[id] = true; });
       var hall = state.members.filter(function (m) {
         return m.is_voting && state.present[String(m.user_id)] === "hall";
       });
-      if (!hall.length) { box.appendChild(el("p", "会场没有签到的表决成员。", "hint")); }
+      if (!hall.length) { box.appendChild(el("p", T("vote.no_hall_members"), "hint")); }
       hall.forEach(function (m) {
         var row = el("div", null, "hall-row");
         row.setAttribute("data-hall-row", m.user_id);
@@ -495,7 +498,7 @@
           });
         } else {
           addCheckboxes(row, vote);
-          var save = el("button", "录入", "secondary");
+          var save = el("button", T("vote.enter"), "secondary");
           save.type = "button";
           save.addEventListener("click", function () {
             var entries = {};
@@ -512,12 +515,12 @@
     // Secret: the counted paper ballots of the hall, entered as totals (a recount replaces them).
     var form = el("form", null, "vote-form");
     form.id = "hall-totals-form";
-    form.appendChild(el("p", "会场实到 " + vote.hall_present + " " + vote.unit + "；请录入纸质选票的清点结果。", "hint"));
+    form.appendChild(el("p", T("vote.hall_present", { present: vote.hall_present, unit: vote.unit }), "hint"));
     var grid = el("div", null, "totals-grid");
     var fields = vote.options.type === "motion"
-      ? vote.options.choices.map(function (c) { return [c.key, c.label]; }).concat([["invalid", "废票"]])
+      ? vote.options.choices.map(function (c) { return [c.key, c.label]; }).concat([["invalid", T("vote.invalid")]])
       : vote.options.choices.map(function (c) { return ["c" + c.key, c.label]; })
-          .concat([["ballots", "选票总数"], ["blank", "空白票"], ["invalid", "废票"]]);
+          .concat([["ballots", T("vote.ballots")], ["blank", T("vote.blank")], ["invalid", T("vote.invalid")]]);
     var previous = vote.hall_totals || {};
     fields.forEach(function (f) {
       var label = el("label", f[1]);
@@ -532,7 +535,7 @@
       grid.appendChild(label);
     });
     form.appendChild(grid);
-    var submit = el("button", vote.hall_totals ? "重新录入合计" : "录入合计");
+    var submit = el("button", vote.hall_totals ? T("vote.reenter_totals") : T("vote.enter_totals"));
     submit.type = "submit";
     form.appendChild(submit);
     form.addEventListener("submit", function (event) {
@@ -555,16 +558,17 @@
     var li = el("li");
     li.setAttribute("data-vote-id", vote.id);
     var r = vote.result || {};
-    var verdict = r.passed === true ? "通过" : r.passed === false ? "未通过" : "";
-    var head = el("strong", vote.title + "（" + vote.kind_label + "）" + (verdict ? "：" + verdict : ""));
+    var verdict = r.passed === true ? T("vote.passed") : r.passed === false ? T("vote.failed") : "";
+    var heading = T("vote.title_kind", { title: vote.title, kind: vote.kind_label });
+    var head = el("strong", verdict ? T("vote.verdict", { heading: heading, verdict: verdict }) : heading);
     head.className = r.passed === true ? "passed" : r.passed === false ? "failed" : "";
     li.appendChild(head);
-    var counts = el("p", (r.counts || []).map(function (c) { return c.label + " " + c.count + " 票"; }).join("，"));
+    var counts = el("p", (r.counts || []).map(function (c) { return T("vote.count", { label: c.label, count: c.count }); }).join(T("list.separator")));
     li.appendChild(counts);
     // A void vote (restored under another secret key) has no result: its state says why in words.
     li.appendChild(el("p", r.text || (vote.state === "void" ? vote.state_label : ""), "vote-result-text"));
     if (view === "room" && vote.state !== "void") {
-      var a = el("a", "回执码公示与核对");
+      var a = el("a", T("vote.receipts_link"));
       a.href = vote.receipts_url;
       li.appendChild(a);
     }
@@ -579,7 +583,7 @@
     if (open) {
       renderOpenVote(box, open);
     } else {
-      box.appendChild(el("p", "当前没有进行中的表决。", "hint"));
+      box.appendChild(el("p", T("vote.none_open"), "hint"));
     }
     renderHallEntry(open);
     var form = $("open-vote-form");
@@ -631,15 +635,15 @@
     banner.className = "conn-banner " + kind;
     if (kind === "offline") {
       offline = true;
-      banner.textContent = "网络已断开，正在重连…";
+      banner.textContent = T("conn.offline");
     } else if (kind === "refused") {
       banner.textContent = message + " ";
-      var login = el("a", "去登录");
+      var login = el("a", T("conn.sign_in"));
       login.href = "/auth/login?next=" + encodeURIComponent(location.pathname);
       banner.appendChild(login);
     } else if (kind === "online" && offline) {
       offline = false;
-      banner.textContent = "已重新连接";
+      banner.textContent = T("conn.back");
       bannerTimer = setTimeout(function () { banner.hidden = true; }, 4000);
     } else {
       banner.hidden = true;
@@ -659,8 +663,26 @@
   var GAP_WAIT = 1500, SYNC_EVERY = 15000;
   var last = null, joining = false, waiting = [], gapTimer = null;
 
+  // A fact told to the whole room carries each text for people in every language, as `x` (the
+  // default) and `x_i18n` ({"en": ..., "zh-Hans": ...}): keep this page's language as `x`.
+  var LANG = document.documentElement.lang;
+  function inPageLanguage(data) {
+    if (Array.isArray(data)) { data.forEach(inPageLanguage); return data; }
+    if (!data || typeof data !== "object") { return data; }
+    Object.keys(data).forEach(function (key) {
+      var m = /^(.*)_i18n$/.exec(key);
+      if (m && data[key] && typeof data[key] === "object") {
+        if (data[key][LANG] !== undefined) { data[m[1]] = data[key][LANG]; }
+        delete data[key];
+      } else {
+        inPageLanguage(data[key]);
+      }
+    });
+    return data;
+  }
   function fact(name, apply) {
     socket.on(name, function (data) {
+      inPageLanguage(data);
       if (!data || typeof data.version !== "number") { if (state) { apply(data); } return; }
       var keeps = !!KEEPS_VERSION[name];
       waiting.push({ version: data.version, keeps: keeps, run: function () { apply(data); } });
@@ -705,12 +727,12 @@
       if (ack && !ack.ok && ack.error.code === "unavailable") {
         // The server is busy (say, a whole room reconnecting at once): try again shortly, each
         // phone after its own pause so that they do not all come back together.
-        status("服务器繁忙，正在重试…");
+        status(T("conn.busy"));
         setTimeout(function () { if (socket.connected) { join(); } }, 2000 + Math.random() * 4000);
         return;
       }
-      if (!ack || !ack.ok) { error(ack ? ack.error.message : "无法进入会议室"); return; }
-      status("已连接");
+      if (!ack || !ack.ok) { error(ack ? ack.error.message : T("conn.cannot_join")); return; }
+      status(T("conn.connected"));
       connection("online");
       state = ack.state;
       last = state.version;
@@ -723,7 +745,7 @@
     });
   }
   socket.on("connect", function () {
-    status("已连接");
+    status(T("conn.connected"));
     join();
   });
   // A phone that slept, or a connection that survived a server-side outage, may have missed
@@ -732,17 +754,17 @@
     if (!document.hidden && socket.connected) { join(); }
   });
   socket.on("disconnect", function () {
-    status("连接已断开，正在重连…");
+    status(T("conn.lost"));
     connection("offline");
   });
   socket.on("connect_error", function (err) {
     var code = err && err.data && err.data.code;
     if (code === "not_authenticated") {
-      status("未登录");
+      status(T("conn.signed_out"));
       connection("refused", err.data.message);
       return;
     }
-    status("无法连接，正在重试…");
+    status(T("conn.retrying"));
     if (state) { connection("offline"); }
     // Socket.IO retries a lost connection by itself, but not one the server refused: a refusal
     // because the database was busy or away is worth another try.
@@ -859,7 +881,7 @@
     render();
     var s = $("meeting-state");
     if (s && data.minutes_url && view === "room") {
-      var a = el("a", " 查看会议纪要");
+      var a = el("a", " " + T("minutes.link"));
       a.href = data.minutes_url;
       s.parentNode.insertBefore(a, s.nextSibling);
     }
