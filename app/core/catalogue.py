@@ -160,12 +160,13 @@ def problems(extracted=None):
             if "fuzzy" in message.flags or not all(strings):
                 found.append(f"{name}: no translation for {key!r}")
                 continue
-            wanted = {tuple(placeholders(text)) for text in
+            # The same names (a translation may reorder them, or say a repeated one once).
+            wanted = {frozenset(placeholders(text)) for text in
                       (message.id if message.pluralizable else (message.id,))}
             for text in strings:
-                mine = tuple(placeholders(text))
+                mine = frozenset(placeholders(text))
                 # A plural form may leave out the number where the language says "one" in words.
-                if mine not in wanted and not (message.pluralizable and set(mine) < set(max(wanted))):
+                if mine not in wanted and not (message.pluralizable and mine < max(wanted, key=len)):
                     found.append(f"{name}: placeholders of {key!r} differ in {text!r}")
     return found
 

@@ -37,11 +37,6 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 ROLES = (pm.ADMIN, pm.STAFF, pm.CHAIR, pm.SECRETARY, pm.MEMBER, pm.VERIFIED, pm.RESIDENT,
          pm.STREET_ADMIN, pm.HANDLER, pm.ANONYMOUS)
 
-# Pages whose remaining Chinese in English comes from texts not yet wrapped or translated (the
-# wrapped Python literals and the English of the templates arrive with the other helpers of issue
-# 19): while YISHI_I18N_EN_PENDING is set (tests/unit/test_catalogue.py), the English crawl is
-# expected to fail. EMPTY THIS AT MERGE, with that flag.
-EN_PENDING = os.environ.get("YISHI_I18N_EN_PENDING", "1") == "1"
 
 
 class Interface(HTMLParser):
@@ -168,9 +163,6 @@ def test_in_english_no_chinese_outside_what_people_wrote(crawled):
     assert wrong_lang == {}
     chinese = {f"{who} {path}": sorted(set(HAN.findall(text)))[:12]
                for (who, path), (_e, _l, text) in pages.items() if HAN.search(text)}
-    if chinese and EN_PENDING:
-        pytest.xfail(f"{len(chinese)} of {len(pages)} pages still show Chinese in English "
-                     "(YISHI_I18N_EN_PENDING: texts not yet wrapped or translated)")
     assert chinese == {}, "\n".join(f"{where}: {''.join(chars)}" for where, chars in sorted(chinese.items()))
 
 
