@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateTimeLocalField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.microprojects import rules
@@ -46,8 +47,8 @@ class CreateRoundForm(FlaskForm):
     vote_end = _date(_l("居民投票结束（结果公示开始）"))
     implement_start = _date(_l("组织实施开始"))
     close = _date(_l("本轮结束"))
-    ballot_base = SelectField(_l("投票方式"), choices=[(b.value, _l(b.label)) for b in BallotBase])
-    choice_mode = SelectField(_l("选票规则"), choices=[(m.value, _l(m.label)) for m in ChoiceMode])
+    ballot_base = SelectField(_l("投票方式"), choices=[SelectChoice(b.value, _l(b.label)) for b in BallotBase])
+    choice_mode = SelectField(_l("选票规则"), choices=[SelectChoice(m.value, _l(m.label)) for m in ChoiceMode])
     max_choices = IntegerField(_l("最多可选项目数 k"), default=3,
                                validators=[NumberRange(min=1, max=50, message=_l("请填写 1 至 50。"))])
     is_changeable = BooleanField(_l("投票结束前可以更改选票"), default=True)
@@ -60,25 +61,27 @@ class IdeaForm(FlaskForm):
                                                           Length(max=5000)])
     beneficiaries = StringField(_l("为谁做（受益人群）"), validators=[Length(max=200)])
     place = StringField(_l("在哪里"), validators=[Length(max=120)])
-    kind = SelectField(_l("项目类型"), choices=[(k.value, _l(k.label)) for k in Kind])
+    kind = SelectField(_l("项目类型"), choices=[SelectChoice(k.value, _l(k.label)) for k in Kind])
     category = SelectField(_l("类别"), choices=[])
     cost = yuan_field(_l("大概需要多少钱（元，可不填）"), required=False)
     photos = MultipleFileField(_l("照片（可选）"))
-    source = SelectField(_l("来源"), choices=[("online", _l("网上提交")), ("paper", _l("纸质收集")),
-                                              ("visit", _l("走访收集"))], default="online")
+    source = SelectField(_l("来源"), choices=[SelectChoice("online", _l("网上提交")),
+                                              SelectChoice("paper", _l("纸质收集")),
+                                              SelectChoice("visit", _l("走访收集"))], default="online")
     source_name = StringField(_l("提出人（纸质或走访收集时填写）"), validators=[Length(max=60)])
 
 
 class PromoteForm(FlaskForm):
     proposal_id = IntegerField(_l("提案编号"), validators=[DataRequired(message=_l("请填写提案编号。"))])
-    kind = SelectField(_l("项目类型"), choices=[(k.value, _l(k.label)) for k in Kind])
+    kind = SelectField(_l("项目类型"), choices=[SelectChoice(k.value, _l(k.label)) for k in Kind])
     cost = yuan_field(_l("大概需要多少钱（元，可不填）"), required=False)
 
 
 class ScreenForm(FlaskForm):
-    decision = SelectField(_l("审核结论"), choices=[("feasible", _l("可行")), ("infeasible", _l("不可行")),
-                                                   ("merged", _l("并入其他项目"))])
-    ground = SelectField(_l("不可行的理由"), choices=[("", "—")] + [(g.value, _l(g.label)) for g in Ground],
+    decision = SelectField(_l("审核结论"), choices=[SelectChoice("feasible", _l("可行")),
+                                                   SelectChoice("infeasible", _l("不可行")),
+                                                   SelectChoice("merged", _l("并入其他项目"))])
+    ground = SelectField(_l("不可行的理由"), choices=[SelectChoice("", "—")] + [SelectChoice(g.value, _l(g.label)) for g in Ground],
                          validators=[Optional()])
     estimate = yuan_field(_l("估算金额（元）"), required=False)
     handler_org_id = SelectField(_l("建议承办单位"), choices=[], validators=[Optional()])
@@ -118,7 +121,7 @@ class SpendingForm(FlaskForm):
 
 
 class RateForm(FlaskForm):
-    rating = SelectField(_l("您的评价"), choices=[(r.value, _l(r.label)) for r in Rating])
+    rating = SelectField(_l("您的评价"), choices=[SelectChoice(r.value, _l(r.label)) for r in Rating])
 
 
 class AcceptForm(FlaskForm):

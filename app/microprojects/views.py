@@ -113,7 +113,7 @@ def show(community_id, round_id):
             and round_.agenda_item_id is None and round_.shortlist_fixed_dt is None:
         schedule_form = ScheduleForm()
         schedule_form.meeting_id.choices = [
-            (m.id, f"{m.body.name} · {m.title}") for m in ops.schedulable_meetings(round_)]
+            SelectChoice(m.id, f"{m.body.name} · {m.title}") for m in ops.schedulable_meetings(round_)]
     promote_form = PromoteForm() if view.phase is Phase.collecting else None
     return render_template(
         "microprojects/round.html", community=community, round=round_, view=view, ideas=ideas, now=now,
@@ -128,7 +128,7 @@ def show(community_id, round_id):
 def schedule(community_id, round_id):
     community, round_ = _round(community_id, round_id)
     form = ScheduleForm()
-    form.meeting_id.choices = [(m.id, m.title) for m in ops.schedulable_meetings(round_)]
+    form.meeting_id.choices = [SelectChoice(m.id, m.title) for m in ops.schedulable_meetings(round_)]
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -205,11 +205,11 @@ def _idea_forms(community, round_, idea):
     if staff and view.phase in (Phase.screening, Phase.deliberation) and round_.agenda_item_id is None \
             and round_.shortlist_fixed_dt is None:
         screen = ScreenForm()
-        screen.handler_org_id.choices = [("", "—")] + [(str(o.id), o.name) for o in _orgs(community)]
+        screen.handler_org_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(o.id), o.name) for o in _orgs(community)]
         forms["screen"] = screen
     if idea.is_funded and staff and idea.accepted_dt is None:
         assign = AssignForm()
-        assign.org_id.choices = [(o.id, o.name) for o in _orgs(community)]
+        assign.org_id.choices = [SelectChoice(o.id, o.name) for o in _orgs(community)]
         if idea.handler_org_id:
             assign.org_id.data = idea.handler_org_id
         forms["assign"] = assign
@@ -283,9 +283,9 @@ def act(community_id, round_id, idea_id, action):
     form_class, run, done = IDEA_ACTIONS[action]
     form = form_class()
     if action == "screen":
-        form.handler_org_id.choices = [("", "—")] + [(str(o.id), o.name) for o in _orgs(community)]
+        form.handler_org_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(o.id), o.name) for o in _orgs(community)]
     if action == "assign":
-        form.org_id.choices = [(o.id, o.name) for o in _orgs(community)]
+        form.org_id.choices = [SelectChoice(o.id, o.name) for o in _orgs(community)]
     _act(lambda f: run(current_user, found, f), form, str(done))
     return _back(round_, found)
 

@@ -62,7 +62,7 @@ def test_require_phase():
     rules.require_phase(view, Phase.collecting)
     with pytest.raises(Refused) as exc:
         rules.require_phase(view, Phase.voting)
-    assert exc.value.code == "wrong_phase" and exc.value.status == 422
+    assert exc.value.code == "wrong_phase" and exc.value.status == 409
 
 
 # -- the choice --------------------------------------------------------------------------------
