@@ -83,27 +83,33 @@ def micro_receipts(round_id):
                            found=found, community=round_.community)
 
 
+def idea_data(idea, line=None):
+    """One idea as open data: its screening, its place in the vote, its implementation."""
+    return {
+        "id": idea.id, "round_id": idea.round_id, "title": idea.title, "description": idea.description,
+        "beneficiaries": idea.beneficiaries, "place": idea.place, "kind": idea.kind, "category": idea.category,
+        "source": idea.source, "cosign_count": idea.cosign_count, "cost_fen": idea.cost_fen,
+        "screening": idea.screening, "ground": idea.ground, "screening_reason": idea.screening_reason,
+        "estimate_fen": idea.estimate_fen, "merged_into_id": idea.merged_into_id,
+        "is_shortlisted": idea.is_shortlisted, "votes": line.votes if line else None,
+        "rank": line.rank if line else None, "is_funded": idea.is_funded,
+        "handler_org": idea.handler_org.name if idea.handler_org and idea.assigned_dt else None,
+        "progress": idea.progress, "spent_fen": idea.spent_fen,
+        "milestones": [{"id": m.id, "title": m.title, "due_dt": m.due_dt.isoformat(), "percent": m.percent,
+                        "done_dt": m.done_dt.isoformat() if m.done_dt else None, "is_overdue": m.is_overdue()}
+                       for m in idea.milestones],
+        "overdue_milestones": len(impl.overdue(idea)) if idea.is_funded else 0,
+        "accepted": idea.accepted_dt is not None, "confirmed": idea.confirmed_dt is not None,
+        "matter_id": idea.matter_id,
+        "ratings": {r.value: n for r, n in impl.ratings(idea).items()} if idea.is_funded else None,
+    }
+
+
 def data_of(round_):
     """The round as open data (also the API's answer)."""
     funding = round_.funding
     lines = {line.id: line for line in funding.lines} if funding else {}
-    ideas = []
-    for idea in round_.ideas:
-        line = lines.get(idea.id)
-        ideas.append({
-            "id": idea.id, "title": idea.title, "kind": idea.kind, "category": idea.category,
-            "source": idea.source, "cosign_count": idea.cosign_count, "cost_fen": idea.cost_fen,
-            "screening": idea.screening, "ground": idea.ground, "screening_reason": idea.screening_reason,
-            "estimate_fen": idea.estimate_fen, "merged_into_id": idea.merged_into_id,
-            "is_shortlisted": idea.is_shortlisted, "votes": line.votes if line else None,
-            "rank": line.rank if line else None, "is_funded": idea.is_funded,
-            "handler_org": idea.handler_org.name if idea.handler_org and idea.assigned_dt else None,
-            "progress": idea.progress, "spent_fen": idea.spent_fen,
-            "overdue_milestones": len(impl.overdue(idea)) if idea.is_funded else 0,
-            "accepted": idea.accepted_dt is not None, "confirmed": idea.confirmed_dt is not None,
-            "matter_id": idea.matter_id,
-            "ratings": {r.value: n for r, n in impl.ratings(idea).items()} if idea.is_funded else None,
-        })
+    ideas = [idea_data(idea, lines.get(idea.id)) for idea in round_.ideas]
     view = round_.phase()
     return {
         "id": round_.id, "community_id": round_.community_id, "community": round_.community.name,
