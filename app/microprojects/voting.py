@@ -85,14 +85,17 @@ def _cast(user, round_, picks, now=None):
     token = token_of(round_.id, key)
     receipt = receipt_of(token)
     mine = db.session.get(MicroParticipation, (round_.id, key))
-    if mine is not None and mine.channel == PAPER:
+    if mine is None:
+        # One flush for both rows; the primary key refuses a second participation of the same
+        # voter (a household's two members racing): the loser is retried and finds the winner's.
+        db.session.add_all([MicroParticipation(round_id=round_.id, voter_key=key, channel=ONLINE),
+                            MicroBallot(round_id=round_.id, token=token, receipt=receipt, choice=choice)])
+        db.session.flush()
+        return receipt
+    if mine.channel == PAPER:
         raise Refused("voted_on_paper", N_("您已在投票点投了纸质票，不能再网上投票。"))
     ballot = db.session.get(MicroBallot, (round_.id, token))
-    if mine is None:
-        db.session.add(MicroParticipation(round_id=round_.id, voter_key=key, channel=ONLINE))
-        db.session.flush()   # the primary key refuses a second participation of the same voter
-        db.session.add(MicroBallot(round_id=round_.id, token=token, receipt=receipt, choice=choice))
-    elif ballot is not None and ballot.choice == choice:
+    if ballot is not None and ballot.choice == choice:
         return receipt       # a retry of the same cast: the same receipt
     elif not round_.is_changeable:
         code = "household_already_cast" if round_.base is BallotBase.household else "already_cast"
