@@ -175,8 +175,9 @@ def statistics(rounds):
         funding = round_.funding
         turnout = voting.stored_turnout(round_) if funding else None
         funded_ids = funding.funded_ids if funding else []
-        spent = db.session.scalar(db.select(db.func.coalesce(db.func.sum(MicroSpending.amount_fen), 0))
-                                  .where(MicroSpending.idea_id.in_(funded_ids))) if funded_ids else 0
+        # int(): PostgreSQL sums a BIGINT as NUMERIC (a Decimal here).
+        spent = int(db.session.scalar(db.select(db.func.coalesce(db.func.sum(MicroSpending.amount_fen), 0))
+                                      .where(MicroSpending.idea_id.in_(funded_ids)))) if funded_ids else 0
         milestones = db.session.execute(db.select(MicroMilestone.due_dt, MicroMilestone.done_dt)
                                         .where(MicroMilestone.idea_id.in_(funded_ids))).all() if funded_ids else []
         on_time, done = rules.on_time_share([(m.due_dt, m.done_dt) for m in milestones])
