@@ -183,8 +183,9 @@ def _round(round_id, member=True):
 
 
 def _idea(idea_id):
+    """An idea to act on: for its community's people and for the people carrying it out."""
     idea = ops.get_idea(api_user(), idea_id)
-    _round(idea.round_id)
+    _round(idea.round_id, member=not ops.is_implementer(api_user(), idea))
     return idea
 
 

@@ -37,8 +37,14 @@ def _round(community_id, round_id):
 
 
 def _idea(community_id, round_id, idea_id):
-    community, round_ = _round(community_id, round_id)
-    return community, round_, ops.get_idea(current_user, idea_id, round_id=round_.id)
+    """An idea's page: for the community's people, and for the people of the organisation that
+    carries the project out (who may live elsewhere)."""
+    round_ = ops.get_round(current_user, round_id, community_id=community_id)
+    found = ops.get_idea(current_user, idea_id, round_id=round_.id)
+    if not ops.is_implementer(current_user, found):
+        load_community(current_user, community_id)
+    voting.settle(round_)
+    return round_.community, round_, found
 
 
 def _files(name="photos"):
