@@ -176,3 +176,34 @@ def test_the_openapi_document_lists_the_micro_endpoints(client):
                  "/api/v1/micro/rounds/{round_id}/paper/totals", "/api/v1/micro/ideas/{idea_id}/screen"):
         assert path in paths
     assert COUNCIL
+
+
+def test_the_handler_from_elsewhere_carries_the_project_out(world, db, client, auth, make):
+    from app.community.models import HandlerMember
+    from app.microprojects import implementation as impl, operations as ops, voting
+
+    w = world
+    round_ = w.round("collecting")
+    idea = w.idea(round_)
+    move_to(db, round_, "screening")
+    ops.screen(w.staff, idea, feasible=True, estimate_fen=10_00, reason="可行，估算十元。")
+    db.session.commit()
+    move_to(db, round_, "deliberation")
+    w.deliberate(round_)
+    move_to(db, round_, "voting")
+    voting.cast(w.resident, round_.id, [idea.id])
+    move_to(db, round_, "implementation")
+    voting.settle(round_)
+    worker = make.user(None, name="社工机构员工")   # lives in no community of ours
+    db.session.add(HandlerMember(org=w.org, user=worker))
+    db.session.commit()
+    impl.assign(w.staff, idea, w.org.id)
+    db.session.commit()
+    token = _h(api_token(client, worker))
+    m = client.post(f"/api/v1/micro/ideas/{idea.id}/milestones", headers=token,
+                    json={"title": "开始服务", "due_dt": "2030-01-01T00:00:00Z", "percent": 100})
+    assert m.status_code == 200, m.get_json()
+    auth(client, worker)
+    page = client.get(f"/c/{w.c.id}/micro/{round_.id}/ideas/{idea.id}")
+    assert page.status_code == 200 and "data-milestone-id" in page.get_data(as_text=True)
+    assert client.get(f"/c/{w.c.id}/micro/{round_.id}").status_code == 404   # the rest is the community's
