@@ -13,7 +13,7 @@ import hmac
 import json
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserState
@@ -228,13 +228,19 @@ def settle(round_, now=None):
     ideas = {i.id: i for i in shortlist(locked)}
     result = rules.fund([rules.Candidate(i, counts[i], ideas[i].cost_for_vote_fen) for i in ideas],
                         locked.fund_fen)
-    for line in result.lines:
-        ideas[line.id].is_funded = line.is_funded
     data = result.to_dict() | {"turnout": turnout(locked), "paper_totals": {
         str(k): v for k, v in paper_totals(locked).items()}}
-    locked.results_json = json.dumps(data, ensure_ascii=False)
-    locked.results_dt = now
-    locked.updated_dt = now
+    # Compare-and-set: of two first looks at once (SQLite takes no row lock), one writes the result
+    # and tells the areas above; the other finds it written and reads it.
+    written = db.session.execute(
+        update(MicroRound).where(MicroRound.id == locked.id, MicroRound.results_json.is_(None))
+        .values(results_json=json.dumps(data, ensure_ascii=False), results_dt=now, updated_dt=now)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(locked)
+    if written.rowcount != 1:
+        return locked.funding
+    for line in result.lines:
+        ideas[line.id].is_funded = line.is_funded
     db.session.flush()
     audit.record("micro_round.results", obj=locked, funded=result.funded_ids, committed_fen=result.committed_fen,
                  fund_fen=result.fund_fen, counts={str(k): v for k, v in counts.items()})
