@@ -17,7 +17,7 @@ from app.core.refusal import Refused
 from app.meetings.operations import get_meeting
 from app.microprojects import implementation as impl, operations as ops, rules, voting
 from app.microprojects.rules import BallotBase, ChoiceMode, Ground, Kind, Rating
-from app.notice.micro import data_of, idea_data
+from app.notice.micro_data import data_of, idea_data
 from app.proposals.operations import get_proposal
 
 blp = Blueprint("api_microprojects", __name__, url_prefix="/micro", description="民生微实事")

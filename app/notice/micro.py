@@ -15,9 +15,10 @@ from app.community.models import Community
 from app.core.timeutil import utcnow
 from app.core.web import public_url_for
 from app.extensions import db
-from app.microprojects import implementation as impl, operations as ops, rules, voting
+from app.microprojects import operations as ops, rules, voting
 from app.microprojects.models import MicroMilestone, MicroRating, MicroRound, MicroSpending
 from app.notice import charts, feed, rules as notice_rules
+from app.notice.micro_data import context, data_of
 from app.notice.views import bp, qr_svg
 
 
@@ -25,26 +26,6 @@ def _round(round_id):
     found = ops.get_round(None, round_id)
     voting.settle(found)
     return found
-
-
-def _money(round_):
-    funding = round_.funding
-    funded = voting.funded(round_) if funding else []
-    spent = sum(i.spent_fen for i in funded)
-    return {"fund_fen": round_.fund_fen, "committed_fen": funding.committed_fen if funding else 0,
-            "spent_fen": spent}
-
-
-def _context(round_):
-    now = utcnow()
-    view = round_.phase(now)
-    funding = round_.funding
-    return dict(round=round_, community=round_.community, view=view, now=now, rules=rules,
-                ideas=round_.ideas.all(), shortlist=ops.shortlist(round_), funding=funding,
-                funded=voting.funded(round_) if funding else [], money=_money(round_),
-                turnout=voting.stored_turnout(round_) if funding else None,
-                ratings={i.id: impl.ratings(i) for i in (voting.funded(round_) if funding else [])},
-                permalink=public_url_for("notice.micro_round", round_id=round_.id))
 
 
 @bp.route("/notice/micro/")
@@ -61,14 +42,14 @@ def micro_index():
 
 @bp.route("/notice/micro/<int:round_id>")
 def micro_round(round_id):
-    return render_template("notice/micro_round.html", **_context(_round(round_id)))
+    return render_template("notice/micro_round.html", **context(_round(round_id)))
 
 
 @bp.route("/notice/micro/<int:round_id>/print")
 def micro_print(round_id):
-    context = _context(_round(round_id))
-    context["qr"] = qr_svg(context["permalink"], _("扫码查看网上原文"))
-    return render_template("notice/micro_print.html", printing=True, **context)
+    values = context(_round(round_id))
+    values["qr"] = qr_svg(values["permalink"], _("扫码查看网上原文"))
+    return render_template("notice/micro_print.html", printing=True, **values)
 
 
 @bp.route("/notice/micro/<int:round_id>/receipts")
@@ -81,49 +62,6 @@ def micro_receipts(round_id):
     found = next((r for r in rows if r[0] == code), None) if code else None
     return render_template("notice/micro_receipts.html", round=round_, rows=rows, titles=titles, code=code,
                            found=found, community=round_.community)
-
-
-def idea_data(idea, line=None):
-    """One idea as open data: its screening, its place in the vote, its implementation."""
-    return {
-        "id": idea.id, "round_id": idea.round_id, "title": idea.title, "description": idea.description,
-        "beneficiaries": idea.beneficiaries, "place": idea.place, "kind": idea.kind, "category": idea.category,
-        "source": idea.source, "cosign_count": idea.cosign_count, "cost_fen": idea.cost_fen,
-        "screening": idea.screening, "ground": idea.ground, "screening_reason": idea.screening_reason,
-        "estimate_fen": idea.estimate_fen, "merged_into_id": idea.merged_into_id,
-        "is_shortlisted": idea.is_shortlisted, "votes": line.votes if line else None,
-        "rank": line.rank if line else None, "is_funded": idea.is_funded,
-        "handler_org": idea.handler_org.name if idea.handler_org and idea.assigned_dt else None,
-        "progress": idea.progress, "spent_fen": idea.spent_fen,
-        "milestones": [{"id": m.id, "title": m.title, "due_dt": m.due_dt.isoformat(), "percent": m.percent,
-                        "done_dt": m.done_dt.isoformat() if m.done_dt else None, "is_overdue": m.is_overdue()}
-                       for m in idea.milestones],
-        "overdue_milestones": len(impl.overdue(idea)) if idea.is_funded else 0,
-        "accepted": idea.accepted_dt is not None, "confirmed": idea.confirmed_dt is not None,
-        "matter_id": idea.matter_id,
-        "ratings": {r.value: n for r, n in impl.ratings(idea).items()} if idea.is_funded else None,
-    }
-
-
-def data_of(round_):
-    """The round as open data (also the API's answer)."""
-    funding = round_.funding
-    lines = {line.id: line for line in funding.lines} if funding else {}
-    ideas = [idea_data(idea, lines.get(idea.id)) for idea in round_.ideas]
-    view = round_.phase()
-    return {
-        "id": round_.id, "community_id": round_.community_id, "community": round_.community.name,
-        "title": round_.title, "year": round_.year, "phase": view.phase.value, "is_waiting": view.is_waiting,
-        "dates": {name: getattr(round_, name).isoformat() for name in rules.DATE_FIELDS},
-        "fund_fen": round_.fund_fen,
-        "caps_fen": {k.value: v for k, v in round_.caps.items()},
-        "ballot_base": round_.ballot_base, "choice_mode": round_.choice_mode, "max_choices": round_.max_choices,
-        "is_changeable": round_.is_changeable, "shortlist_fixed": round_.shortlist_fixed_dt is not None,
-        "shortlist_result": round_.shortlist_result_text,
-        "funding_rule": str(_(rules.FUNDING_RULE_TEXT)) + str(_(rules.TIE_BREAK_TEXT)),
-        "results": json.loads(round_.results_json) if round_.results_json else None,
-        "money": _money(round_), "ideas": ideas,
-    }
 
 
 @bp.route("/notice/micro/<int:round_id>.json")

@@ -185,6 +185,10 @@ def test_a_round_end_to_end_through_the_pages(world, db, client, auth):
     assert 'id="micro-satisfaction"' in stats and f'data-round-id="{round_.id}"' in stats
     assert client.get(f"/notice/micro/{round_.id}/print").status_code == 200
     assert b"<feed" in client.get("/notice/micro/feed.atom").data
+    # The round is a posting on the board too: listed under its kind, found by an idea's words.
+    listed = client.get("/notice/?kind=micro").get_data(as_text=True)
+    assert round_.title in listed and f"/notice/micro/{round_.id}" in listed
+    assert round_.title in client.get("/notice/?q=长者饭堂").get_data(as_text=True)
     json.dumps(data)
 
 
