@@ -67,6 +67,7 @@ def test_a_resident_picks_within_the_fund_and_the_board_shows_the_result(browser
         expect(rows.nth(0)).to_have_attribute("data-funded", "true")
         expect(board.locator("#funding-rule")).to_be_visible()
         expect(board.locator("#money-line")).to_have_attribute("data-committed", str(90_000_00))
+        assert board.evaluate("document.documentElement.scrollWidth") <= 360   # the board fits a phone too
         board.goto(f"/notice/micro/{round_.id}/receipts?code={receipt}")
         expect(board.locator("#found")).to_contain_text("长者助餐服务")
         assert not errors, errors
