@@ -280,3 +280,66 @@ def test_changeable_ballot_replaces_the_voters_own(world, db):
     with pytest.raises(Refused) as exc:
         voting.cast(w.resident, round_.id, [a.id, b.id, a.id])
     assert exc.value.code == "bad_choice"
+
+
+def test_an_accepted_proposal_is_promoted_into_the_round(world, db, client, auth):
+    from app.proposals import drafts, operations as proposals
+
+    w = world
+    round_ = w.round("collecting")
+    proposal = drafts.create_draft(w.resident, w.c, title="小区路灯经常不亮", category="设施维修",
+                                   problem="东门附近三盏路灯经常不亮，晚上很黑。", suggestion="更换路灯并定期巡查。",
+                                   place="东门")
+    db.session.flush()
+    proposals.publish(w.resident, proposal)
+    db.session.commit()
+    with pytest.raises(Refused) as exc:   # not accepted yet
+        ops.promote_proposal(w.resident, round_, proposal, kind="works")
+    assert exc.value.code == "wrong_state"
+    db.session.rollback()
+    proposals.take_to_review(w.staff, proposal)
+    proposals.accept(w.staff, proposal)
+    db.session.commit()
+    auth(client, w.residents[1])   # not the author: refused
+    client.post(f"/c/{w.c.id}/micro/{round_.id}/promote", data={"proposal_id": proposal.id, "kind": "works"})
+    assert MicroIdea.query.count() == 0
+    client.post("/auth/logout")
+    auth(client, w.resident)
+    response = client.post(f"/c/{w.c.id}/micro/{round_.id}/promote",
+                           data={"proposal_id": proposal.id, "kind": "works", "cost": "8000"})
+    assert response.status_code == 302
+    idea = MicroIdea.query.one()
+    assert idea.proposal_id == proposal.id and idea.source == "proposal" and idea.cost_fen == 8_000_00
+    assert ops.is_following(w.resident, idea)
+    again = client.post(f"/c/{w.c.id}/micro/{round_.id}/promote", data={"proposal_id": proposal.id, "kind": "works"})
+    assert again.status_code == 302 and MicroIdea.query.count() == 1
+
+
+def test_screening_merges_and_locks_once_the_list_goes_to_the_council(world, db):
+    w = world
+    round_ = w.round("collecting")
+    first = w.idea(round_, "楼道加装扶手")
+    second = w.idea(round_, "楼道里装扶手", author=w.residents[1])
+    ops.cosign(w.residents[2], second)
+    db.session.commit()
+    with pytest.raises(Refused) as exc:   # screening waits for its phase
+        ops.screen(w.staff, first, feasible=True, estimate_fen=10_00, reason="可行，估算十元。")
+    assert exc.value.code == "wrong_phase"
+    db.session.rollback()
+    move_to(db, round_, "screening")
+    ops.screen(w.staff, second, feasible=False, merge_into_id=first.id, reason="与楼道加装扶手相同，并入。")
+    ops.screen(w.staff, first, feasible=True, estimate_fen=10_00, reason="可行，估算十元。")
+    db.session.commit()
+    assert second.screening == "merged" and second.merged_into_id == first.id
+    # The merged idea's author and co-signer now follow the one it went into.
+    assert ops.is_following(w.residents[1], first) and ops.is_following(w.residents[2], first)
+    with pytest.raises(Refused) as exc:
+        ops.screen(w.staff, first, feasible=False, ground="not_a_ground", reason="理由写在这里。")
+    assert exc.value.code == "invalid"
+    db.session.rollback()
+    move_to(db, round_, "deliberation")
+    w.deliberate(round_)
+    with pytest.raises(Refused) as exc:
+        ops.screen(w.staff, first, feasible=False, ground="not_remit", reason="改变主意了。")
+    assert exc.value.code == "locked"
+    assert [i.id for i in ops.shortlist(round_)] == [first.id]
