@@ -7,7 +7,7 @@ from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # app.models imports every model module, so that metadata (and so Alembic) sees all tables.
-from app import backup, cli, live, matters, models, notice  # noqa: F401
+from app import backup, cli, live, matters, microprojects, models, notice  # noqa: F401
 from app.api import api, register_api
 from app.auth.models import User
 from app.auth.views import bp as auth_bp
@@ -22,7 +22,9 @@ from app.extensions import JsonPacket, babel, cache, csrf, db, limiter, login_ma
 from app.matters.views import bp as matters_bp
 from app.meetings.desk_views import bp as desk_bp
 from app.meetings.views import bp as meetings_bp
+from app.microprojects.views import bp as microprojects_bp
 from app.notice.views import bp as notice_bp
+from app.notice import micro as notice_micro  # noqa: F401 - its pages are on the board's blueprint
 from app.proposals.views import bp as proposals_bp
 from app.votes.views import bp as votes_bp
 
@@ -48,6 +50,7 @@ def create_app(config=None):
     _register_blueprints(app)
     # Each area subscribes to the signals of the areas below it.
     matters.init_app(app)
+    microprojects.init_app(app)
     notice.init_app(app)
     _register_cli(app)
 
@@ -141,6 +144,7 @@ def _register_blueprints(app):
     app.register_blueprint(meetings_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(matters_bp)
+    app.register_blueprint(microprojects_bp)
     app.register_blueprint(notice_bp)
     register_api(app)
     live.register(socketio)

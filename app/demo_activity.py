@@ -13,6 +13,7 @@ from app.extensions import db
 from app.matters.demo import seed_demo_matter
 from app.meetings import operations as meetings
 from app.meetings.demo import seed_hall_day
+from app.microprojects.demo import seed_demo_rounds
 from app.notice import operations as notice_board
 from app.proposals import drafts
 from app.proposals import operations as proposals
@@ -88,6 +89,12 @@ def seed_activity():
 
     # The hall day: a 居民会议 on the household base, due to start now (app/meetings/demo.py).
     seed_hall_day(community)
+
+    # 民生微实事: this year's round through to implementation, and a second one open for voting.
+    residents = (User.query.filter(User.community_id == community.id, User.state == UserState.VERIFIED,
+                                   User.phone.like("137%")).order_by(User.id).limit(60).all())
+    supervisor = community.body_by_preset("supervisory_committee").memberships[0].user
+    seed_demo_rounds(community, staff, residents, supervisor)
 
     # General notices (居务公开) on the notice board, posted by the community's admin.
     admin = by_phone["13900000002"]

@@ -18,3 +18,7 @@ from app.matters.models import (  # noqa: F401
     Matter, MatterAttachment, MatterFollow, MatterObjection, MatterReport, MatterSettings, MatterStep,
 )
 from app.notice.models import Notice, NoticeIndexState, NoticePosting, NoticeTerm  # noqa: F401
+from app.microprojects.models import (  # noqa: F401
+    MicroBallot, MicroCosign, MicroFollow, MicroHandlerPerson, MicroIdea, MicroMilestone, MicroPaperTotal,
+    MicroParticipation, MicroPhoto, MicroRating, MicroRound, MicroSpending,
+)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bench import _report  # noqa: E402
 
 # Cheapest first, so that a broken set-up shows itself early.
-ORDER = ["proposals", "notice", "votes", "room", "scale"]
+ORDER = ["proposals", "notice", "votes", "microprojects", "room", "scale"]
 
 
 def main(argv=None):

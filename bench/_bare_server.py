@@ -3,7 +3,7 @@
     python -m bench._bare_server PORT [REDIS_URL]
 
 `join` puts the socket in the room and acknowledges; `next_item` broadcasts `item_changed` to the
-room; `cast` acknowledges with a made-up receipt. No database, no authentication: what
+room; `cast` acknowledges with a made-up receipt, and so does a POST of a micro-project ballot. No database, no authentication: what
 Flask-SocketIO itself costs on this machine. With REDIS_URL, the processes started with it share
 rooms through Redis as Yishi's do (the baseline of bench/scale.py).
 """
@@ -24,6 +24,13 @@ state = {"index": 0}
 @app.route("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+@app.route("/api/v1/micro/rounds/<int:round_id>/ballot", methods=["POST"])
+def micro_ballot(round_id):
+    """The baseline of bench/microprojects.py: a JSON answer with a made-up receipt, nothing stored."""
+    state["index"] += 1
+    return {"receipt": f"BARE-{state['index']:08d}"}, 201
 
 
 @socketio.on("join", namespace="/live")

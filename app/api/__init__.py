@@ -1,12 +1,12 @@
 """The JSON API under /api/v1, documented by the OpenAPI document flask-smorest generates."""
 from flask_smorest import Api
 
-from app.api import auth, consultations, matters, meetings, notices, proposals, votes
+from app.api import auth, consultations, matters, meetings, microprojects, notices, proposals, votes
 from app.api.docs import ErrorSchema
 from app.extensions import csrf
 
 # Each area's API module exposes blueprints(); listed here once, in the document's order.
-API_MODULES = [auth, consultations, proposals, meetings, matters, votes, notices]
+API_MODULES = [auth, consultations, proposals, meetings, matters, votes, notices, microprojects]
 
 
 class YishiApi(Api):

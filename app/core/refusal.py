@@ -31,6 +31,7 @@ STATUS = {
     "plan_locked": 409, "not_public": 409, "unanswered": 409, "objections_unresolved": 409,
     "objections_pending": 409, "no_objections": 409, "no_final_report": 409, "notice_sent": 409,
     "not_answered": 409, "too_early": 409, "item_not_in_notice": 409,
+    "wrong_phase": 409, "voted_on_paper": 409, "voted_online": 409, "no_household": 409,
     # limits
     "file_too_large": 413, "login_wait": 429, "rate_limited": 429,
     # the service

@@ -23,6 +23,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters.signals import matter_changed
 from app.meetings.signals import meeting_changed
+from app.microprojects.signals import round_changed
 from app.notice import rules, sources
 from app.notice.models import TERM_INDEX, NoticeIndexState, NoticePosting, NoticeTerm
 from app.proposals.signals import proposal_changed
@@ -219,8 +220,13 @@ def _on_vote_closed(sender, meeting=None, **kwargs):
         after_commit(lambda: _guarded("meeting", meeting_id))
 
 
+def _on_micro(sender, **kwargs):
+    _refresh_sender(["micro"], sender)
+
+
 def connect_signals():
     """Subscribe to every source's change signal (blinker keeps one subscription per function)."""
+    round_changed.connect(_on_micro)
     proposal_changed.connect(_on_proposal)
     meeting_changed.connect(_on_meeting)
     vote_closing_in_transaction.connect(_on_vote_closed)

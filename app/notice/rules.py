@@ -38,6 +38,7 @@ class PostingKind(str, Enum):
     result = "result"            # 实施结果公开: a matter's implementation result
     proposal = "proposal"        # a resident proposal with its status, replies and ratings
     meeting = "meeting"          # a meeting's announcement, and its outcome once held
+    micro = "micro"              # 民生微实事: a micro-project round, every phase of it
 
     @property
     def label(self) -> str:
@@ -54,6 +55,7 @@ KIND_LABELS = {
     "result": N_("实施结果公开"),
     "proposal": N_("居民提案"),
     "meeting": N_("会议公告"),
+    "micro": N_("民生微实事"),
 }
 
 # Categories an admin files a general notice under (民政部门的村(居)务公开目录, simplified).

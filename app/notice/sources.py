@@ -29,7 +29,9 @@ from app.matters.trail import trail
 from app.meetings.models import Attendance, Meeting, MeetingMember
 from app.meetings.live import households_of
 from app.meetings.workflow import HOUSEHOLDS, MeetingState, counting_base
-from app.notice import rules
+from app.microprojects import rules as micro_rules, voting
+from app.microprojects.models import MicroRound
+from app.notice import micro_data, rules
 from app.notice.models import Notice, NoticeState
 from app.notice.rules import PostingKind, Status
 from app.proposals import operations
@@ -415,11 +417,51 @@ def _plain(value):
     return value
 
 
+# -- 民生微实事: a micro-project round ------------------------------------------------------------
+
+class MicroSource(Source):
+    """A micro-project round is public from its set-up: ideas and screening, the shortlist and its
+    meeting, the result with its rule, each project's progress and spending, the money."""
+
+    kind = PostingKind.micro
+
+    def load_public(self, source_id):
+        return db.session.get(MicroRound, source_id)
+
+    def entry(self, round_, now):
+        view = round_.phase(now)
+        ideas = round_.ideas.all()
+        times = [round_.created_dt, round_.updated_dt]
+        for idea in ideas:
+            times += [idea.created_dt, idea.screened_dt, idea.assigned_dt, idea.accepted_dt, idea.confirmed_dt]
+            times += [m.done_dt or m.created_dt for m in idea.milestones] + [x.created_dt for x in idea.spendings]
+        upcoming = [d for d in round_.dates.ordered() if d > now]
+        return Entry(
+            community_id=round_.community_id, title=round_.title, category=str(round_.year),
+            published_dt=round_.created_dt, updated_dt=max(t for t in times if t is not None),
+            # The phase changes with the clock: the posting says when it does.
+            status=Status(str(view.phase.label), until=upcoming[0] if upcoming else None,
+                          after=str(micro_rules.clock_phase(round_.dates, upcoming[0]).label) if upcoming else None),
+            summary=clean_text(f"资金 {micro_rules.yuan(round_.fund_fen)} 元 · {len(ideas)} 个项目建议", 240),
+            text="\n".join(f"{i.title}\n{i.place}" for i in ideas))
+
+    def iter_public(self):
+        yield from in_batches(MicroRound.query, MicroRound)
+
+    def detail(self, round_, now):
+        return micro_data.data_of(round_)
+
+    def template_extra(self, round_):
+        voting.settle(round_)
+        return micro_data.context(round_)
+
+
 # -- the registry ----------------------------------------------------------------------------
 
 def all_sources():
     """Every adapter available in this installation, in the board's order of kinds."""
-    return [GeneralSource(), ResolutionSource(), ResultSource(), ProposalSource(), MeetingSource()]
+    return [GeneralSource(), ResolutionSource(), ResultSource(), ProposalSource(), MeetingSource(),
+            MicroSource()]
 
 
 def get(kind):

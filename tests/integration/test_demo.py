@@ -35,9 +35,16 @@ def test_seed_demo_once_and_every_login_works(app, client, db):
     from app.matters.models import Matter
     from app.votes.models import Vote
 
-    matter = Matter.query.one()
+    matter = Matter.query.filter_by(title="中心花园绿化改造").one()
     assert matter.stage.value == "resolution_public" and matter.resolution_published_dt
-    assert Vote.query.filter_by(state="closed", passed=True).count() == 4
+    # Four for the matter, and the 议事会's vote on each micro-project round's shortlist.
+    assert Vote.query.filter_by(state="closed", passed=True).count() == 6
+    # 民生微实事: one round through to implementation (its large project a matter), one voting now.
+    from app.microprojects.models import MicroRound
+
+    phases = sorted(r.phase().phase.value for r in MicroRound.query)
+    assert phases == ["implementation", "voting"]
+    assert Matter.query.count() == 2
     assert client.get(f"/notice/resolution/{matter.id}").status_code == 200
     assert Consultation.query.count() == 1
     # The street's past carries one set of times: each trail says what the record says.

@@ -61,7 +61,8 @@ def pages(app, people, room):
 # Not HTML pages: downloads, images, JSON, the feed (the XSS test opens the feed by itself).
 NOT_HTML = frozenset({"static", "core.healthz", "core.favicon", "community.audit_csv", "notice.export_csv",
                       "notice.stats_csv", "notice.feed", "meetings.qr", "desk.roster", "proposals.similar",
-                      "proposals.attachment", "matters.attachment"})
+                      "proposals.attachment", "matters.attachment", "notice.micro_feed", "notice.micro_json",
+                      "notice.micro_csv", "microprojects.similar", "microprojects.photo"})
 MATTER_BODIES = ("party_branch_committee", "two_committees", "party_members_assembly",
                  "representatives_assembly")
 

@@ -10,7 +10,6 @@ opened as every role the permission matrix lets in, with `Accept-Language: en` f
 roles and with the footer's switch set for the other half.
 """
 import itertools
-import os
 import re
 from html.parser import HTMLParser
 

@@ -3,7 +3,6 @@
 The code is extracted in memory (app.core.catalogue.extract, the same keywords and babel.cfg as
 `make i18n`) and compared with app/translations/messages.pot and every language's messages.po.
 """
-import os
 
 import pytest
 

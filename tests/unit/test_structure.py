@@ -22,7 +22,8 @@ MAY_IMPORT = {
     "meetings": FLOOR | {"meetings"},
     "votes": FLOOR | {"meetings", "votes"},
     "matters": FLOOR | {"meetings", "votes", "proposals", "matters"},
-    "notice": FLOOR | {"meetings", "votes", "proposals", "matters", "notice"},
+    "microprojects": FLOOR | {"meetings", "votes", "proposals", "matters", "microprojects"},
+    "notice": FLOOR | {"meetings", "votes", "proposals", "matters", "microprojects", "notice"},
 }
 MAY_IMPORT["api"] = MAY_IMPORT["notice"] | {"api"}
 GROUND_MODULES = {"app.extensions", "app.config"}   # part of the ground floor, beside app/core
