@@ -49,9 +49,11 @@ _renderer = fill
 
 
 def set_renderer(renderer):
-    """Install the function that translates and formats (msgid, params) -> str (app.core.locale)."""
+    """Install the function that translates and formats (msgid, params) -> str (app.core.locale);
+    returns the one it replaces (so a test can put it back)."""
     global _renderer
-    _renderer = renderer or fill
+    previous, _renderer = _renderer, renderer or fill
+    return previous
 
 
 def render(msgid, params=None):

@@ -380,16 +380,10 @@ def shortlist(round_):
             .order_by(MicroIdea.id).all())
 
 
-def notice_text(message):
-    """The text handed to `notify`. Issue 19 makes `notify` store a Message as its code and
-    parameters; until that lands everywhere it is given the rendered words. The one place to change."""
-    return str(message)
-
-
 def tell(idea, message, actor=None):
     """Tell an idea's followers (its author and co-signers follow it)."""
     users = following.followers(MicroFollow, "idea_id", idea.id)
-    following.tell(users, notice_text(message), url_of(idea), actor)
+    following.tell(users, message, url_of(idea), actor)
 
 
 # -- deliberation ------------------------------------------------------------------------------

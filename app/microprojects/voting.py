@@ -29,7 +29,7 @@ from app.microprojects import rules
 from app.microprojects.models import (
     MicroBallot, MicroIdea, MicroPaperTotal, MicroParticipation, MicroRound,
 )
-from app.microprojects.operations import notice_text, require_resident, require_staff, shortlist, url_of
+from app.microprojects.operations import require_resident, require_staff, shortlist, url_of
 from app.microprojects.rules import BallotBase, Phase
 from app.microprojects.signals import project_needs_matter, send_changed
 
@@ -270,7 +270,7 @@ def _tell_voters(round_):
         found += User.query.filter(User.id.in_(users)).all()
     if households:
         found += User.query.filter(User.household_id.in_(households)).all()
-    notify(found, notice_text(Message(N_("「%(title)s」的居民投票结果已公布。"), title=round_.title)), url_of(round_))
+    notify(found, Message(N_("「%(title)s」的居民投票结果已公布。"), title=round_.title), url_of(round_))
 
 
 def voted(user, round_):

@@ -57,13 +57,13 @@ def test_the_words_are_rendered_by_the_renderer_installed():
         from app.core.i18n import fill
         return fill(msgid, {k: str(v) if isinstance(v, Message) else v for k, v in params.items()})
 
-    set_renderer(marking)
+    previous = set_renderer(marking)
     try:
         result = next(_results())
         assert str(result.message) == result.text
         assert any("赞成" in (m if isinstance(m, str) else m[0]) for m in seen)
     finally:
-        set_renderer(None)
+        set_renderer(previous)
 
 
 def test_a_vote_refused_for_the_quorum_says_so_in_words():
