@@ -23,6 +23,7 @@ from app.matters.workflow import MatterStage, Outcome
 from app.meetings.workflow import MeetingState
 from app.votes import visibility
 from app.votes.models import Vote
+from app.votes.rules import result_words
 
 WITHHELD = _l("表决结果随决议公开")
 
@@ -54,7 +55,7 @@ def _step_entry(matter, step, hidden=False):
         "body": meeting.body.name if meeting else None,
         "date": _meeting_date(meeting) if meeting else format_local(step.created_dt),
         "attendance": step.attendance_text,
-        "result": WITHHELD if hidden else step.result_text,
+        "result": WITHHELD if hidden else _result_words(step),
         "passed": step.passed,
         "outcome": step.outcome.label,
         "reasons": step.reasons,
@@ -90,6 +91,15 @@ def _scheduled(matter):
     return list(reversed(found))
 
 
+def _result_words(step):
+    """A step's vote result in the reader's language where the vote kept its words as a message;
+    else the words the step recorded."""
+    vote = step.vote if step.vote_id else None
+    if vote is not None and vote.result and vote.result.get("message"):
+        return str(result_words(vote.result))
+    return step.result_text
+
+
 def _stage_result(matter, stage, rows, hidden=frozenset()):
     if stage is MatterStage.resolution_public and matter.resolution_published_dt is not None:
         objections = [o for o in matter.objections if o.round == matter.round]
@@ -121,7 +131,7 @@ def _stage_result(matter, stage, rows, hidden=frozenset()):
     if last.id in hidden:
         text += _("（%(withheld)s）", withheld=WITHHELD)
     elif last.result_text:
-        text += _("：%(result)s", result=last.result_text)
+        text += _("：%(result)s", result=_result_words(last))
     return text
 
 
@@ -156,6 +166,8 @@ def trail(matter, viewer=None):
             "label": stage.label,
             "product": _(workflow.STAGE_PRODUCTS[stage]),
             "bodies": bodies,
+            "body_names": [workflow.BODY_NAMES.get(p, p) for p in workflow.STAGE_BODIES[stage]]
+            if stage.number <= 4 else [],
             "state": states[stage],
             "state_label": _(workflow.STATE_LABELS[states[stage]]),
             "is_merged": any(s.is_merged for s in rows),
