@@ -56,6 +56,7 @@ def _step_entry(matter, step, hidden=False):
         "date": _meeting_date(meeting) if meeting else format_local(step.created_dt),
         "attendance": step.attendance_text,
         "result": WITHHELD if hidden else _result_words(step),
+        "result_is_record": not hidden and _is_record(step),
         "passed": step.passed,
         "outcome": step.outcome.label,
         "reasons": step.reasons,
@@ -86,7 +87,7 @@ def _scheduled(matter):
             "passed": None, "outcome": None, "reasons": None, "vote_id": None, "minutes_url": None,
             "is_merged": meeting.body.preset == workflow.TWO_COMMITTEES
             and matter.stage is MatterStage.proposal,
-            "round": matter.round, "scheduled": True,
+            "round": matter.round, "scheduled": True, "result_is_record": False,
         })
     return list(reversed(found))
 
@@ -98,6 +99,11 @@ def _result_words(step):
     if vote is not None and vote.result and vote.result.get("message"):
         return str(result_words(vote.result))
     return step.result_text
+
+
+def _is_record(step):
+    """The step's result is the words it recorded (in the source language), not a vote's message."""
+    return bool(step.result_text) and _result_words(step) == step.result_text
 
 
 def _stage_result(matter, stage, rows, hidden=frozenset()):
@@ -172,6 +178,9 @@ def trail(matter, viewer=None):
             "state_label": _(workflow.STATE_LABELS[states[stage]]),
             "is_merged": any(s.is_merged for s in rows),
             "result": _stage_result(matter, stage, rows, hidden),
+            # The publication's words as the step recorded them (the legal record, in Chinese).
+            "result_is_record": stage is MatterStage.resolution_public and bool(rows)
+            and rows[-1].outcome is Outcome.published and bool(rows[-1].result_text),
             "passed": last.passed if last is not None else None,
             "date": format_local(last.created_dt) if last is not None else None,
             "minutes_url": last_with_minutes,
