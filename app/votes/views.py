@@ -76,7 +76,7 @@ def consultation(community_id, consultation_id):
         choice = (request.form.get("choice") if options.is_motion
                   else [int(x) for x in request.form.getlist("choice") if x.isdigit()])
         try:
-            _, created = polls.respond(current_user, item, choice)
+            _answer, created = polls.respond(current_user, item, choice)
         except Refused as exc:
             status = refuse(exc)
         else:
