@@ -12,7 +12,7 @@ from app.api.docs import documented
 from app.api.fields import UtcDateTime
 from app.api.security import api_user, token_required
 from app.community.operations import load_community
-from app.core.i18n import N_
+from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.notice import caching, index, operations, present, rules, sources, stats
@@ -164,6 +164,8 @@ def _jsonable(value):
         return value.replace(tzinfo=timezone.utc).isoformat() if value.tzinfo is None else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Message):     # words kept as a msgid: in the request's language
+        return str(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

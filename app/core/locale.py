@@ -238,6 +238,25 @@ def user_content(value):
     return Markup('<bdi data-uc="">%s</bdi>') % escape(value)
 
 
+def record(value):
+    """Words the system wrote once in Chinese and keeps as they are, the legal record (a matter's
+    stored attendance, an event's note, the minutes): shown as Chinese content, like user text."""
+    if value is None or value == "":
+        return ""
+    return Markup('<bdi data-uc="" lang="zh-Hans">%s</bdi>') % escape(value)
+
+
+def translated(value):
+    """The `t` filter: a msgid held in a variable (a state's label, a kind's name) in the reader's
+    language, with no %-formatting (a `%` in it stays as it is); None is "". Never for what people
+    write: that is content (`|user`)."""
+    if value is None:
+        return ""
+    text = str(value)
+    translations = get_translations()
+    return translations.gettext(text) if translations is not None else text
+
+
 def _format_param(value):
     if isinstance(value, dt.datetime):
         return format_dt(value)
@@ -344,7 +363,8 @@ def init_app(app, babel):
     i18n.set_renderer(render)
     app.jinja_env.globals["script_texts"] = script_texts
     app.jinja_env.filters.update(localdt=localdt, localdate=lambda v: format_dt(v, date_only=True),
-                                 number=number, money=money, percent=percent, user=user_content)
+                                 number=number, money=money, percent=percent, user=user_content,
+                                 record=record, t=translated)
 
     @app.before_request
     def choose_afresh():

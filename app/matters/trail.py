@@ -23,6 +23,7 @@ from app.matters.workflow import MatterStage, Outcome
 from app.meetings.workflow import MeetingState
 from app.votes import visibility
 from app.votes.models import Vote
+from app.votes.rules import result_words
 
 WITHHELD = _l("表决结果随决议公开")
 
@@ -54,7 +55,8 @@ def _step_entry(matter, step, hidden=False):
         "body": meeting.body.name if meeting else None,
         "date": _meeting_date(meeting) if meeting else format_local(step.created_dt),
         "attendance": step.attendance_text,
-        "result": WITHHELD if hidden else step.result_text,
+        "result": WITHHELD if hidden else _result_words(step),
+        "result_is_record": not hidden and _is_record(step),
         "passed": step.passed,
         "outcome": step.outcome.label,
         "reasons": step.reasons,
@@ -85,9 +87,23 @@ def _scheduled(matter):
             "passed": None, "outcome": None, "reasons": None, "vote_id": None, "minutes_url": None,
             "is_merged": meeting.body.preset == workflow.TWO_COMMITTEES
             and matter.stage is MatterStage.proposal,
-            "round": matter.round, "scheduled": True,
+            "round": matter.round, "scheduled": True, "result_is_record": False,
         })
     return list(reversed(found))
+
+
+def _result_words(step):
+    """A step's vote result in the reader's language where the vote kept its words as a message;
+    else the words the step recorded."""
+    vote = step.vote if step.vote_id else None
+    if vote is not None and vote.result and vote.result.get("message"):
+        return str(result_words(vote.result))
+    return step.result_text
+
+
+def _is_record(step):
+    """The step's result is the words it recorded (in the source language), not a vote's message."""
+    return bool(step.result_text) and _result_words(step) == step.result_text
 
 
 def _stage_result(matter, stage, rows, hidden=frozenset()):
@@ -121,7 +137,7 @@ def _stage_result(matter, stage, rows, hidden=frozenset()):
     if last.id in hidden:
         text += _("（%(withheld)s）", withheld=WITHHELD)
     elif last.result_text:
-        text += _("：%(result)s", result=last.result_text)
+        text += _("：%(result)s", result=_result_words(last))
     return text
 
 
@@ -156,10 +172,15 @@ def trail(matter, viewer=None):
             "label": stage.label,
             "product": _(workflow.STAGE_PRODUCTS[stage]),
             "bodies": bodies,
+            "body_names": [workflow.BODY_NAMES.get(p, p) for p in workflow.STAGE_BODIES[stage]]
+            if stage.number <= 4 else [],
             "state": states[stage],
             "state_label": _(workflow.STATE_LABELS[states[stage]]),
             "is_merged": any(s.is_merged for s in rows),
             "result": _stage_result(matter, stage, rows, hidden),
+            # The publication's words as the step recorded them (the legal record, in Chinese).
+            "result_is_record": stage is MatterStage.resolution_public and bool(rows)
+            and rows[-1].outcome is Outcome.published and bool(rows[-1].result_text),
             "passed": last.passed if last is not None else None,
             "date": format_local(last.created_dt) if last is not None else None,
             "minutes_url": last_with_minutes,

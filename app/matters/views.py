@@ -69,7 +69,7 @@ def _matter_form(community, matter=None):
     kinds = operations.settings_for(community).kinds
     if matter is not None and matter.kind not in kinds:
         kinds = [matter.kind] + kinds
-    form.kind.choices = [SelectChoice(k, k) for k in kinds]
+    form.kind.choices = [SelectChoice(k, k, render_kw={"data-uc": True}) for k in kinds]
     if request.method == "GET" and matter is not None and matter.budget_fen is not None:
         yuan, fen = divmod(matter.budget_fen, 100)
         form.budget.data = f"{yuan}.{fen:02d}" if fen else str(yuan)

@@ -39,6 +39,7 @@ from app.proposals.models import Proposal, ProposalSettings
 from app.proposals.workflow import ProposalState
 from app.votes.models import Vote, VoteState
 from app.votes import visibility
+from app.votes.rules import result_words
 
 BATCH = 500
 
@@ -276,7 +277,7 @@ class MeetingSource(Source):
                      .order_by(Vote.id).all())
             # A non-public body's result waits for the publication of what it decided (the
             # board is read by anyone): the vote is listed, its result is not.
-            data["votes"] = [{"id": v.id, "title": v.title, "result": (v.result or {}).get("text", ""),
+            data["votes"] = [{"id": v.id, "title": v.title, "result": result_words(v.result),
                               "passed": v.passed, "chain_head": v.chain_head, "closed_dt": v.closed_dt,
                               "is_public": True}
                              if visibility.can_see_result(None, v) else

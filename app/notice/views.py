@@ -23,7 +23,7 @@ from app.extensions import db
 from app.notice import caching, charts, feed, index, operations, present, rules, sources, stats
 from app.notice.forms import NoticeForm, WithdrawForm
 from app.notice.models import NoticeState
-from app.notice.rules import PostingKind
+from app.notice.rules import GENERAL_CATEGORIES, PostingKind
 
 bp = Blueprint("notice", __name__)
 
@@ -77,7 +77,7 @@ def board():
         content = render_template(
             "notice/board.html", filters=filters, page=page, now=now, names=names,
             board_url=board_url, api_args=api_args, kinds=sources.available_kinds(),
-            categories=index.categories(filters.kind), years=index.years(), heading=title)
+            categories=index.categories(filters.kind), general_categories=GENERAL_CATEGORIES, years=index.years(), heading=title)
         return caching.Rendered(content, title=title, feed_url=url_for(".feed", **current),
                                 expires_dt=_expiry([p.status_until for p in page.items], now))
 
@@ -167,7 +167,7 @@ def item(kind, source_id):
         context = _item_context(source, record, now)
         return caching.Rendered(
             render_template("notice/item.html", **context),
-            title=f"{context['entry'].title} · {source.kind.label}",
+            title=f"{context['entry'].title} · {_(source.kind.label)}",
             stylesheets=("css/matters.css",) if source.kind.is_matter else (),
             expires_dt=_item_expiry(context, now))
 

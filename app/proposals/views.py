@@ -107,7 +107,7 @@ def similar(community_id):
 
 def _proposal_form(community, proposal=None):
     form = ProposalForm(obj=proposal)
-    form.category.choices = [SelectChoice(c, c) for c in operations.settings_for(community).categories]
+    form.category.choices = [SelectChoice(c, c, render_kw={"data-uc": True}) for c in operations.settings_for(community).categories]
     return form
 
 
@@ -182,7 +182,7 @@ def _render_show(proposal, action_form=None, open_action=None, error=None, comme
     is_insider = user is not None and proposal.is_insider(user)
     action_form = action_form or ActionForm(formdata=None)
     action_form.org_id.choices = [SelectChoice("", _("请选择"))] + [
-        SelectChoice(str(o.id), f"{o.name}（{o.kind.label}）") for o in queries.handler_orgs_for(proposal.community)]
+        SelectChoice(str(o.id), _("%(name)s（%(kind)s）", name=o.name, kind=_(o.kind.label))) for o in queries.handler_orgs_for(proposal.community)]
     actions = queries.actions_for(proposal, user, now)
     similar = []
     if proposal.state == ProposalState.draft.value:

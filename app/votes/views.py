@@ -16,6 +16,7 @@ from app.votes.chain import normalize_receipt
 from app.votes.choices import HallTotals
 from app.votes.forms import CreateConsultationForm
 from app.votes.queries import frozen
+from app.votes.rules import result_words
 
 bp = Blueprint("votes", __name__)
 
@@ -75,7 +76,7 @@ def consultation(community_id, consultation_id):
         choice = (request.form.get("choice") if options.is_motion
                   else [int(x) for x in request.form.getlist("choice") if x.isdigit()])
         try:
-            _, created = polls.respond(current_user, item, choice)
+            _answer, created = polls.respond(current_user, item, choice)
         except Refused as exc:
             status = refuse(exc)
         else:
@@ -104,4 +105,5 @@ def receipts(vote_id):
     if code:
         wanted = normalize_receipt(code)
         found = next((r for r in rows if r["receipt"] == wanted), False) if wanted else False
-    return render_template("votes/receipts.html", vote=vote, rows=rows, found=found, code=code)
+    return render_template("votes/receipts.html", vote=vote, rows=rows, found=found, code=code,
+                           result_text=str(result_words(vote.result)))

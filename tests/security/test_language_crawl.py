@@ -110,11 +110,18 @@ def marked_site(people, furnished, db):
     organisation) marked as user content too."""
     from app.community.models import Body, Community, HandlerOrg, Street
 
+    def mark_names():
+        for model in (Community, Street, Body, HandlerOrg):
+            for row in model.query:
+                if not row.name.startswith("〖"):
+                    row.name = f"〖{row.name}〗"
+
+    # Marked before the community is furnished too, so the records and notifications it writes
+    # carry the marked names.
+    mark_names()
+    db.session.commit()
     site = furnished(Marked())
-    for model in (Community, Street, Body, HandlerOrg):
-        for row in model.query:
-            if not row.name.startswith("〖"):
-                row.name = f"〖{row.name}〗"
+    mark_names()
     for user in site.users.values():
         if user is not None and not user.name.startswith("〖"):
             user.name = f"〖{user.name}〗"
