@@ -610,7 +610,12 @@ def build_street(plan, *, seed=2026, log=None):
     password_hash = generate_password_hash(DEMO_PASSWORD)
     with db.engine.begin() as conn:
         counts = StreetBuilder(conn, plan, seed=seed, password_hash=password_hash, log=log).build()
-    (log or (lambda m: None))("indexing the notice board")
+    log = log or (lambda message: None)
+    log("indexing the notice board")
     counts["notice_postings"] = sum(index.reindex().values())
     db.session.remove()
+    log("planner statistics (ANALYZE)")
+    with db.engine.connect() as conn:   # a bulk load leaves the planner guessing until then
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return counts
