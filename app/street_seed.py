@@ -348,7 +348,7 @@ class StreetBuilder:
         return self.rng.choice(self.communities)
 
     def proposals_of_month(self, month, n, cosigns, comments, follows):
-        rng, recent = self.rng, month >= self.plan.months - 3
+        rng, recent = self.rng, month >= self.plan.months - max(1, self.plan.months // 40)
         ids = self.ids.take(Proposal.__table__, n)
         for k, proposal_id in enumerate(ids):
             community_id, residents, _ = self._community()
@@ -356,7 +356,8 @@ class StreetBuilder:
             created = self.when(month)
             published = created + timedelta(hours=1)
             if recent:
-                state = rng.choice((ProposalState.collecting, ProposalState.under_review, ProposalState.assigned))
+                # In turn, so that even a small street has proposals in each open state.
+                state = (ProposalState.collecting, ProposalState.under_review, ProposalState.assigned)[k % 3]
             else:
                 state = rng.choices((ProposalState.closed, ProposalState.answered, ProposalState.expired,
                                      ProposalState.declined), (5, 2, 2, 1))[0]
@@ -416,7 +417,7 @@ class StreetBuilder:
         self.flush()
 
     def matters_of_month(self, month, n):
-        rng, recent = self.rng, month >= self.plan.months - 6
+        rng, recent = self.rng, month >= self.plan.months - max(1, self.plan.months // 20)
         stages = list(MatterStage)
         for matter_id in self.ids.take(Matter.__table__, n):
             community_id, residents, bodies = self._community()
