@@ -1,11 +1,12 @@
 """Command-line commands: `flask seed-demo` and friends."""
+import time
 from datetime import timedelta
 
 import click
 from flask import current_app
 from flask_migrate import upgrade
 
-from app import demo_activity
+from app import demo_activity, street_seed
 from app.community import demo
 from app.core.audit_cli import audit_cli
 from app.core.timeutil import clock_at, utcnow
@@ -36,6 +37,31 @@ def register(app):
         demo_activity.seed_activity()
         db.session.commit()
         click.echo(f"Demo street loaded; every demo login uses the password {demo.DEMO_PASSWORD}.")
+
+    @app.cli.group("demo")
+    def demo_cli():
+        """Demo data: the small demo street, or a street's ten years for benchmarks."""
+
+    @demo_cli.command("seed")
+    @click.option("--scale", type=click.Choice(["demo", "street"]), default="demo", show_default=True,
+                  help="demo: two communities and a month (as seed-demo); street: 14 communities, ten years.")
+    @click.option("--fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+                  help="For --scale street: this share of every count (0.01 builds a small street fast).")
+    @click.option("--residents", default=200, show_default=True, help="For --scale demo: residents per community.")
+    def demo_seed(scale, fraction, residents):
+        """Load demo data into an empty database."""
+        if not demo.is_empty():
+            raise click.ClickException("the database is not empty")
+        if scale == "demo":
+            seed_demo.callback(if_empty=False, residents=residents)
+            return
+        started = time.perf_counter()
+        counts = street_seed.build_street(street_seed.Plan.street(fraction),
+                                          log=lambda message: click.echo(f"  {message}", err=True))
+        for table, count in sorted(counts.items()):
+            click.echo(f"{table:>24}: {count:,}")
+        click.echo(f"Street of {fraction:g} built in {time.perf_counter() - started:.0f} s; the logins of "
+                   f"app/street_seed.py STREET_LOGINS use the password {demo.DEMO_PASSWORD}.")
 
     @app.cli.command("create-db")
     def create_db():

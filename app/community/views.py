@@ -264,6 +264,7 @@ def audit_log(community_id):
     community = load_community(current_user, community_id, admin=True)
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = (audit.AuditEvent.query.filter_by(community_id=community.id)
+                  .options(selectinload(audit.AuditEvent.actor))   # each row names who acted
                   .order_by(audit.AuditEvent.id.desc())
                   .paginate(page=page, per_page=PAGE_SIZE, error_out=False))
     return render_template("community/audit.html", community=community, pagination=pagination,

@@ -44,7 +44,7 @@ class AuditEvent(db.Model):
 
     actor = db.relationship("User", foreign_keys=[actor_id])
 
-    __table_args__ = (db.Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (db.Index("ix_audit_events_object_action", "object_type", "object_id", "action"),)
 
     @property
     def data(self):

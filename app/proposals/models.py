@@ -1,6 +1,9 @@
 """Residents' proposals as stored: the proposal, its co-signs, followers, comments, replies, files."""
 from datetime import timedelta
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from app.core.chinese import index_terms
 from app.core.db import keep_fine_statistics
 from app.core.termindex import TermIndex
@@ -10,6 +13,16 @@ from app.proposals import workflow
 from app.proposals.workflow import ProposalState, Role
 
 DEFAULT_CATEGORIES = ("环境卫生", "停车交通", "设施维修", "绿化", "安全", "养老托幼", "文化活动", "物业管理", "其他")
+
+
+_DEFAULTS = "proposal_settings_defaults"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_defaults(session, transaction):
+    # Another transaction may have stored a community's own settings meanwhile.
+    if transaction.parent is None:
+        session.info.pop(_DEFAULTS, None)
 
 
 class ProposalSettings(db.Model):
@@ -27,11 +40,17 @@ class ProposalSettings(db.Model):
 
     @classmethod
     def for_community(cls, community_id):
-        found = db.session.get(cls, community_id)
+        # A community without a row of its own gets the defaults, made once per transaction:
+        # `Session.get` answers a stored row from the identity map, but asks the database again
+        # for every missing one, once per proposal of a list.
+        defaults = db.session.info.setdefault(_DEFAULTS, {})
+        found = db.session.get(cls, community_id) if community_id not in defaults else None
         if found is None:
-            found = cls(community_id=community_id, cosign_threshold=5, window_days=14,
-                        review_days=7, reply_days=30, rehandle_days=15,
-                        categories_text="\n".join(DEFAULT_CATEGORIES))
+            found = defaults.get(community_id)
+        if found is None:
+            found = defaults[community_id] = cls(
+                community_id=community_id, cosign_threshold=5, window_days=14, review_days=7,
+                reply_days=30, rehandle_days=15, categories_text="\n".join(DEFAULT_CATEGORIES))
         return found
 
     @property

@@ -31,10 +31,11 @@ def settings_for(community):
 
 def timeline(proposal):
     """The proposal's audited trail, oldest first."""
-    hidden = {"proposal.follow", "proposal.unfollow", "proposal.edit"}
-    return [e for e in (AuditEvent.query.filter_by(object_type="proposals", object_id=proposal.id)
-                        .order_by(AuditEvent.id).all())
-            if e.action not in hidden]
+    hidden = ("proposal.follow", "proposal.unfollow", "proposal.edit")
+    # Who did each step is shown: read with the events, not once per event.
+    return (AuditEvent.query.filter(AuditEvent.object_type == "proposals", AuditEvent.object_id == proposal.id,
+                                    AuditEvent.action.notin_(hidden))
+            .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id).all())
 
 
 EVENT_LABELS = {

@@ -342,3 +342,106 @@ def test_every_list_and_detail_page(street):
     small = counts(street, every_page(street, grow(street, SMALL)))
     large = counts(street, every_page(street, grow(street, LARGE - SMALL)))
     assert_flat(small, large)
+
+
+# -- the seeded street (app/street_seed.py) at 10 and at 1,000 of everything -----------------------
+
+def small_street(n):
+    """One community with n residents, proposals, matters, notices and notifications, and meetings
+    (at most 200, two votes each), built by the street's own bulk builder. Each thing has more of its
+    own (co-signs, comments, members, ballots) in the larger street, so a detail page's N+1 shows."""
+    from app.street_seed import Plan
+
+    each, members, meetings = (2, 12, n) if n < 100 else (10, 30, min(n, 200))
+    return Plan(communities=1, residents=max(80, n), proposals=n, cosigns=each * n, comments=each * n,
+                matters=n, meetings=meetings, votes_per_meeting=2, ballots=2 * meetings * members,
+                audit_events=0, notices=n, notifications=n, assembly_size=members, months=4)
+
+
+def seeded_pages(db):
+    """{who: {page: url}} of the seeded street: each area's list and the detail of its newest thing."""
+    from sqlalchemy import func, select
+
+    from app.community.models import Street as StreetRow
+    from app.matters.models import Matter
+    from app.matters.workflow import MatterStage
+    from app.meetings.models import Meeting
+    from app.notice.models import Notice
+    from app.proposals.models import Proposal
+    from app.votes.models import Vote
+
+    def newest(column, *where):
+        return db.session.scalar(select(func.max(column)).where(*where))
+
+    street_id = newest(StreetRow.id)
+    c = newest(Proposal.community_id)
+    proposal = newest(Proposal.id, Proposal.state == "closed")
+    matter = newest(Matter.id, Matter.stage == MatterStage.result_public)
+    meeting, vote, notice = newest(Meeting.id), newest(Vote.id), newest(Notice.id)
+    common = {
+        "community": f"/c/{c}/", "proposals": f"/c/{c}/proposals/", "proposal": f"/c/{c}/proposals/{proposal}",
+        "matters": f"/c/{c}/matters/", "matter": f"/c/{c}/matters/{matter}", "meetings": f"/c/{c}/meetings",
+        "board": "/notice/", "board: a proposal": f"/notice/proposal/{proposal}",
+        "board: a meeting": f"/notice/meeting/{meeting}", "board: a resolution": f"/notice/resolution/{matter}",
+        "board: a notice": f"/notice/general/{notice}", "statistics": "/notice/stats", "feed": "/notice/feed.atom",
+        "notifications": "/notifications",
+    }
+    api = {"GET /api/v1/proposals": "/api/v1/proposals", "GET /api/v1/notices": "/api/v1/notices",
+           "GET /api/v1/notices/stats": "/api/v1/notices/stats",
+           "GET /api/v1/matters": f"/api/v1/matters?community_id={c}",
+           "GET /api/v1/proposals/<id>/comments": f"/api/v1/proposals/{proposal}/comments",
+           "GET /api/v1/matters/<id>/trail": f"/api/v1/matters/{matter}/trail"}
+    return {
+        "resident": dict(common),
+        "chair": common | {"meeting": f"/meetings/{meeting}", "minutes": f"/meetings/{meeting}/minutes",
+                           "receipts": f"/votes/{vote}/receipts"},
+        "admin": common | {"residents": f"/c/{c}/admin/residents", "audit log": f"/c/{c}/admin/audit",
+                           "staff queue": f"/c/{c}/proposals/queue", "bodies": f"/c/{c}/admin/bodies"},
+        "street_admin": {"street": f"/street/{street_id}/", "street proposals": f"/street/{street_id}/proposals"},
+        "handler": {"handler queue": "/proposals/handling"},
+        "api:resident": api,
+        "api:chair": {"GET /api/v1/meetings/<id>/votes": f"/api/v1/meetings/{meeting}/votes",
+                      "GET /api/v1/meetings/<id>": f"/api/v1/meetings/{meeting}"},
+    }
+
+
+def seeded_counts(app, db, n):
+    from app.community.demo import DEMO_PASSWORD
+    from app.street_seed import STREET_LOGINS, StreetBuilder
+    from tests.conftest import _password_hash
+
+    with db.engine.begin() as conn:
+        StreetBuilder(conn, small_street(n), password_hash=_password_hash(DEMO_PASSWORD)).build()
+    from app.notice import index
+
+    index.reindex()
+    pages = seeded_pages(db)
+    db.session.remove()
+    found = {}
+    for who, urls in pages.items():
+        role = who.removeprefix("api:")
+        phone = STREET_LOGINS[role if role != "admin" else "admin"][0]
+        client = app.test_client()
+        apart(login, client, SimpleNamespace(phone=phone), DEMO_PASSWORD)
+        kwargs = {}
+        if who.startswith("api:"):
+            token = apart(client.post, "/api/v1/auth/token", json={"phone": phone, "password": DEMO_PASSWORD})
+            kwargs = {"headers": {"Authorization": f"Bearer {token.get_json()['token']}"}}
+        for page, url in urls.items():
+            found[(who, page)] = len(statements_of(client, url, **kwargs))
+    return found
+
+
+def test_pages_of_a_seeded_street(app, db, monkeypatch):
+    """The street's builder at 10 and at 1,000 of each thing: every page the same statements."""
+    from tests.conftest import _empty_tables
+
+    monkeypatch.setitem(app.config, "NOTICE_CACHE_TTL", 0)
+    small = seeded_counts(app, db, 10)
+    db.session.remove()
+    _empty_tables(db)
+    large = seeded_counts(app, db, 1000)
+    # Fewer is allowed: the two streets' newest things differ in shape (the small one's newest
+    # proposals may hold the resident's co-sign, which one more statement reads); more is an N+1.
+    grown = {page: (small[page], large[page]) for page in small if large[page] > small[page]}
+    assert not grown, f"statements grew with the data (10 -> 1,000): {grown}"
