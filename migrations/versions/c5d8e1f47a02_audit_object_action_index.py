@@ -1,7 +1,7 @@
 """audit events: the object index also holds the action
 
 Revision ID: c5d8e1f47a02
-Revises: b7e4c2d9a1f3
+Revises: d180638f6f2c
 Create Date: 2026-12-07 17:00:00.000000
 
 A thing's events are read by object (a proposal's trail, a meeting's `vote.closed` events for
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5d8e1f47a02'
-down_revision = 'b7e4c2d9a1f3'
+down_revision = 'd180638f6f2c'
 branch_labels = None
 depends_on = None
 
