@@ -59,6 +59,11 @@ def launch(argv, port, env=None):
     """Start a server and wait for it: (url, proc). Its log goes to a file: a pipe that nobody
     reads fills up after 64 KiB of warnings and then stalls the whole server."""
     log = tempfile.NamedTemporaryFile(prefix="yishi-bench-", suffix=".log", delete=False)
+    profiles = os.environ.get("BENCH_PROFILE")
+    if profiles and argv[1:2] == [str(ROOT / "wsgi.py")]:
+        # Yishi under cProfile: each server writes <BENCH_PROFILE>/wsgi-<port>.prof when stopped.
+        os.makedirs(profiles, exist_ok=True)
+        argv = [argv[0], "-m", "bench._profiled", os.path.join(profiles, f"wsgi-{port}.prof"), *argv[1:]]
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
