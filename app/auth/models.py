@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.offload import off_loop
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -99,11 +100,12 @@ class User(UserMixin, db.Model):
         db.session.flush()  # the attribute is read back (expired) before anyone builds a new id
 
     # -- passwords -------------------------------------------------------
+    # The hashing runs beside a gevent server's loop (app/core/offload.py): the live rooms go on.
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = off_loop(generate_password_hash, password)
 
     def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and off_loop(check_password_hash, self.password_hash, password)
 
     @property
     def is_active(self):
