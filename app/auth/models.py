@@ -105,7 +105,11 @@ class User(UserMixin, db.Model):
         self.password_hash = off_loop(generate_password_hash, password)
 
     def check_password(self, password):
-        return bool(self.password_hash) and off_loop(check_password_hash, self.password_hash, password)
+        return User.hash_matches(self.password_hash, password)
+
+    @staticmethod
+    def hash_matches(stored, password):
+        return bool(stored) and off_loop(check_password_hash, stored, password)
 
     @property
     def is_active(self):
