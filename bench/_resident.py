@@ -83,7 +83,13 @@ class Client:
         connector = aiohttp.TCPConnector(local_addr=(r.address, 0), limit=4)
         # unsafe: the jar keeps cookies of an IP address (the loopback server) too.
         self.http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
-        ok, ms, statuses = await sign_in(self.http, r.server, r.phone, r.password, mistype)
+        for attempt in range(5):
+            ok, ms, statuses = await sign_in(self.http, r.server, r.phone, r.password, mistype and not attempt)
+            if statuses[-1] != 503:
+                break
+            # The server said it is busy (503): a resident taps again a moment later.
+            self.log.busy += 1
+            await asyncio.sleep(2 + 2 * (hash(r.phone) % 100) / 100)
         self.log.logins.append((ms, statuses))
         if not ok:
             raise RuntimeError(f"login refused: {statuses}")
