@@ -309,7 +309,7 @@ def main():
                                  got["cpu_ms"], got["rss"][0][0])
                 else:
                     connect_s, lat, lost, typical = asyncio.run(run_room(
-                        url, meeting_id, None if bare else chair, [None] * n if bare else members,
+                        url, meeting_id, "bare" if bare else chair, ["bare"] * n if bare else members,
                         args.rounds))
                     row = row_of(n, name, connect_s, lat, lost, typical)
             finally:

@@ -84,7 +84,7 @@ def main():
             servers = [start_bare(args.redis) for _ in range(2)]
             meeting_id, chair, members = 1, "10000000000", [f"1{i:010d}" for i in range(args.n)]
             if not resident:
-                chair, members = None, [None] * args.n
+                chair, members = "bare", ["bare"] * args.n   # the bare server's token check
         else:
             reset(args.postgres)
             meeting_id, chair, members = seed(args.postgres, args.n, passwords=resident)

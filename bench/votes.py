@@ -324,7 +324,7 @@ def main():
     storms = []
     for _ in range(args.repeat):
         acks, seconds, latencies = run("bare", [sys.executable, "-m", "bench._bare_server"], dict(os.environ),
-                                       1, [None] * args.n)
+                                       1, ["bare"] * args.n)
         storms.append((seconds, sum(a.ok for a in acks), latencies, None, None, None))
     rows.append(summarise_storms("bare Flask-SocketIO ack, no database (gevent)", storms))
     print(f"{os.cpu_count()} cores; {args.n} clients in one asyncio process cast at the same moment "
