@@ -13,7 +13,7 @@ import hmac
 import json
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserState
@@ -34,6 +34,7 @@ from app.microprojects.rules import BallotBase, Phase
 from app.microprojects.signals import project_needs_matter, send_changed
 
 ONLINE, PAPER = "online", "paper"
+_participations, _ballots = MicroParticipation.__table__, MicroBallot.__table__
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -61,7 +62,10 @@ def receipt_of(token):
 
 
 def costs_of(round_):
-    return {idea.id: idea.cost_for_vote_fen for idea in shortlist(round_)}
+    """{idea id: the cost the ballot counts} of the shortlist, read as plain columns (no entities)."""
+    rows = db.session.execute(select(MicroIdea.id, MicroIdea.estimate_fen, MicroIdea.cost_fen).where(
+        MicroIdea.round_id == round_.id, MicroIdea.is_shortlisted.is_(True)).order_by(MicroIdea.id))
+    return {id_: (estimate if estimate is not None else (cost or 0)) for id_, estimate, cost in rows}
 
 
 # -- casting ------------------------------------------------------------------------------------
@@ -86,11 +90,11 @@ def _cast(user, round_, picks, now=None):
     receipt = receipt_of(token)
     mine = db.session.get(MicroParticipation, (round_.id, key))
     if mine is None:
-        # One flush for both rows; the primary key refuses a second participation of the same
-        # voter (a household's two members racing): the loser is retried and finds the winner's.
-        db.session.add_all([MicroParticipation(round_id=round_.id, voter_key=key, channel=ONLINE),
-                            MicroBallot(round_id=round_.id, token=token, receipt=receipt, choice=choice)])
-        db.session.flush()
+        # Two plain inserts (no unit-of-work flush: nothing else in the session changes); the
+        # primary key refuses a second participation of the same voter (a household's two members
+        # racing): the loser is retried and finds the winner's.
+        db.session.execute(insert(_participations).values(round_id=round_.id, voter_key=key, channel=ONLINE))
+        db.session.execute(insert(_ballots).values(round_id=round_.id, token=token, receipt=receipt, choice=choice))
         return receipt
     if mine.channel == PAPER:
         raise Refused("voted_on_paper", N_("您已在投票点投了纸质票，不能再网上投票。"))
