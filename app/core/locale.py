@@ -373,6 +373,9 @@ def install_template_gettext(env):
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True)
+    # `_` straight to the installed gettext (Jinja's own `_` looks `gettext` up in the context
+    # and calls it again: two calls a text).
+    env.globals["_"] = env.globals["gettext"]
 
 
 def init_app(app, babel):
