@@ -72,14 +72,18 @@ def costs_of(round_):
 
 def cast(user, round_id, picks, now=None):
     """Cast (or change, where the round allows) the ballot of `user` and commit it; returns the
-    receipt once committed. Two casts of one household racing: the loser retries and sees it."""
+    receipt once committed. Two casts of one household racing: the loser retries and sees it.
+
+    The first attempt assumes a first ballot (most are) and inserts without looking; the primary
+    key refuses it when the voter already took part, and the retry looks (a changed ballot, a
+    retried cast, a paper voter, the loser of a household's race)."""
     def work(attempt):
         round_ = db.session.get(MicroRound, round_id)
-        return _cast(user, round_, picks, now)
+        return _cast(user, round_, picks, now, first=attempt == 0)
     return unit_of_work(work, retry_on=(IntegrityError,), attempts=3)
 
 
-def _cast(user, round_, picks, now=None):
+def _cast(user, round_, picks, now=None, first=False):
     if round_ is None:
         raise Refused("not_found", N_("找不到该年度项目。"))
     require_resident(user, round_.community)
@@ -88,7 +92,7 @@ def _cast(user, round_, picks, now=None):
     key = voter_key(user, round_)
     token = token_of(round_.id, key)
     receipt = receipt_of(token)
-    mine = db.session.get(MicroParticipation, (round_.id, key))
+    mine = None if first else db.session.get(MicroParticipation, (round_.id, key))
     if mine is None:
         # Two plain inserts (no unit-of-work flush: nothing else in the session changes); the
         # primary key refuses a second participation of the same voter (a household's two members
