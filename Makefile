@@ -87,8 +87,10 @@ nginx:
 	  fi; \
 	fi
 
+# The full run takes about a quarter of an hour on 2 cores; `make bench QUICK=1` runs every bench
+# small, to see it work end to end (its figures replace nothing in docs/benchmarks.md).
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache

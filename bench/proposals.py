@@ -221,7 +221,10 @@ def main(argv=None):
     parser.add_argument("--postgres", default=postgres_url(),
                         help="a PostgreSQL URL to bench as well, emptied first (default: "
                              "BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+    parser.add_argument("--quick", action="store_true", help="a small run: 10,000 proposals, 7 repeats")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.repeat = min(args.n, 10_000), 7
     os.environ.setdefault("YISHI_INSTANCE", tempfile.mkdtemp())
     targets = []
     scratch = Path(tempfile.mkdtemp())

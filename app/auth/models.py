@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.offload import off_loop
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -102,11 +103,16 @@ class User(UserMixin, db.Model):
         db.session.flush()  # the attribute is read back (expired) before anyone builds a new id
 
     # -- passwords -------------------------------------------------------
+    # The hashing runs beside a gevent server's loop (app/core/offload.py): the live rooms go on.
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = off_loop(generate_password_hash, password)
 
     def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return User.hash_matches(self.password_hash, password)
+
+    @staticmethod
+    def hash_matches(stored, password):
+        return bool(stored) and off_loop(check_password_hash, stored, password)
 
     @property
     def is_active(self):
@@ -201,7 +207,8 @@ class ApiToken(db.Model):
     def find_user(cls, raw):
         if not raw:
             return None
-        token = cls.query.filter_by(token_hash=hash_secret(raw)).first()
+        # The token and its user in one statement: every API request asks this.
+        token = cls.query.options(db.joinedload(cls.user)).filter_by(token_hash=hash_secret(raw)).first()
         if token is None or token.expires_dt < utcnow() or not token.user.is_active:
             return None
         return token.user

@@ -21,7 +21,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import has_app_context, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale, get_translations, refresh
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -279,10 +279,10 @@ def translate(msgid, num=None):
         if isinstance(msgid, i18n.Plural):
             return msgid[0] if num == 1 else msgid[1]
         return msgid
-    translations = get_translations()
+    found = translations()
     if isinstance(msgid, i18n.Plural):
-        return translations.ungettext(msgid[0], msgid[1], num if isinstance(num, int) else 1)
-    return translations.ugettext(msgid)
+        return found.ungettext(msgid[0], msgid[1], num if isinstance(num, int) else 1)
+    return found.ugettext(msgid)
 
 
 def render(msgid, params):
@@ -356,11 +356,53 @@ def script_texts():
     return Markup('<script type="application/json" id="i18n-messages">%s</script>' % data)
 
 
+# -- the templates' gettext ----------------------------------------------------------------------
+
+def translations():
+    """The Translations of the locale in use now. Flask-Babel's `get_translations()` finds the
+    domain, the context, the locale and its name, then its cache, for every text (a board page
+    asks ~120 times); here the answer is kept beside Flask-Babel's own locale on `g` and reused
+    while that locale object is the one in force (`force_locale` and `refresh` replace it, so a
+    change of language is seen at once)."""
+    try:
+        ctx = g._flask_babel
+        locale = ctx.babel_locale
+        held, found = ctx.yishi_translations
+    except (AttributeError, RuntimeError):   # no locale chosen yet, nothing held, no app context
+        return _hold()
+    return found if held is locale else _hold()
+
+
+def _hold():
+    found = get_translations()
+    if has_app_context():
+        ctx = getattr(g, "_flask_babel", None)   # get_translations() made it, with the locale
+        locale = getattr(ctx, "babel_locale", None)
+        if locale is not None:
+            ctx.yishi_translations = (locale, found)
+    return found
+
+
+def install_template_gettext(env):
+    """Jinja's gettext family through `translations()` (newstyle: %-formatting of the named
+    values and autoescape stay Jinja's own)."""
+    env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    # `_` straight to the installed gettext (Jinja's own `_` looks `gettext` up in the context
+    # and calls it again: two calls a text).
+    env.globals["_"] = env.globals["gettext"]
+
+
 def init_app(app, babel):
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("WTF_I18N_ENABLED", True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     i18n.set_renderer(render)
+    install_template_gettext(app.jinja_env)
     app.jinja_env.globals["script_texts"] = script_texts
     app.jinja_env.filters.update(localdt=localdt, localdate=lambda v: format_dt(v, date_only=True),
                                  number=number, money=money, percent=percent, user=user_content,

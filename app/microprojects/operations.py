@@ -37,7 +37,10 @@ MAX_PHOTOS = 6
 def get_round(user, round_id, *, community_id=None):
     """The one loader. A round is public once set up (the notice board shows every phase); one of
     another community than the page's is not there (404)."""
-    found = db.session.get(MicroRound, round_id) if round_id is not None else None
+    # With its community in the same statement: every caller checks membership next, and the
+    # round holding it keeps it in the session's (weak) identity map for the rest of the request.
+    found = (db.session.get(MicroRound, round_id, options=[db.joinedload(MicroRound.community)])
+             if round_id is not None else None)
     if found is None or (community_id is not None and found.community_id != community_id):
         raise Refused("not_found", N_("找不到该年度项目。"))
     return found

@@ -13,7 +13,7 @@ import hmac
 import json
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserState
@@ -34,6 +34,7 @@ from app.microprojects.rules import BallotBase, Phase
 from app.microprojects.signals import project_needs_matter, send_changed
 
 ONLINE, PAPER = "online", "paper"
+_participations, _ballots = MicroParticipation.__table__, MicroBallot.__table__
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -61,21 +62,28 @@ def receipt_of(token):
 
 
 def costs_of(round_):
-    return {idea.id: idea.cost_for_vote_fen for idea in shortlist(round_)}
+    """{idea id: the cost the ballot counts} of the shortlist, read as plain columns (no entities)."""
+    rows = db.session.execute(select(MicroIdea.id, MicroIdea.estimate_fen, MicroIdea.cost_fen).where(
+        MicroIdea.round_id == round_.id, MicroIdea.is_shortlisted.is_(True)).order_by(MicroIdea.id))
+    return {id_: (estimate if estimate is not None else (cost or 0)) for id_, estimate, cost in rows}
 
 
 # -- casting ------------------------------------------------------------------------------------
 
 def cast(user, round_id, picks, now=None):
     """Cast (or change, where the round allows) the ballot of `user` and commit it; returns the
-    receipt once committed. Two casts of one household racing: the loser retries and sees it."""
+    receipt once committed. Two casts of one household racing: the loser retries and sees it.
+
+    The first attempt assumes a first ballot (most are) and inserts without looking; the primary
+    key refuses it when the voter already took part, and the retry looks (a changed ballot, a
+    retried cast, a paper voter, the loser of a household's race)."""
     def work(attempt):
         round_ = db.session.get(MicroRound, round_id)
-        return _cast(user, round_, picks, now)
+        return _cast(user, round_, picks, now, first=attempt == 0)
     return unit_of_work(work, retry_on=(IntegrityError,), attempts=3)
 
 
-def _cast(user, round_, picks, now=None):
+def _cast(user, round_, picks, now=None, first=False):
     if round_ is None:
         raise Refused("not_found", N_("找不到该年度项目。"))
     require_resident(user, round_.community)
@@ -84,13 +92,13 @@ def _cast(user, round_, picks, now=None):
     key = voter_key(user, round_)
     token = token_of(round_.id, key)
     receipt = receipt_of(token)
-    mine = db.session.get(MicroParticipation, (round_.id, key))
+    mine = None if first else db.session.get(MicroParticipation, (round_.id, key))
     if mine is None:
-        # One flush for both rows; the primary key refuses a second participation of the same
-        # voter (a household's two members racing): the loser is retried and finds the winner's.
-        db.session.add_all([MicroParticipation(round_id=round_.id, voter_key=key, channel=ONLINE),
-                            MicroBallot(round_id=round_.id, token=token, receipt=receipt, choice=choice)])
-        db.session.flush()
+        # Two plain inserts (no unit-of-work flush: nothing else in the session changes); the
+        # primary key refuses a second participation of the same voter (a household's two members
+        # racing): the loser is retried and finds the winner's.
+        db.session.execute(insert(_participations).values(round_id=round_.id, voter_key=key, channel=ONLINE))
+        db.session.execute(insert(_ballots).values(round_id=round_.id, token=token, receipt=receipt, choice=choice))
         return receipt
     if mine.channel == PAPER:
         raise Refused("voted_on_paper", N_("您已在投票点投了纸质票，不能再网上投票。"))

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 CACHE_CONTROL = "no-cache"   # keep a copy, but ask every time (the answer is cheap: 304)
 TTL = 60                     # seconds; NOTICE_CACHE_TTL (config or environment) overrides, 0 = off
+# The anonymous frame depends on no data (only on the address, language, large type and what the
+# page names in it), so it is kept this long even when the pages' cache is off.
+FRAME_TTL = 300
 
 
 def ttl():
@@ -145,7 +148,7 @@ def _anonymous_frame(rendered):
         frame = render_template("notice/_frame.html", content=Markup(_CONTENT_MARK),
                                 csrf_token=lambda: Markup(_CSRF_MARK), page_title=rendered.title,
                                 feed_url=rendered.feed_url, stylesheets=rendered.stylesheets)
-        _put("frame", key, frame, ttl())
+        _put("frame", key, frame, max(ttl(), FRAME_TTL))
     return frame.replace(_CSRF_MARK, generate_csrf()).replace(_CONTENT_MARK, rendered.content)
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
-from flask import current_app
+from cachetools import LRUCache
+from flask import current_app, has_request_context, request
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from app.community.models import Community
 from app.core.chinese import index_terms, normalise, search_terms
@@ -303,13 +306,51 @@ def clauses_for(filters):
     return where + text
 
 
+# What a board page shows of the index as a whole (how many postings a filter finds, the years and
+# the categories to choose from) changes only when the index does: each process keeps it for the
+# index version it was read at (`version()`, moved on by every write). One read of that small row
+# per request then stands for scans of the whole index, and a page is never told an older fact
+# than the index holds. (Not a time-based cache: it is exact with NOTICE_CACHE_TTL=0 too.)
+_facts = LRUCache(maxsize=1024)
+_facts_lock = threading.Lock()
+
+
+def _current_version():
+    if not has_request_context():
+        return version()
+    memo = request.environ.get("yishi.notice_index_version")
+    if memo is None:
+        memo = request.environ["yishi.notice_index_version"] = (version(),)
+    return memo[0]
+
+
+def _fact(key, compute):
+    current = _current_version()
+    if current is None:
+        return compute()
+    full_key = (str(db.engine.url), current, key)
+    with _facts_lock:
+        if full_key in _facts:
+            return _facts[full_key]
+    value = compute()   # outside the lock: a query must not hold up other greenlets
+    with _facts_lock:
+        _facts[full_key] = value
+    return value
+
+
+def count(filters):
+    """How many postings these filters find (the page number does not matter)."""
+    return _fact(("count", filters), lambda: db.session.scalar(
+        select(func.count(NoticePosting.id)).where(*clauses_for(filters))))
+
+
 def find(filters, page=1, per_page=PER_PAGE):
     """One page of postings, newest first."""
     where = clauses_for(filters)
-    total = db.session.scalar(select(func.count(NoticePosting.id)).where(*where))
+    total = count(filters)
     page = max(1, min(page, max(1, -(-total // per_page))))
     items = db.session.scalars(
-        select(NoticePosting).where(*where)
+        select(NoticePosting).options(defer(NoticePosting.search_text)).where(*where)
         .order_by(NoticePosting.published_dt.desc(), NoticePosting.id.desc())
         .offset((page - 1) * per_page).limit(per_page)).all()
     return Page(items, total, page, per_page)
@@ -318,7 +359,7 @@ def find(filters, page=1, per_page=PER_PAGE):
 def latest(filters, limit=50):
     """The newest postings for the feed and the exports (ordered by publication)."""
     return db.session.scalars(
-        select(NoticePosting).where(*clauses_for(filters))
+        select(NoticePosting).options(defer(NoticePosting.search_text)).where(*clauses_for(filters))
         .order_by(NoticePosting.published_dt.desc(), NoticePosting.id.desc()).limit(limit)).all()
 
 
@@ -328,15 +369,18 @@ def lookup(kind, source_id):
 
 
 def years():
-    return db.session.scalars(select(NoticePosting.year).distinct()
-                              .order_by(NoticePosting.year.desc())).all()
+    return _fact("years", lambda: db.session.scalars(
+        select(NoticePosting.year).distinct().order_by(NoticePosting.year.desc())).all())
 
 
 def categories(kind=None):
-    query = select(NoticePosting.category).where(NoticePosting.category != "")
-    if kind:
-        query = query.where(NoticePosting.kind == kind)
-    return db.session.scalars(query.distinct().order_by(NoticePosting.category)).all()
+    def read():
+        query = select(NoticePosting.category).where(NoticePosting.category != "")
+        if kind:
+            query = query.where(NoticePosting.kind == kind)
+        return db.session.scalars(query.distinct().order_by(NoticePosting.category)).all()
+
+    return _fact(("categories", kind), read)
 
 
 def communities():

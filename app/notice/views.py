@@ -73,11 +73,21 @@ def board():
             args = {k: v for k, v in (current | changes).items() if v is not None}
             return url_for(".board", **args)
 
+        bases = {}
+
+        def item_url(kind, source_id):
+            """An item's address: url_for once per kind, then the id appended (20 rows a page)."""
+            base = bases.get(kind)
+            if base is None:
+                base = bases[kind] = url_for(".item", kind=kind, source_id=0)[:-1]   # ".../0"
+            return base + str(int(source_id))
+
         api_args = {{"community": "community_id"}.get(k, k): v for k, v in current.items()}
         content = render_template(
             "notice/board.html", filters=filters, page=page, now=now, names=names,
-            board_url=board_url, api_args=api_args, kinds=sources.available_kinds(),
-            categories=index.categories(filters.kind), general_categories=GENERAL_CATEGORIES, years=index.years(), heading=title)
+            board_url=board_url, item_url=item_url, api_args=api_args, kinds=sources.available_kinds(),
+            categories=index.categories(filters.kind), general_categories=GENERAL_CATEGORIES, years=index.years(),
+            heading=title)
         return caching.Rendered(content, title=title, feed_url=url_for(".feed", **current),
                                 expires_dt=_expiry([p.status_until for p in page.items], now))
 

@@ -73,5 +73,6 @@ def test_organising_is_for_chair_secretary_and_staff(make, db):
     with pytest.raises(Refused):
         operations.add_item(staff, meeting, title="y")
     db.session.commit()
-    actions = [e.action for e in AuditEvent.query.filter_by(object_type="meetings", object_id=meeting.id)]
+    actions = [e.action for e in AuditEvent.query.filter_by(object_type="meetings", object_id=meeting.id)
+                                       .order_by(AuditEvent.id)]
     assert actions == ["meeting.created", "meeting.cancelled"]
