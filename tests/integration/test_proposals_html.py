@@ -137,7 +137,7 @@ def test_the_whole_loop_through_the_pages(app, world, db):
     assert "发表评论" not in public and "act/" not in public
     # Every transition is one audited event with who, from and to.
     events = AuditEvent.query.filter_by(object_type="proposals", object_id=p.id,
-                                        action="proposal.rate").all()
+                                        action="proposal.rate").order_by(AuditEvent.id).all()
     assert [(e.from_state, e.to_state) for e in events] == [("answered", "assigned"),
                                                            ("answered", "closed")]
     assert all(e.actor_id == w.author.id for e in events)
