@@ -183,7 +183,11 @@ def test_a_round_end_to_end_through_the_pages(world, db, client, auth):
     assert 'id="confirmed"' in page and 'data-overdue="false"' in page
     stats = client.get("/notice/micro/stats").get_data(as_text=True)
     assert 'id="micro-satisfaction"' in stats and f'data-round-id="{round_.id}"' in stats
-    assert client.get(f"/notice/micro/{round_.id}/print").status_code == 200
+    sheet = client.get(f"/notice/micro/{round_.id}/print")
+    assert sheet.status_code == 200 and 'id="print-button"' in sheet.get_data(as_text=True)
+    # The sheet is the board's one sheet layout: it speaks the reader's language like the others.
+    english = client.get(f"/notice/micro/{round_.id}/print", headers={"Accept-Language": "en"})
+    assert '<html lang="en">' in english.get_data(as_text=True)
     assert b"<feed" in client.get("/notice/micro/feed.atom").data
     # The round is a posting on the board too: listed under its kind, found by an idea's words.
     listed = client.get("/notice/?kind=micro").get_data(as_text=True)
