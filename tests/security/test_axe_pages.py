@@ -7,8 +7,11 @@ checks see what people see. Each page is opened as the first role the permission
 and a resident their own pages; the sign-up and log-in forms without an account), one browser
 context per role, at 360 px, with every folded <details> form opened; the busiest pages once more
 in large type. No page may have a serious or critical violation, in Chinese and in English (the
-browser's language), and `<html lang>` is right in both. The public board pages are
-checked without an account by tests/e2e/test_notice_reader.py.
+browser's language), and `<html lang>` is right in both. In English each area is opened once
+per role (the first page of each blueprint; large type only in Chinese): the markup
+is the same in both languages, what English changes is the words, their length and `lang`, and
+the catalogue check already refuses an empty translation. The public board pages are checked
+without an account by tests/e2e/test_notice_reader.py.
 """
 import itertools
 from collections import defaultdict
@@ -78,12 +81,15 @@ def test_no_serious_accessibility_violations_on_any_page(browser, live_server, a
     from app.auth import operations as accounts
 
     site = furnished(Ordinary())
-    visits = defaultdict(list)
+    visits, areas_seen = defaultdict(list), set()
     for endpoint, who, path in site_pages(app, site, ORDER):
         if endpoint.startswith("auth.") and endpoint not in ("auth.profile", "auth.change_password"):
             who = pm.ANONYMOUS   # the sign-up and log-in forms are for visitors
-        visits[who].append((endpoint, path))
-        if endpoint in LARGE_TYPE and who in (pm.ADMIN, pm.CHAIR):
+        area = (who, endpoint.split(".")[0])
+        if language == "zh-CN" or area not in areas_seen:
+            visits[who].append((endpoint, path))
+        areas_seen.add(area)
+        if language == "zh-CN" and endpoint in LARGE_TYPE and who in (pm.ADMIN, pm.CHAIR):
             visits[LARGE].append((endpoint, path))
     site.users[LARGE] = site.users[pm.ADMIN]
 
@@ -111,5 +117,5 @@ def test_no_serious_accessibility_violations_on_any_page(browser, live_server, a
                 checked += 1
         finally:
             context.close()
-    assert checked > 60
+    assert checked > (60 if language == "zh-CN" else 15)
     assert found == {}, "\n".join(f"{where}:\n  " + "\n  ".join(p) for where, p in found.items())
