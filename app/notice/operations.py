@@ -144,16 +144,18 @@ def refresh_stats(year, now=None):
     values = {"figures": figures, "computed_dt": now, "refresh_started_dt": None}
     table = NoticeStatSnapshot.__table__
     upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # One statement, so two readers that both found the year missing both succeed.
+    # One statement, so two readers that both found the year missing both succeed; a count that
+    # started before the stored one (a slow recount overtaken by the command line) keeps it.
     db.session.execute(upsert(table).values(year=year, **values)
-                       .on_conflict_do_update(index_elements=[table.c.year], set_=values))
+                       .on_conflict_do_update(index_elements=[table.c.year], set_=values,
+                                              where=table.c.computed_dt <= now))
     db.session.flush()
     return stats.Snapshot(year=year, figures=figures, computed_dt=now)
 
 
 def claim_stats_refresh(year, now, older_than):
     """Mark the year's snapshot as being recounted, if it was computed before `older_than` and
-    nobody started recounting it within the last CLAIM_SECONDS. True when this caller may recount."""
+    nobody started recounting it within the last STATS_CLAIM_SECONDS. True when this caller may recount."""
     table = NoticeStatSnapshot.__table__
     result = db.session.execute(
         sql_update(table)

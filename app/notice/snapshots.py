@@ -12,6 +12,7 @@ are as of the answer itself and carry no time.
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -26,8 +27,13 @@ log = logging.getLogger(__name__)
 
 MAX_AGE = 600   # seconds; NOTICE_STATS_MAX_AGE (config or environment) overrides
 
+# A process that found another one recounting a year leaves it alone this long before it asks
+# again (each asking is a write: the claim).
+RETRY_SECONDS = 30
+
 _lock = threading.Lock()
 _running = {}   # year -> the thread recounting it in this process
+_asked = {}     # year -> time.monotonic() when this process last started a recount of it
 
 
 def max_age():
@@ -77,8 +83,9 @@ def refresh_later(year):
     """Recount the year in the background, unless this process is already at it."""
     app = current_app._get_current_object()
     with _lock:
-        if year in _running:
+        if year in _running or time.monotonic() - _asked.get(year, -RETRY_SECONDS) < RETRY_SECONDS:
             return
+        _asked[year] = time.monotonic()
         # A plain thread, as the mail worker's (app/core/mail.py): a greenlet under gevent, a
         # thread elsewhere. Under gevent a recount on SQLite holds the process while it counts
         # (PostgreSQL's waits yield): cron recounting ahead of the max age avoids that.

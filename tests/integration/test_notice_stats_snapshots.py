@@ -17,6 +17,7 @@ from app.proposals.models import ProposalSettings
 def street(app, make, db, monkeypatch):
     """One community with one published proposal; snapshots kept for ten minutes."""
     monkeypatch.setitem(app.config, "NOTICE_STATS_MAX_AGE", 600)
+    monkeypatch.setattr(snapshots, "_asked", {})
     community = make.community("阳光社区")
     author = make.user(community, name="张阿姨")
     db.session.add(ProposalSettings(community_id=community.id, cosign_threshold=2, window_days=14,
