@@ -10,6 +10,7 @@ from app import demo_activity, street_seed
 from app.community import demo
 from app.core.audit_cli import audit_cli
 from app.core.timeutil import clock_at, utcnow
+from app.notice import snapshots
 from app.extensions import db
 from app.votes.cli import votes_cli
 
@@ -36,6 +37,7 @@ def register(app):
             db.session.flush()
         demo_activity.seed_activity()
         db.session.commit()
+        snapshots.refresh_every_year()   # the statistics page shows figures at once
         click.echo(f"Demo street loaded; every demo login uses the password {demo.DEMO_PASSWORD}.")
 
     @app.cli.group("demo")
@@ -58,6 +60,8 @@ def register(app):
         started = time.perf_counter()
         counts = street_seed.build_street(street_seed.Plan.street(fraction),
                                           log=lambda message: click.echo(f"  {message}", err=True))
+        years = snapshots.refresh_every_year()
+        click.echo(f"  statistics of {len(years)} years counted", err=True)
         for table, count in sorted(counts.items()):
             click.echo(f"{table:>24}: {count:,}")
         click.echo(f"Street of {fraction:g} built in {time.perf_counter() - started:.0f} s; the logins of "

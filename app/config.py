@@ -117,6 +117,9 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS = {}
     MAIL_SERVER = None
     MAIL_BACKEND = "locmem"  # Flask-Mailman keeps sent messages in app.extensions["mailman"].outbox
+    # Statistics counted on every read, so a test sees what it has just written (the snapshots'
+    # own tests set an age).
+    NOTICE_STATS_MAX_AGE = 0
 
     def __init__(self):
         self.SECRET_KEY = "test-secret"

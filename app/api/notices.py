@@ -15,7 +15,7 @@ from app.community.operations import load_community
 from app.core.i18n import N_, Message
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
-from app.notice import caching, index, operations, present, rules, sources, stats
+from app.notice import caching, index, operations, present, rules, snapshots, sources, stats
 from app.notice.rules import GENERAL_CATEGORIES, PostingKind
 
 blp = Blueprint("api_notices", __name__, url_prefix="/notices",
@@ -115,6 +115,9 @@ class StatsSchema(ma.Schema):
     rows = ma.fields.List(ma.fields.Nested(FiguresSchema))
     total = ma.fields.Nested(FiguresSchema)
     months = ma.fields.Dict(metadata={"description": "received / answered: 12 counts each"})
+    computed_at = UtcDateTime(allow_none=True, metadata={
+        "description": "when these figures were counted (they are recounted every few minutes, see "
+                       "NOTICE_STATS_MAX_AGE); null when counted for this answer"})
 
 
 class NoticeSchema(ma.Schema):
@@ -206,14 +209,16 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     @_public
     def get(self, args):
-        """Statistics per community and year (counts, and rates in percent)."""
+        """Statistics per community and year (counts, and rates in percent), as counted at
+        `computed_at`."""
         now = utcnow()
         year = args.get("year") or rules.local_year(now)
         names = present.community_names()
         community_id = args.get("community_id")
         if community_id is not None and community_id not in names:
             raise Refused("not_found", N_("找不到该社区。"))
-        overview = stats.overview(year, community_id)
+        snapshot = snapshots.current(year)
+        overview = snapshot.overview(community_id, names.items())
         rows = present.stats_rows(overview)
         if len(overview.rows) > 1:
             rows = rows[:-1]
@@ -221,7 +226,8 @@ class Stats(MethodView):
                      community=names.get(community_id) or _("全街道合计"), year=year)
         return {"year": year, "rows": rows, "total": total,
                 "months": {"received": overview.months_received,
-                           "answered": overview.months_answered}}
+                           "answered": overview.months_answered},
+                "computed_at": snapshot.computed_dt}
 
 
 @blp.route("/<kind>/<int:source_id>")

@@ -130,3 +130,20 @@ class NoticeIndexState(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     version = db.Column(db.BigInteger, nullable=False, default=0)
     changed_dt = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class NoticeStatSnapshot(db.Model):
+    """A year's statistics as counted at `computed_dt` (app/notice/stats.compute): every
+    community's figures and months, from which the street's and each community's pages are read.
+    Counting a street's year takes seconds; reading this row takes a millisecond."""
+
+    __tablename__ = "notice_stat_snapshots"
+
+    id = db.Column(db.Integer, primary_key=True)
+    year = db.Column(db.Integer, nullable=False)
+    figures = db.Column(db.JSON, nullable=False)
+    computed_dt = db.Column(db.DateTime, nullable=False)
+    # Set while a process recounts the year, so that the others do not count it too.
+    refresh_started_dt = db.Column(db.DateTime, nullable=True)
+
+    __table_args__ = (db.UniqueConstraint("year", name="uq_notice_stat_snapshots_year"),)

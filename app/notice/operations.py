@@ -1,20 +1,30 @@
-"""Every change to a general notice (居务公开): load, check, change, audit, index, flush.
+"""Every change to a general notice (居务公开): load, check, change, audit, index, flush; and the
+statistics' snapshots (counted, kept, claimed for a recount).
 
 Views and API endpoints call these and nothing lower; the caller commits. The board's index row
 of a notice is written in the same transaction, so a notice is on the board exactly when it is
 published.
 """
+from datetime import timedelta
+
+from sqlalchemy import or_
+from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from app.core import audit
 from app.core.i18n import N_, NP_, Message
 from app.core.refusal import Refused
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.notice import index
-from app.notice.models import Notice, NoticeState
+from app.notice import index, stats
+from app.notice.models import Notice, NoticeStatSnapshot, NoticeState
 from app.notice.rules import GENERAL_CATEGORIES, PostingKind
 
 TITLE_MIN, TITLE_MAX, BODY_MAX = 4, 120, 20000
+# A recount that started this long ago and never finished (its process died) may be taken over.
+STATS_CLAIM_SECONDS = 600
 
 
 def load(notice_id, user):
@@ -120,3 +130,37 @@ def withdraw(actor, notice, reason, now=None):
 def _reindex(notice):
     db.session.flush()
     index.refresh(PostingKind.general, notice.id, in_session=True)
+
+
+# -- statistics snapshots ---------------------------------------------------------------------
+# Nobody acts here: the figures are counted from records that are public on the board, and a
+# snapshot changes no record, so these need no permission check and write no audit event.
+
+def refresh_stats(year, now=None):
+    """Count the year's statistics (app/notice/stats.compute) and keep them as its snapshot, in
+    place of the one before; flush. Returns the snapshot as stored."""
+    now = now or utcnow()
+    figures = stats.compute(year)
+    values = {"figures": figures, "computed_dt": now, "refresh_started_dt": None}
+    table = NoticeStatSnapshot.__table__
+    upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One statement, so two readers that both found the year missing both succeed; a count that
+    # started before the stored one (a slow recount overtaken by the command line) keeps it.
+    db.session.execute(upsert(table).values(year=year, **values)
+                       .on_conflict_do_update(index_elements=[table.c.year], set_=values,
+                                              where=table.c.computed_dt <= now))
+    db.session.flush()
+    return stats.Snapshot(year=year, figures=figures, computed_dt=now)
+
+
+def claim_stats_refresh(year, now, older_than):
+    """Mark the year's snapshot as being recounted, if it was computed before `older_than` and
+    nobody started recounting it within the last STATS_CLAIM_SECONDS. True when this caller may recount."""
+    table = NoticeStatSnapshot.__table__
+    result = db.session.execute(
+        sql_update(table)
+        .where(table.c.year == year, table.c.computed_dt < older_than,
+               or_(table.c.refresh_started_dt.is_(None),
+                   table.c.refresh_started_dt < now - timedelta(seconds=STATS_CLAIM_SECONDS)))
+        .values(refresh_started_dt=now))
+    return result.rowcount == 1

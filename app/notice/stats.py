@@ -4,11 +4,13 @@ Proposals are counted by the year they were published (a cohort): of the proposa
 year, how many were taken on, answered, answered in time, and how their authors rated the
 answer. Meetings count in the year they were held; matters in the year their resolution was
 published. Every count is one grouped query over all communities, so the street's table costs
-the same as one community's.
+the same as one community's. Over a street's whole year that is still seconds, so the pages read
+the figures from a snapshot (app/notice/snapshots.py) that `compute` fills.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
@@ -35,6 +37,19 @@ class Overview:
     months_received: list
     months_answered: list
     has_matters: bool
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A year's statistics as counted at `computed_dt` (naive UTC; None: counted for this very
+    answer, not kept): what `compute` returned."""
+
+    year: int
+    figures: dict
+    computed_dt: datetime | None
+
+    def overview(self, community_id=None, communities=None):
+        return overview_of(self.figures, community_id, communities)
 
 
 def _grouped(query):
@@ -102,51 +117,82 @@ def _matter_counts(start, end, community_ids):
 
 
 def _months(start, end, community_ids):
-    received = [0] * 12
-    for (dt,) in db.session.execute(select(Proposal.published_dt).where(
+    """{community id: ([12 received], [12 answered])}: proposals by the month they were published,
+    first replies by the month they were given."""
+    months = {cid: ([0] * 12, [0] * 12) for cid in community_ids}
+    for cid, dt in db.session.execute(select(Proposal.community_id, Proposal.published_dt).where(
             Proposal.community_id.in_(community_ids), Proposal.published_dt >= start,
             Proposal.published_dt < end)):
-        received[rules.local_month(dt) - 1] += 1
-    answered = [0] * 12
+        months[cid][0][rules.local_month(dt) - 1] += 1
     first = (select(func.min(ProposalReply.id).label("first_id"))
              .join(Proposal, Proposal.id == ProposalReply.proposal_id)
              .where(Proposal.community_id.in_(community_ids))
              .group_by(ProposalReply.proposal_id).subquery())
-    for (dt,) in db.session.execute(select(ProposalReply.created_dt)
-                                    .join(first, first.c.first_id == ProposalReply.id)
-                                    .where(ProposalReply.created_dt >= start,
-                                           ProposalReply.created_dt < end)):
-        answered[rules.local_month(dt) - 1] += 1
-    return received, answered
+    for cid, dt in db.session.execute(select(Proposal.community_id, ProposalReply.created_dt)
+                                      .join(first, first.c.first_id == ProposalReply.id)
+                                      .join(Proposal, Proposal.id == ProposalReply.proposal_id)
+                                      .where(ProposalReply.created_dt >= start,
+                                             ProposalReply.created_dt < end)):
+        months[cid][1][rules.local_month(dt) - 1] += 1
+    return months
 
 
-def overview(year, community_id=None):
-    """The year's figures for one community, or for every community and the street's total."""
-    communities = [(cid, name) for cid, name in _communities()
-                   if community_id is None or cid == community_id]
-    ids = [cid for cid, _ in communities] or [0]
+def compute(year):
+    """Every community's figures and months of the year, as plain data (JSON): what a snapshot
+    stores (app/notice/snapshots.py) and any scope's overview is read from."""
+    ids = [cid for cid, _ in _communities()] or [0]
     start, end = rules.year_range(year)
     received, accepted, answered, on_time, ratings = _proposal_counts(start, end, ids)
     held, expected, present = _meeting_counts(start, end, ids)
     matters = _matter_counts(start, end, ids)
-    rows = []
-    for cid, name in communities:
+    months = _months(start, end, ids)
+    communities = {}
+    for cid in ids:
         rated = ratings.get(cid, {})
-        rows.append((cid, name, YearFigures(
-            received=received.get(cid, 0), accepted=accepted.get(cid, 0),
-            answered=answered.get(cid, 0), answered_on_time=on_time.get(cid, 0),
-            rated=sum(rated.values()), satisfied=rated.get("satisfied", 0),
-            basically_satisfied=rated.get("basically_satisfied", 0),
-            unsatisfied=rated.get("unsatisfied", 0),
-            matters_decided=None if matters is None else matters.get(cid, 0),
-            meetings_held=held.get(cid, 0), attendance_expected=expected.get(cid, 0),
-            attendance_present=present.get(cid, 0))))
-    total = YearFigures(matters_decided=None if matters is None else 0)
-    for _, _, figures in rows:
+        communities[str(cid)] = {
+            "figures": dict(
+                received=received.get(cid, 0), accepted=accepted.get(cid, 0),
+                answered=answered.get(cid, 0), answered_on_time=on_time.get(cid, 0),
+                rated=sum(rated.values()), satisfied=rated.get("satisfied", 0),
+                basically_satisfied=rated.get("basically_satisfied", 0),
+                unsatisfied=rated.get("unsatisfied", 0),
+                matters_decided=None if matters is None else matters.get(cid, 0),
+                meetings_held=held.get(cid, 0), attendance_expected=expected.get(cid, 0),
+                attendance_present=present.get(cid, 0)),
+            "months_received": months[cid][0], "months_answered": months[cid][1]}
+    # The years a reader may choose from start here: kept with the figures, it spares the page
+    # two scans of the proposals and meetings on every read.
+    return {"year": year, "communities": communities, "has_matters": matters is not None,
+            "first_year": first_year()}
+
+
+def overview_of(data, community_id=None, communities=None):
+    """The overview of one community, or of every community and the street's total, from what
+    `compute` counted. Names are today's; a community added since counts nothing yet."""
+    if communities is None:
+        communities = _communities()
+    has_matters = data["has_matters"]
+    empty = {"figures": {"matters_decided": 0 if has_matters else None},
+             "months_received": [0] * 12, "months_answered": [0] * 12}
+    rows, months_received, months_answered = [], [0] * 12, [0] * 12
+    total = YearFigures(matters_decided=0 if has_matters else None)
+    for cid, name in communities:
+        if community_id is not None and cid != community_id:
+            continue
+        counted = data["communities"].get(str(cid), empty)
+        figures = YearFigures(**counted["figures"])
+        rows.append((cid, name, figures))
         total = total + figures
-    months_received, months_answered = _months(start, end, ids)
-    return Overview(year=year, rows=rows, total=total, months_received=months_received,
-                    months_answered=months_answered, has_matters=matters is not None)
+        months_received = [a + b for a, b in zip(months_received, counted["months_received"])]
+        months_answered = [a + b for a, b in zip(months_answered, counted["months_answered"])]
+    return Overview(year=data["year"], rows=rows, total=total, months_received=months_received,
+                    months_answered=months_answered, has_matters=has_matters)
+
+
+def overview(year, community_id=None):
+    """The year's figures for one community, or for every community and the street's total,
+    counted now (pages read them from a snapshot: app/notice/snapshots.py)."""
+    return overview_of(compute(year), community_id)
 
 
 def _communities():
@@ -165,10 +211,20 @@ def figures_dict(figures):
     return data
 
 
-def available_years(now):
-    """Years to choose from: from the first published proposal or meeting to this year."""
+def first_year():
+    """The Beijing year of the first published proposal or meeting (None: there is none)."""
     firsts = [db.session.scalar(select(func.min(Proposal.published_dt))),
               db.session.scalar(select(func.min(Meeting.started_dt)))]
+    return min([rules.local_year(d) for d in firsts if d is not None], default=None)
+
+
+def years_since(first, now):
+    """Years to choose from: from `first` to this year, newest first (at most 30 back)."""
     this_year = rules.local_year(now)
-    first = min([rules.local_year(d) for d in firsts if d is not None] + [this_year])
+    first = min(this_year, first if first is not None else this_year)
     return list(range(this_year, max(first, this_year - 30) - 1, -1))
+
+
+def available_years(now):
+    """Years to choose from: from the first published proposal or meeting to this year."""
+    return years_since(first_year(), now)

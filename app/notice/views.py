@@ -3,6 +3,7 @@ and the admins' pages for general notices (居务公开).
 
 Everything under /notice is public and needs no account; every page answers conditional GETs.
 """
+import time
 from html import escape
 
 import click
@@ -20,7 +21,7 @@ from app.core.refusal import Refused
 from app.core.timeutil import utcnow
 from app.core.web import public_url_for, refuse
 from app.extensions import db
-from app.notice import caching, charts, feed, index, operations, present, rules, sources, stats
+from app.notice import caching, charts, feed, index, operations, present, rules, snapshots, sources, stats
 from app.notice.forms import NoticeForm, WithdrawForm
 from app.notice.models import NoticeState
 from app.notice.rules import GENERAL_CATEGORIES, PostingKind
@@ -213,10 +214,11 @@ def _stats_args(now):
 @bp.route("/notice/stats")
 def stats_page():
     year, community_id, names = _stats_args(utcnow())
+    snapshot = snapshots.current(year)
 
     def produce():
         now = utcnow()
-        overview = stats.overview(year, community_id)
+        overview = snapshot.overview(community_id, names.items())
         scope = names.get(community_id) or _("全街道")
         total = overview.total
         months = [_("%(month)s收到 %(received)d 件、答复 %(answered)d 件", month=_(m), received=r, answered=a)
@@ -233,22 +235,24 @@ def stats_page():
             _("；").join(f"{label} {rules.percent(value)}" for label, value in rates), rates)
         content = render_template(
             "notice/stats.html", year=year, community_id=community_id, names=names,
-            overview=overview, scope=scope, years=stats.available_years(now),
+            overview=overview, scope=scope, computed_dt=snapshot.computed_dt,
+            years=stats.years_since(snapshot.figures.get("first_year"), now),
             month_chart=Markup(month_chart), rate_chart=Markup(rate_chart), percent=rules.percent)
         return caching.Rendered(content, title=_("%(year)d 年统计 · 公开栏", year=year))
 
-    return caching.framed(caching.cached(("stats", year, community_id), produce))
+    return caching.framed(caching.cached(("stats", year, community_id, snapshot.computed_dt), produce))
 
 
 @bp.route("/notice/stats.csv")
 def stats_csv():
-    year, community_id, _ = _stats_args(utcnow())
+    year, community_id, names = _stats_args(utcnow())
+    snapshot = snapshots.current(year)
 
     def produce():
-        overview = stats.overview(year, community_id)
+        overview = snapshot.overview(community_id, names.items())
         return caching.Rendered(feed.stats_csv(present.stats_rows(overview)))
 
-    rendered = caching.cached(("stats.csv", year, community_id), produce)
+    rendered = caching.cached(("stats.csv", year, community_id, snapshot.computed_dt), produce)
     return caching.conditional(rendered.content, "text/csv", digest=rendered.digest,
                                filename=f"notice-stats-{year}.csv")
 
@@ -353,3 +357,22 @@ def reindex_command():
     """Rebuild the notice board's index from proposals, meetings, matters and notices."""
     counts = index.reindex()
     click.echo("notice board reindexed: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+
+
+@bp.cli.group("stats")
+def stats_cli():
+    """The statistics' snapshots (what /notice/stats and the API read)."""
+
+
+@stats_cli.command("refresh")
+@click.option("--year", "years", type=int, multiple=True, help="A year to recount (repeatable). Default: this year.")
+@click.option("--all", "every_year", is_flag=True, help="Every year the board has (for a first run, or after an import).")
+def stats_refresh_command(years, every_year):
+    """Recount the statistics' snapshots (run it from cron more often than NOTICE_STATS_MAX_AGE)."""
+    now = utcnow()
+    if every_year:
+        years = stats.available_years(now)
+    for year in years or [rules.local_year(now)]:
+        started = time.perf_counter()
+        snapshots.refresh(year)
+        click.echo(f"statistics of {year} counted in {time.perf_counter() - started:.1f} s")
