@@ -17,7 +17,6 @@ from cachetools import LRUCache
 from flask import current_app, has_request_context, request
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 from app.community.models import Community
 from app.core.chinese import index_terms, normalise, search_terms
@@ -103,10 +102,14 @@ def bump(executor, now=None):
         executor.execute(insert(state_table).values(id=1, version=1, changed_dt=now))
 
 
+# Built once: these run on every board request.
+_VERSION = select(state_table.c.version, state_table.c.changed_dt).where(state_table.c.id == 1)
+_COMMUNITIES = select(Community.__table__.c.id, Community.__table__.c.name).order_by(Community.__table__.c.id)
+
+
 def version():
     """(version, changed_dt) of the index, or None before its first write."""
-    row = db.session.execute(select(state_table.c.version, state_table.c.changed_dt)
-                             .where(state_table.c.id == 1)).first()
+    row = db.session.execute(_VERSION).first()
     return tuple(row) if row else None
 
 
@@ -324,11 +327,17 @@ def _current_version():
     return memo[0]
 
 
-def _fact(key, compute):
+def version_key(*key):
+    """`key` for as long as the index stays at the version this request read (None before the
+    index's first write: then nothing may be kept)."""
     current = _current_version()
-    if current is None:
+    return None if current is None else (str(db.engine.url), current, key)
+
+
+def _fact(key, compute):
+    full_key = version_key(key)
+    if full_key is None:
         return compute()
-    full_key = (str(db.engine.url), current, key)
     with _facts_lock:
         if full_key in _facts:
             return _facts[full_key]
@@ -344,23 +353,30 @@ def count(filters):
         select(func.count(NoticePosting.id)).where(*clauses_for(filters))))
 
 
+# What a list shows of a posting (not its search text), read as plain rows: twenty ORM objects
+# a page cost more than the query that finds them.
+LISTED = (postings.c.id, postings.c.kind, postings.c.source_id, postings.c.community_id,
+          postings.c.title, postings.c.category, postings.c.year, postings.c.published_dt,
+          postings.c.updated_dt, postings.c.status, postings.c.status_until, postings.c.status_after,
+          postings.c.summary)
+NEWEST_FIRST = (postings.c.published_dt.desc(), postings.c.id.desc())
+
+
 def find(filters, page=1, per_page=PER_PAGE):
-    """One page of postings, newest first."""
+    """One page of postings, newest first (rows with the LISTED columns)."""
     where = clauses_for(filters)
     total = count(filters)
     page = max(1, min(page, max(1, -(-total // per_page))))
-    items = db.session.scalars(
-        select(NoticePosting).options(defer(NoticePosting.search_text)).where(*where)
-        .order_by(NoticePosting.published_dt.desc(), NoticePosting.id.desc())
+    items = db.session.execute(
+        select(*LISTED).where(*where).order_by(*NEWEST_FIRST)
         .offset((page - 1) * per_page).limit(per_page)).all()
     return Page(items, total, page, per_page)
 
 
 def latest(filters, limit=50):
     """The newest postings for the feed and the exports (ordered by publication)."""
-    return db.session.scalars(
-        select(NoticePosting).options(defer(NoticePosting.search_text)).where(*clauses_for(filters))
-        .order_by(NoticePosting.published_dt.desc(), NoticePosting.id.desc()).limit(limit)).all()
+    return db.session.execute(
+        select(*LISTED).where(*clauses_for(filters)).order_by(*NEWEST_FIRST).limit(limit)).all()
 
 
 def lookup(kind, source_id):
@@ -384,5 +400,5 @@ def categories(kind=None):
 
 
 def communities():
-    return db.session.execute(select(Community.id, Community.name).order_by(Community.id)).all()
+    return db.session.execute(_COMMUNITIES).all()
 
