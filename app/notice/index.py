@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 from flask import current_app, has_request_context, request
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from app.community.models import Community
@@ -102,9 +102,16 @@ def bump(executor, now=None):
         executor.execute(insert(state_table).values(id=1, version=1, changed_dt=now))
 
 
-# Built once: these run on every board request.
+# Built once: these run on every board request. A board page needs the communities' names and
+# the index's version: one round trip reads both (a row per community, the version on each; one
+# row of NULL names when there is no community).
 _VERSION = select(state_table.c.version, state_table.c.changed_dt).where(state_table.c.id == 1)
-_COMMUNITIES = select(Community.__table__.c.id, Community.__table__.c.name).order_by(Community.__table__.c.id)
+_communities = Community.__table__
+_VERSION_AND_NAMES = (
+    select(state_table.c.version, state_table.c.changed_dt, _communities.c.id, _communities.c.name)
+    .select_from(select(literal(1).label("one")).subquery("x")
+                 .outerjoin(state_table, state_table.c.id == 1).outerjoin(_communities, true()))
+    .order_by(_communities.c.id))
 
 
 def version():
@@ -318,12 +325,15 @@ _facts = LRUCache(maxsize=1024)
 _facts_lock = threading.Lock()
 
 
+_VERSION_MEMO = "yishi.notice_index_version"
+
+
 def _current_version():
     if not has_request_context():
         return version()
-    memo = request.environ.get("yishi.notice_index_version")
+    memo = request.environ.get(_VERSION_MEMO)
     if memo is None:
-        memo = request.environ["yishi.notice_index_version"] = (version(),)
+        memo = request.environ[_VERSION_MEMO] = (version(),)
     return memo[0]
 
 
@@ -362,15 +372,27 @@ LISTED = (postings.c.id, postings.c.kind, postings.c.source_id, postings.c.commu
 NEWEST_FIRST = (postings.c.published_dt.desc(), postings.c.id.desc())
 
 
-def find(filters, page=1, per_page=PER_PAGE):
-    """One page of postings, newest first (rows with the LISTED columns)."""
-    where = clauses_for(filters)
+# The columns the board's own page shows (fewer dates to read than LISTED).
+BOARD_ROW = (postings.c.kind, postings.c.source_id, postings.c.community_id, postings.c.title,
+             postings.c.category, postings.c.published_dt, postings.c.status, postings.c.status_until,
+             postings.c.status_after, postings.c.summary)
+# The same page of the same filters is the same statement: each process builds it once.
+_statements = LRUCache(maxsize=1024)
+
+
+def find(filters, page=1, per_page=PER_PAGE, columns=LISTED):
+    """One page of postings, newest first (rows of `columns`: LISTED or BOARD_ROW)."""
     total = count(filters)
     page = max(1, min(page, max(1, -(-total // per_page))))
-    items = db.session.execute(
-        select(*LISTED).where(*where).order_by(*NEWEST_FIRST)
-        .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(items, total, page, per_page)
+    key = (columns, filters, page, per_page)
+    with _facts_lock:
+        statement = _statements.get(key)
+    if statement is None:
+        statement = (select(*columns).where(*clauses_for(filters)).order_by(*NEWEST_FIRST)
+                     .offset((page - 1) * per_page).limit(per_page))
+        with _facts_lock:
+            _statements[key] = statement
+    return Page(db.session.execute(statement).all(), total, page, per_page)
 
 
 def latest(filters, limit=50):
@@ -400,5 +422,10 @@ def categories(kind=None):
 
 
 def communities():
-    return db.session.execute(_COMMUNITIES).all()
+    """[(id, name)] of the communities; the index's version read with them is this request's."""
+    rows = db.session.execute(_VERSION_AND_NAMES).all()
+    if has_request_context() and _VERSION_MEMO not in request.environ:
+        version_now = rows[0][0]
+        request.environ[_VERSION_MEMO] = ((version_now, rows[0][1]) if version_now is not None else None,)
+    return [(cid, name) for _v, _c, cid, name in rows if cid is not None]
 

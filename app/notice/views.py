@@ -122,9 +122,9 @@ def _rows(items, now, names, code):
     words, days, content = present.words(code), present.days(code), present.content
     bases = {}
     rows = []
-    # Unpacked in index.LISTED's order (a row's attributes cost more than its tuple).
-    for (_id, kind, source_id, community_id, title, category, _year, published_dt, _updated,
-         status, status_until, status_after, summary) in items:
+    # Unpacked in index.BOARD_ROW's order (a row's attributes cost more than its tuple).
+    for (kind, source_id, community_id, title, category, published_dt, status, status_until,
+         status_after, summary) in items:
         base = bases.get(kind)
         if base is None:
             base = bases[kind] = _item_base(kind)
@@ -137,6 +137,26 @@ def _rows(items, now, names, code):
     return rows
 
 
+# A row's HTML is a function of its values alone (every one of them is in its tuple, in the
+# reader's language): each process keeps the last few thousand, and a page renders only the rows
+# it has not shown before in that form (a new posting, a status moved on, a community renamed).
+_row_html = LRUCache(maxsize=4096)
+_row_html_lock = threading.Lock()
+
+
+def _rows_html(rows):
+    with _row_html_lock:
+        found = [_row_html.get(row) for row in rows]
+    missing = [row for row, html in zip(rows, found) if html is None]
+    if missing:
+        template = current_app.jinja_env.get_template("notice/_board_rows.html")
+        rendered = {row: template.render(rows=[row]) for row in missing}
+        with _row_html_lock:
+            _row_html.update(rendered)
+        found = [html if html is not None else rendered[row] for row, html in zip(rows, found)]
+    return "".join(found)
+
+
 @bp.route("/notice/")
 def board():
     filters = index.Filters.from_args(request.args)
@@ -144,12 +164,11 @@ def board():
 
     def produce():
         now = utcnow()
-        page = index.find(filters, page=page_no)
-        names = present.community_names()
+        names = present.community_names()   # first: the index's version is read with them
+        page = index.find(filters, page=page_no, columns=index.BOARD_ROW)
         code = locale.current()
         before, after, title, feed_url = _board_shell(filters, page, names, code)
-        rows = current_app.jinja_env.get_template("notice/_board_rows.html").render(
-            rows=_rows(page.items, now, names, code))
+        rows = _rows_html(_rows(page.items, now, names, code))
         return caching.Rendered(before + rows + after, title=title, feed_url=feed_url,
                                 expires_dt=_expiry([p.status_until for p in page.items], now))
 
