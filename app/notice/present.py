@@ -19,9 +19,9 @@ def item_url(kind, source_id, external=False):
     return public_url(path) if external else path
 
 
-# The words a board page shows on every row (a kind's name, a status, a notice's category) and its
-# dates, in one language: each written once per process and language, not once per row (the
-# catalogues do not change while a process runs). Keyed by the language's code.
+# The words a board page shows on every row (a kind's name, a status, a notice's category) in one
+# language, each translated once per process and language, not once per row (the catalogues do
+# not change while a process runs); and its dates, each written once.
 
 class _Words(dict):
     def __missing__(self, msgid):
@@ -30,12 +30,14 @@ class _Words(dict):
 
 
 class _Days(dict):
-    MAX = 20000   # ten years of days in a few languages; past it the table starts again
+    """{local date: as a board row writes it}: what the `localdt('%Y-%m-%d')` filter gives."""
+
+    MAX = 20000   # more than ten years of days; past it the table starts again
 
     def __missing__(self, day):
         if len(self) >= self.MAX:
             self.clear()
-        text = self[day] = locale.format_dt(day, date_only=True)
+        text = self[day] = day.strftime("%Y-%m-%d")
         return text
 
 
@@ -49,7 +51,8 @@ class _Content(dict):
         return marked
 
 
-_words, _days = {}, {}
+_words = {}
+days = _Days()
 # What people wrote that many rows share (a proposal's category) as content, marked once.
 content = _Content()
 
@@ -58,12 +61,6 @@ def words(code):
     """{msgid: its text} in the language `code`, which must be the one in use now."""
     found = _words.get(code)
     return found if found is not None else _words.setdefault(code, _Words())
-
-
-def days(code):
-    """{local date: as the reader writes it} in the language `code` (the one in use now)."""
-    found = _days.get(code)
-    return found if found is not None else _days.setdefault(code, _Days())
 
 
 def entries_of(postings, now, external=True):

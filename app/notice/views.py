@@ -117,9 +117,9 @@ def _item_base(kind):
 
 
 def _rows(items, now, names, code):
-    """The rows of notice/_board_rows.html: plain values, the words and dates in the reader's
-    language `code` from the per-language tables (present.words, present.days)."""
-    words, days, content = present.words(code), present.days(code), present.content
+    """The rows of notice/_board_rows.html: plain values, the words in the reader's language
+    `code` and the dates from the tables that keep them (present.words, present.days)."""
+    words, days, content = present.words(code), present.days, present.content
     bases = {}
     rows = []
     # Unpacked in index.BOARD_ROW's order (a row's attributes cost more than its tuple).
