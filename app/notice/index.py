@@ -299,7 +299,7 @@ class Page:
         self.prev_num, self.next_num = page - 1, page + 1
 
 
-def clauses_for(filters):
+def _field_clauses(filters):
     where = []
     if filters.community_id:
         where.append(NoticePosting.community_id == filters.community_id)
@@ -309,11 +309,31 @@ def clauses_for(filters):
         where.append(NoticePosting.category == filters.category)
     if filters.year:
         where.append(NoticePosting.year == filters.year)
+    return where
+
+
+def _substring(term):
+    return NoticePosting.search_text.ilike(f"%{term}%")
+
+
+def clauses_for(filters):
     # Every word a lookup in the term index (none drives: pages are in publication order, not
     # in the index's), substrings of the normalised text last.
-    _, text = TERM_INDEX.plan(search_terms(filters.q), NoticePosting.id,
-                              lambda term: NoticePosting.search_text.ilike(f"%{term}%"))
-    return where + text
+    _, text = TERM_INDEX.plan(search_terms(filters.q), NoticePosting.id, _substring)
+    return _field_clauses(filters) + text
+
+
+def _count_statement(filters):
+    """A count reads the index of the rarest word when there is one (its postings only, not every
+    posting with a lookup each: 0.05 s instead of 0.25 s on a street's ten years)."""
+    terms = search_terms(filters.q)
+    driver, text = (TERM_INDEX.plan(terms, NoticePosting.id, _substring, executor=db.session)
+                    if terms else (None, []))
+    if driver is None:
+        return select(func.count(NoticePosting.id)).where(*_field_clauses(filters), *text)
+    return (select(func.count(NoticePosting.id))
+            .select_from(terms_table.join(postings, postings.c.id == terms_table.c.posting_id))
+            .where(terms_table.c.term == driver, *_field_clauses(filters), *text))
 
 
 # What a board page shows of the index as a whole (how many postings a filter finds, the years and
@@ -359,8 +379,7 @@ def _fact(key, compute):
 
 def count(filters):
     """How many postings these filters find (the page number does not matter)."""
-    return _fact(("count", filters), lambda: db.session.scalar(
-        select(func.count(NoticePosting.id)).where(*clauses_for(filters))))
+    return _fact(("count", filters), lambda: db.session.scalar(_count_statement(filters)))
 
 
 # What a list shows of a posting (not its search text), read as plain rows: twenty ORM objects

@@ -9,6 +9,11 @@ on both, that read walks the whole category index and visits the table for each 
 (0.1 s on a street's ten years, each time the index changes). A community's board filtered to a
 kind (its proposals, its resolutions) is read and counted from one index instead of one column's
 index and the table.
+
+The table's planner statistics are refreshed at once: SQLite with statistics for the older indexes
+and none for these takes them for the more selective ones and sorts a whole kind's postings for
+each page of the board (0.25 s a page on a street's ten years) instead of reading the
+`(kind, published_dt, id)` index in order.
 """
 from alembic import op
 
@@ -24,6 +29,7 @@ def upgrade():
     op.create_index('ix_notice_postings_kind_category', 'notice_postings', ['kind', 'category'])
     op.create_index('ix_notice_postings_community_kind', 'notice_postings',
                     ['community_id', 'kind', 'published_dt', 'id'])
+    op.execute("ANALYZE notice_postings")
 
 
 def downgrade():
