@@ -60,8 +60,8 @@ def _expiry(instants, now):
 # The board's page around its rows (heading, kinds, filters, count, pager, links) depends on the
 # filters, the page number, the language and facts of the index as a whole (how many postings,
 # which years and categories) and the communities' names: each process renders it once per index
-# version and keeps it. The rows are rendered on every request (their statuses change by the
-# clock). Exact, not time-based: it holds with NOTICE_CACHE_TTL=0 as well.
+# version and keeps it. The rows are read on every request (their statuses change by the clock,
+# a community may be renamed). Exact, not time-based: it holds with NOTICE_CACHE_TTL=0 as well.
 _shells = LRUCache(maxsize=512)
 _shells_lock = threading.Lock()
 _ROWS_MARK = "\x00rows\x00"
@@ -94,10 +94,11 @@ def _board_shell(filters, page, names, code):
         api_args=api_args, kinds=kinds, categories=index.categories(filters.kind),
         general_categories=GENERAL_CATEGORIES, years=index.years(), heading=title,
         rows_html=Markup(_ROWS_MARK))
-    # The last mark is the list's: whatever follows it (pager, links) is URL-encoded.
-    before, _mark, after = content.rpartition(_ROWS_MARK)
-    shell = (before, after, title, url_for(".feed", **current)) if _mark else (content, "", title,
-                                                                               url_for(".feed", **current))
+    feed_url = url_for(".feed", **current)
+    # The last mark is the list's: whatever follows it (pager, links) is URL-encoded. No mark: an
+    # empty page, its list says so.
+    before, mark, after = content.rpartition(_ROWS_MARK)
+    shell = (before, after, title, feed_url) if mark else (content, "", title, feed_url)
     if key is not None:
         with _shells_lock:
             _shells[key] = shell
