@@ -91,6 +91,9 @@ class NoticePosting(db.Model):
         db.Index("ix_notice_postings_kind", "kind", "published_dt", "id"),
         db.Index("ix_notice_postings_year", "year", "published_dt", "id"),
         db.Index("ix_notice_postings_category", "category", "published_dt", "id"),
+        # The categories a kind's board offers; one community's board of one kind.
+        db.Index("ix_notice_postings_kind_category", "kind", "category"),
+        db.Index("ix_notice_postings_community_kind", "community_id", "kind", "published_dt", "id"),
     )
 
     @property

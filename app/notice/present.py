@@ -3,8 +3,9 @@ feed, the CSV downloads and the JSON API."""
 from flask import url_for
 from flask_babel import gettext as _
 
+from app.core import locale
 from app.core.web import public_url
-from app.notice import index, stats
+from app.notice import index, rules, stats
 
 
 def community_names():
@@ -18,13 +19,57 @@ def item_url(kind, source_id, external=False):
     return public_url(path) if external else path
 
 
+# The words a board page shows on every row (a kind's name, a status, a notice's category) in one
+# language, each translated once per process and language, not once per row (the catalogues do
+# not change while a process runs); and its dates, each written once.
+
+class _Words(dict):
+    def __missing__(self, msgid):
+        text = self[msgid] = locale.translated(msgid)
+        return text
+
+
+class _Days(dict):
+    """{local date: as a board row writes it}: what the `localdt('%Y-%m-%d')` filter gives."""
+
+    MAX = 20000   # more than ten years of days; past it the table starts again
+
+    def __missing__(self, day):
+        if len(self) >= self.MAX:
+            self.clear()
+        text = self[day] = day.strftime("%Y-%m-%d")
+        return text
+
+
+class _Content(dict):
+    MAX = 5000   # categories of proposals and matters: a few dozen in a street
+
+    def __missing__(self, text):
+        if len(self) >= self.MAX:
+            self.clear()
+        marked = self[text] = locale.user_content(text)
+        return marked
+
+
+_words = {}
+days = _Days()
+# What people wrote that many rows share (a proposal's category) as content, marked once.
+content = _Content()
+
+
+def words(code):
+    """{msgid: its text} in the language `code`, which must be the one in use now."""
+    found = _words.get(code)
+    return found if found is not None else _words.setdefault(code, _Words())
+
+
 def entries_of(postings, now, external=True):
-    """Postings as plain dicts."""
+    """Postings (rows of index.LISTED) as plain dicts."""
     names = community_names()
     return [{
-        "kind": p.kind, "kind_label": p.kind_label, "source_id": p.source_id,
+        "kind": p.kind, "kind_label": rules.KIND_LABELS[p.kind], "source_id": p.source_id,
         "community_id": p.community_id, "community": names.get(p.community_id, ""),
-        "title": p.title, "category": p.category, "status": p.status_at(now),
+        "title": p.title, "category": p.category, "status": rules.status_at(p.status, p.status_until, p.status_after, now),
         "summary": p.summary, "year": p.year, "published_dt": p.published_dt,
         "updated_dt": p.updated_dt, "url": item_url(p.kind, p.source_id, external=external),
     } for p in postings]

@@ -80,13 +80,14 @@ class Status:
     after: str | None = None
 
     def at(self, now: datetime) -> str:
-        if self.until is not None and self.after and now >= self.until:
-            return self.after
-        return self.label
+        return status_at(self.label, self.until, self.after, now)
 
 
 def status_at(label: str, until: datetime | None, after: str | None, now: datetime) -> str:
-    return Status(label, until, after).at(now)
+    """A stored status at `now` (once per row of a board page: no Status built for it)."""
+    if until is not None and after and now >= until:
+        return after
+    return label
 
 
 def objection_window(published_dt: datetime | None, days: int = OBJECTION_DAYS):

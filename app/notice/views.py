@@ -3,19 +3,22 @@ and the admins' pages for general notices (居务公开).
 
 Everything under /notice is public and needs no account; every page answers conditional GETs.
 """
+import threading
 import time
 from html import escape
 
 import click
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from cachetools import LRUCache
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.community.models import Community
 from app.community.operations import load_community
+from app.core import locale, timeutil
 from app.core.forms import ConfirmForm
 from app.core.refusal import Refused
 from app.core.timeutil import utcnow
@@ -55,6 +58,107 @@ def _expiry(instants, now):
     return min((t for t in instants if t is not None and t > now), default=None)
 
 
+# The board's page around its rows (heading, kinds, filters, count, pager, links) depends on the
+# filters, the page number, the language and facts of the index as a whole (how many postings,
+# which years and categories) and the communities' names: each process renders it once per index
+# version and keeps it. The rows are read on every request (their statuses change by the clock,
+# a community may be renamed). Exact, not time-based: it holds with NOTICE_CACHE_TTL=0 as well.
+_shells = LRUCache(maxsize=512)
+_shells_lock = threading.Lock()
+_ROWS_MARK = "\x00rows\x00"
+
+
+def _board_shell(filters, page, names, code):
+    """(before the rows, after them, title, feed address) of this board page in the language
+    `code` (the one in use)."""
+    kinds = tuple(sources.available_kinds())
+    key = index.version_key("board", filters, page.page, code, request.script_root, kinds,
+                            tuple(names.items()))
+    if key is not None:
+        with _shells_lock:
+            found = _shells.get(key)
+        if found is not None:
+            return found
+    title = _("公开栏")
+    if filters.community_id in names:
+        title = _("%(community)s · 公开栏", community=names[filters.community_id])
+    current = filters.as_args()
+
+    def board_url(**changes):
+        """This board with some filters changed (None drops one), back on page 1."""
+        args = {k: v for k, v in (current | changes).items() if v is not None}
+        return url_for(".board", **args)
+
+    api_args = {{"community": "community_id"}.get(k, k): v for k, v in current.items()}
+    content = render_template(
+        "notice/board.html", filters=filters, page=page, names=names, board_url=board_url,
+        api_args=api_args, kinds=kinds, categories=index.categories(filters.kind),
+        general_categories=GENERAL_CATEGORIES, years=index.years(), heading=title,
+        rows_html=Markup(_ROWS_MARK))
+    feed_url = url_for(".feed", **current)
+    # The last mark is the list's: whatever follows it (pager, links) is URL-encoded. No mark: an
+    # empty page, its list says so.
+    before, mark, after = content.rpartition(_ROWS_MARK)
+    shell = (before, after, title, feed_url) if mark else (content, "", title, feed_url)
+    if key is not None:
+        with _shells_lock:
+            _shells[key] = shell
+    return shell
+
+
+_item_bases = {}
+
+
+def _item_base(kind):
+    """An item's address without its id (".../proposal/"), built once per kind and root."""
+    key = (request.script_root, kind)
+    base = _item_bases.get(key)
+    if base is None:
+        base = _item_bases[key] = url_for(".item", kind=kind, source_id=0)[:-1]   # ".../0"
+    return base
+
+
+def _rows(items, now, names, code):
+    """The rows of notice/_board_rows.html: plain values, the words in the reader's language
+    `code` and the dates from the tables that keep them (present.words, present.days)."""
+    words, days, content = present.words(code), present.days, present.content
+    bases = {}
+    rows = []
+    # Unpacked in index.BOARD_ROW's order (a row's attributes cost more than its tuple).
+    for (kind, source_id, community_id, title, category, published_dt, status, status_until,
+         status_after, summary) in items:
+        base = bases.get(kind)
+        if base is None:
+            base = bases[kind] = _item_base(kind)
+        if category:
+            category = words[category] if kind == "general" else content[category]
+        rows.append((kind, source_id, base + str(int(source_id)), title, words[rules.KIND_LABELS[kind]],
+                     names.get(community_id, ""), category,
+                     words[rules.status_at(status, status_until, status_after, now)],
+                     published_dt.isoformat(), days[timeutil.to_local(published_dt).date()], summary))
+    return rows
+
+
+# A row's HTML is a function of its values alone (every one of them is in its tuple, in the
+# reader's language): each process keeps the last few thousand, and a page renders only the rows
+# it has not shown before in that form (a new posting, a status moved on, a community renamed).
+_row_html = LRUCache(maxsize=4096)
+_row_html_lock = threading.Lock()
+
+
+def _rows_html(rows):
+    with _row_html_lock:
+        found = [_row_html.get(row) for row in rows]
+    missing = [row for row, html in zip(rows, found) if html is None]
+    if missing:
+        template = current_app.jinja_env.get_template("notice/_board_rows.html")
+        rendered = {row: template.render(rows=[row]) for row in missing}
+        with _row_html_lock:
+            _row_html.update(rendered)
+        found = [html if html is not None else rendered[row] for row, html in zip(rows, found)]
+    return "".join(found)
+
+
 @bp.route("/notice/")
 def board():
     filters = index.Filters.from_args(request.args)
@@ -62,34 +166,12 @@ def board():
 
     def produce():
         now = utcnow()
-        page = index.find(filters, page=page_no)
-        names = present.community_names()
-        title = _("公开栏")
-        if filters.community_id in names:
-            title = _("%(community)s · 公开栏", community=names[filters.community_id])
-        current = filters.as_args()
-
-        def board_url(**changes):
-            """This board with some filters changed (None drops one), back on page 1."""
-            args = {k: v for k, v in (current | changes).items() if v is not None}
-            return url_for(".board", **args)
-
-        bases = {}
-
-        def item_url(kind, source_id):
-            """An item's address: url_for once per kind, then the id appended (20 rows a page)."""
-            base = bases.get(kind)
-            if base is None:
-                base = bases[kind] = url_for(".item", kind=kind, source_id=0)[:-1]   # ".../0"
-            return base + str(int(source_id))
-
-        api_args = {{"community": "community_id"}.get(k, k): v for k, v in current.items()}
-        content = render_template(
-            "notice/board.html", filters=filters, page=page, now=now, names=names,
-            board_url=board_url, item_url=item_url, api_args=api_args, kinds=sources.available_kinds(),
-            categories=index.categories(filters.kind), general_categories=GENERAL_CATEGORIES, years=index.years(),
-            heading=title)
-        return caching.Rendered(content, title=title, feed_url=url_for(".feed", **current),
+        names = present.community_names()   # first: the index's version is read with them
+        page = index.find(filters, page=page_no, columns=index.BOARD_ROW)
+        code = locale.current()
+        before, after, title, feed_url = _board_shell(filters, page, names, code)
+        rows = _rows_html(_rows(page.items, now, names, code))
+        return caching.Rendered(before + rows + after, title=title, feed_url=feed_url,
                                 expires_dt=_expiry([p.status_until for p in page.items], now))
 
     return caching.framed(caching.cached(("board", filters, page_no), produce))

@@ -44,3 +44,15 @@ def test_the_facts_are_read_once_per_index_version(client, board, db, cache_off)
     index.bump(db.session)
     db.session.commit()
     assert len(statements_of(client, "/notice/?kind=proposal")) == len(first)
+
+
+def test_a_renamed_community_shows_at_once_with_the_cache_off(client, board, db, cache_off):
+    # The page around the rows is kept per index version; a community's name is not in the index.
+    option = '<option value="%d">%s</option>'
+    before = text(client.get("/notice/"))
+    assert option % (board.other.id, "月亮社区") in before and "<span>月亮社区</span>" in before
+    board.other.name = "星光社区"
+    db.session.commit()
+    after = text(client.get("/notice/"))
+    assert option % (board.other.id, "星光社区") in after and "<span>星光社区</span>" in after
+    assert option % (board.other.id, "月亮社区") not in after and "<span>月亮社区</span>" not in after
