@@ -1,7 +1,7 @@
 """notice board: the categories of a kind, and one community's postings of a kind, from an index
 
 Revision ID: e4b7a9c1d2f3
-Revises: c5d8e1f47a02
+Revises: a7e3f9c2d415
 Create Date: 2026-12-07 19:20:00.000000
 
 The board offers the categories of the kind it shows (`index.categories(kind)`): without an index
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e4b7a9c1d2f3'
-down_revision = 'c5d8e1f47a02'
+down_revision = 'a7e3f9c2d415'
 branch_labels = None
 depends_on = None
 
