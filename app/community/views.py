@@ -15,7 +15,7 @@ from app.community.forms import (
     AddHandlerPersonForm, AddMemberForm, BodyPublicForm, BodyRuleForm, CreateHandlerOrgForm,
     ImportRegisterForm, UpdateMemberForm,
 )
-from app.community.models import Community, HandlerMember, HandlerOrg, Membership, Street
+from app.community.models import Body, Community, HandlerMember, HandlerOrg, Membership, Street
 from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import get_or_404
@@ -39,7 +39,8 @@ def index():
 @login_required
 def home(community_id):
     community = load_community(current_user, community_id)
-    return render_template("community/home.html", community=community)
+    return render_template("community/home.html", community=community,
+                           member_counts=Body.member_counts(community.bodies))
 
 
 @bp.route("/c/<int:community_id>/admin/residents")
@@ -95,7 +96,8 @@ def reject_resident(community_id, user_id):
 @login_required
 def bodies(community_id):
     community = load_community(current_user, community_id, admin=True)
-    return render_template("community/bodies.html", community=community)
+    return render_template("community/bodies.html", community=community,
+                           voting_counts=Body.member_counts(community.bodies, voting_only=True))
 
 
 def _rule_form(body):

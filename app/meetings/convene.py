@@ -4,7 +4,7 @@ sends answers it (`operations.announce`)."""
 from sqlalchemy import func
 
 from app.auth.models import User, UserState
-from app.community.models import Household
+from app.community.models import Body, Household
 from app.core import audit
 from app.core.notify import notify
 from app.core.i18n import N_, Message
@@ -30,7 +30,7 @@ def convene_base(body):
     if rule is None:
         return None, 0
     if body.preset == "representatives_assembly":
-        return rule, len(body.voting_members)
+        return rule, Body.member_counts([body], voting_only=True)[body.id]
     adults = User.query.filter_by(community_id=body.community_id, state=UserState.VERIFIED)
     if rule.base_label == "户":
         return rule, Household.query.filter_by(community_id=body.community_id).count()
@@ -42,7 +42,8 @@ def convene_base(body):
 
 def _may_support(user, body):
     if body.preset == "representatives_assembly":
-        return any(m.user_id == user.id and m.is_voting for m in body.memberships)
+        membership = body.membership_of(user)
+        return membership is not None and membership.is_voting
     return user.community_id == body.community_id and user.is_verified
 
 

@@ -36,8 +36,10 @@ def index(community_id):
     due = (ConveneRequest.query.filter(ConveneRequest.community_id == community.id,
                                        ConveneRequest.reached_dt.isnot(None),
                                        ConveneRequest.answered_dt.is_(None)).all())
-    return render_template("meetings/index.html", community=community, due=due,
-                           meetings=operations.meetings_of(current_user, community), organisable=organisable)
+    upcoming, past = operations.meetings_of(current_user, community,
+                                            page=max(request.args.get("page", 1, type=int), 1))
+    return render_template("meetings/index.html", community=community, due=due, upcoming=upcoming,
+                           past=past, organisable=organisable)
 
 
 @bp.route("/c/<int:community_id>/meetings/new", methods=["GET", "POST"])

@@ -384,7 +384,7 @@ def seeded_pages(db):
         "board": "/notice/", "board: a proposal": f"/notice/proposal/{proposal}",
         "board: a meeting": f"/notice/meeting/{meeting}", "board: a resolution": f"/notice/resolution/{matter}",
         "board: a notice": f"/notice/general/{notice}", "statistics": "/notice/stats", "feed": "/notice/feed.atom",
-        "notifications": "/notifications",
+        "notifications": "/notifications", "convene": f"/c/{c}/convene",
     }
     api = {"GET /api/v1/proposals": "/api/v1/proposals", "GET /api/v1/notices": "/api/v1/notices",
            "GET /api/v1/notices/stats": "/api/v1/notices/stats",
@@ -394,7 +394,7 @@ def seeded_pages(db):
     return {
         "resident": dict(common),
         "chair": common | {"meeting": f"/meetings/{meeting}", "minutes": f"/meetings/{meeting}/minutes",
-                           "receipts": f"/votes/{vote}/receipts"},
+                           "receipts": f"/votes/{vote}/receipts", "new meeting": f"/c/{c}/meetings/new"},
         "admin": common | {"residents": f"/c/{c}/admin/residents", "audit log": f"/c/{c}/admin/audit",
                            "staff queue": f"/c/{c}/proposals/queue", "bodies": f"/c/{c}/admin/bodies"},
         "street_admin": {"street": f"/street/{street_id}/", "street proposals": f"/street/{street_id}/proposals"},
