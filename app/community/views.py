@@ -134,9 +134,15 @@ def body(community_id, body_id):
     history = (audit.AuditEvent.query
                .filter_by(object_type="bodies", object_id=body.id)
                .order_by(audit.AuditEvent.id.desc()).limit(50).all())
+    # A 居民会议 has every resident as a member: its list is paged.
+    members = db.paginate(db.select(Membership).where(Membership.body_id == body.id)
+                          .options(selectinload(Membership.user)).order_by(Membership.id),
+                          page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE,
+                          error_out=False)
     return render_template("community/body.html", community=community, body=body, form=form,
                            add_form=AddMemberForm(), public_form=BodyPublicForm(is_public=body.is_public),
-                           history=history), status
+                           history=history, members=members,
+                           voting_count=Body.member_counts([body], voting_only=True)[body.id]), status
 
 
 @bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/public", methods=["POST"])
