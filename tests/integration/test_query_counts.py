@@ -362,6 +362,7 @@ def seeded_pages(db):
     """{who: {page: url}} of the seeded street: each area's list and the detail of its newest thing."""
     from sqlalchemy import func, select
 
+    from app.community.models import Body
     from app.community.models import Street as StreetRow
     from app.matters.models import Matter
     from app.matters.workflow import MatterStage
@@ -378,6 +379,7 @@ def seeded_pages(db):
     proposal = newest(Proposal.id, Proposal.state == "closed")
     matter = newest(Matter.id, Matter.stage == MatterStage.result_public)
     meeting, vote, notice = newest(Meeting.id), newest(Vote.id), newest(Notice.id)
+    assembly = newest(Body.id, Body.community_id == c, Body.preset == "residents_assembly")
     common = {
         "community": f"/c/{c}/", "proposals": f"/c/{c}/proposals/", "proposal": f"/c/{c}/proposals/{proposal}",
         "matters": f"/c/{c}/matters/", "matter": f"/c/{c}/matters/{matter}", "meetings": f"/c/{c}/meetings",
@@ -396,7 +398,8 @@ def seeded_pages(db):
         "chair": common | {"meeting": f"/meetings/{meeting}", "minutes": f"/meetings/{meeting}/minutes",
                            "receipts": f"/votes/{vote}/receipts", "new meeting": f"/c/{c}/meetings/new"},
         "admin": common | {"residents": f"/c/{c}/admin/residents", "audit log": f"/c/{c}/admin/audit",
-                           "staff queue": f"/c/{c}/proposals/queue", "bodies": f"/c/{c}/admin/bodies"},
+                           "staff queue": f"/c/{c}/proposals/queue", "bodies": f"/c/{c}/admin/bodies",
+                           "the residents' assembly": f"/c/{c}/admin/bodies/{assembly}"},
         "street_admin": {"street": f"/street/{street_id}/", "street proposals": f"/street/{street_id}/proposals"},
         "handler": {"handler queue": "/proposals/handling"},
         "api:resident": api,
