@@ -52,6 +52,9 @@ class Meeting(db.Model):
     members = db.relationship("MeetingMember", back_populates="meeting", cascade="all, delete-orphan",
                               order_by="MeetingMember.id")
 
+    # The community's list reads its meetings by start (operations.meetings_of).
+    __table_args__ = (db.Index("ix_meetings_community_start", "community_id", "start_dt"),)
+
     def __repr__(self):
         return f"<Meeting {self.id} {self.title}>"
 
