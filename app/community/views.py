@@ -19,6 +19,7 @@ from app.community.models import Body, Community, HandlerMember, HandlerOrg, Mem
 from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import get_or_404
+from app.core.paging import CappedPage
 from app.core.web import refuse
 from app.core.i18n import N_
 from app.core.refusal import Refused
@@ -271,10 +272,10 @@ def print_cards(community_id):
 def audit_log(community_id):
     community = load_community(current_user, community_id, admin=True)
     page = max(request.args.get("page", 1, type=int), 1)
-    pagination = (audit.AuditEvent.query.filter_by(community_id=community.id)
-                  .options(selectinload(audit.AuditEvent.actor))   # each row names who acted
-                  .order_by(audit.AuditEvent.id.desc())
-                  .paginate(page=page, per_page=PAGE_SIZE, error_out=False))
+    # A community's log grows by hundreds of thousands of events in ten years: not counted whole.
+    pagination = CappedPage(db.select(audit.AuditEvent).where(audit.AuditEvent.community_id == community.id)
+                            .options(selectinload(audit.AuditEvent.actor))   # each row names who acted
+                            .order_by(audit.AuditEvent.id.desc()), page=page, per_page=PAGE_SIZE)
     return render_template("community/audit.html", community=community, pagination=pagination,
                            chain_head=audit.current_head())
 
