@@ -78,7 +78,7 @@ class Meeting(db.Model):
 
     def _body_role(self, user):
         """The user's current role in the body, by one query (a body may have thousands), once per
-        loaded meeting object (a list reads them all at once: operations.meetings_of)."""
+        loaded meeting object."""
         memo = self.__dict__.setdefault("_body_role_memo", {})
         if user.id not in memo:
             row = Membership.query.filter_by(body_id=self.body_id, user_id=user.id).first()

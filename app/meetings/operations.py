@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from app.community.models import Body, MemberRole, Membership
+from app.community.models import Body, MemberRole
 from app.core import audit
 from app.core.i18n import N_, Message
 from app.core.refusal import Refused
@@ -72,23 +72,7 @@ def meetings_of(user, community, page=1):
     past = db.paginate(base.where(Meeting.state.not_in(UNDER_WAY))
                        .order_by(Meeting.start_dt.desc(), Meeting.id.desc()),
                        page=page, per_page=PAST_PER_PAGE, error_out=False)
-    _prefetch_roles([*upcoming, *past.items], user)
     return upcoming, past
-
-
-def _prefetch_roles(meetings, user):
-    """Whether one may see a meeting asks for one's row among its members and one's role in its
-    body, a query each per meeting: for a list, both are read here in two queries and memoised
-    on each meeting as `Meeting.member` and `Meeting._body_role` keep them."""
-    if not meetings or user is None or not getattr(user, "is_authenticated", False):
-        return
-    rows = {row.meeting_id: row for row in MeetingMember.query.filter(
-        MeetingMember.user_id == user.id, MeetingMember.meeting_id.in_([m.id for m in meetings]))}
-    roles = dict(db.session.execute(db.select(Membership.body_id, Membership.role).where(
-        Membership.user_id == user.id, Membership.body_id.in_({m.body_id for m in meetings}))).all())
-    for meeting in meetings:
-        meeting.__dict__.setdefault("_member_memo", {})[user.id] = rows.get(meeting.id)
-        meeting.__dict__.setdefault("_body_role_memo", {})[user.id] = roles.get(meeting.body_id)
 
 
 def load_body(user, body_id):

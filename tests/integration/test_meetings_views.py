@@ -240,7 +240,10 @@ def test_the_past_meetings_are_paged(client, make, db):
     login(client, make.user(community))
     first = client.get(f"/c/{community.id}/meetings").get_data(as_text=True)
     second = client.get(f"/c/{community.id}/meetings?page=2").get_data(as_text=True)
-    count = lambda page, section: page.split(f'id="{section}"')[1].split("</ul>")[0].count("<li>")
+
+    def count(page, section):
+        return page.split(f'id="{section}"')[1].split("</ul>")[0].count("<li>")
+
     assert count(first, "upcoming-meetings") == 1 and count(first, "past-meetings") == 20
     assert 'rel="next"' in first
     assert count(second, "past-meetings") == 5 and 'rel="prev"' in second
