@@ -52,8 +52,10 @@ class Meeting(db.Model):
     members = db.relationship("MeetingMember", back_populates="meeting", cascade="all, delete-orphan",
                               order_by="MeetingMember.id")
 
-    # The community's list reads its meetings by start (operations.meetings_of).
-    __table_args__ = (db.Index("ix_meetings_community_start", "community_id", "start_dt"),)
+    # The community's list (operations.meetings_of) pages the past by start, and finds those under
+    # way and counts the past (whose body is visible) from the index alone.
+    __table_args__ = (db.Index("ix_meetings_community_start", "community_id", "start_dt"),
+                      db.Index("ix_meetings_community_state", "community_id", "state", "body_id"))
 
     def __repr__(self):
         return f"<Meeting {self.id} {self.title}>"

@@ -67,8 +67,10 @@ def meetings_of(user, community, page=1):
     may see in a community."""
     base = (db.select(Meeting).options(db.load_only(*_LIST_COLUMNS))
             .where(Meeting.community_id == community.id, visible_clause(user, community)))
-    upcoming = db.session.scalars(base.where(Meeting.state.in_(UNDER_WAY))
-                                  .order_by(Meeting.start_dt, Meeting.id)).all()
+    # Sorted here: ordered in SQL, SQLite would walk all the community's meetings by start rather
+    # than seek the few under way by state.
+    upcoming = sorted(db.session.scalars(base.where(Meeting.state.in_(UNDER_WAY))),
+                      key=lambda m: (m.start_dt, m.id))
     past = db.paginate(base.where(Meeting.state.not_in(UNDER_WAY))
                        .order_by(Meeting.start_dt.desc(), Meeting.id.desc()),
                        page=page, per_page=PAST_PER_PAGE, error_out=False)
