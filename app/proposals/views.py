@@ -21,7 +21,6 @@ from app.proposals.forms import (ActionForm, CommentForm, HideCommentForm, Propo
 from app.proposals.workflow import Action, ProposalState
 
 bp = Blueprint("proposals", __name__)
-QUEUE_PAGE = 50
 
 # Actions posted to /act/<name>, and the form fields each one reads.
 ACTIONS = {
@@ -338,10 +337,10 @@ def queue(community_id):
     community = load_community(current_user, community_id, staff=True)
     now = utcnow()
     items = queries.staff_queue(community, now)
-    # Soonest due first over the whole queue; a street's backlog (hundreds) is shown a page at a time.
-    number = max(request.args.get("page", 1, type=int), 1)
-    start = (number - 1) * QUEUE_PAGE
-    page = queries.Page(items[start:start + QUEUE_PAGE], len(items), number, QUEUE_PAGE)
+    # Soonest due first over the whole queue; a street's backlog (hundreds) is shown a page at a
+    # time, as long as a page of the proposal list.
+    number, size = max(request.args.get("page", 1, type=int), 1), queries.PER_PAGE
+    page = queries.Page(items[(number - 1) * size:number * size], len(items), number, size)
     return render_template("proposals/queue.html", community=community, page=page, now=now)
 
 
