@@ -2,6 +2,7 @@
 the legal share of them have joined, the chairs and the staff are told. The next notice the body
 sends answers it (`operations.announce`)."""
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User, UserState
 from app.community.models import Body, Household
@@ -56,9 +57,24 @@ def _supporters_count(request, rule):
     return len(rows)
 
 
-def convene_status(request):
-    rule, base = convene_base(request.body)
+def convene_status(request, base=None):
+    """`base`: the body's (rule, base) when the caller has it (a list reads it once per body)."""
+    rule, base = base or convene_base(request.body)
     return workflow.convene_status(rule, base, _supporters_count(request, rule))
+
+
+def recent_requests(community, limit=100):
+    """[(request, status)], newest first: each body's base is counted once, and the supporters
+    (with their households, which some shares count) are read with the requests."""
+    requests = (ConveneRequest.query.filter_by(community_id=community.id)
+                .options(selectinload(ConveneRequest.supporters).selectinload(ConveneSupporter.user)
+                         .selectinload(User.household))
+                .order_by(ConveneRequest.id.desc()).limit(limit).all())
+    bases = {}
+    for request in requests:
+        if request.body_id not in bases:
+            bases[request.body_id] = convene_base(request.body)
+    return [(r, convene_status(r, bases[r.body_id])) for r in requests]
 
 
 def file_convene(user, body, subject, reason=None):

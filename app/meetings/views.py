@@ -280,10 +280,8 @@ def convene(community_id):
             status = refuse(exc)
     elif form.errors:
         status = 422
-    requests_ = (ConveneRequest.query.filter_by(community_id=community.id)
-                 .order_by(ConveneRequest.id.desc()).limit(100).all())
     return render_template("meetings/convene.html", community=community, form=form,
-                           requests=[(r, convening.convene_status(r)) for r in requests_]), status
+                           requests=convening.recent_requests(community)), status
 
 
 @bp.route("/c/<int:community_id>/convene/<int:request_id>")

@@ -185,6 +185,30 @@ def test_proposal_pages(street):
     assert_flat(small, large)
 
 
+# -- requests to convene ---------------------------------------------------------------------------
+
+def add_convene_requests(street, n):
+    """n requests to convene the two bodies that have a legal share, each joined by n residents."""
+    from app.meetings.models import ConveneRequest, ConveneSupporter
+
+    bodies = [street.c.body_by_preset(key) for key in ("representatives_assembly", "residents_assembly")]
+    people = street.people(n)
+    for i in range(n):
+        request = ConveneRequest(community_id=street.c.id, body=bodies[i % 2], created_by_id=people[i].id,
+                                 subject=f"提议{i}：讨论加装电梯")
+        request.supporters = [ConveneSupporter(user_id=p.id) for p in people]
+        street.db.session.add(request)
+    street.db.session.commit()
+
+
+def test_requests_to_convene(street):
+    pages = {who: {"convene": f"/c/{street.c.id}/convene"} for who in ("admin", "resident")}
+    add_convene_requests(street, SMALL)
+    small = counts(street, pages)
+    add_convene_requests(street, LARGE - SMALL)
+    assert_flat(small, counts(street, pages))
+
+
 # -- meetings, their votes, the matters they decide, the notice board ------------------------------
 
 def add_meetings(street, n):
