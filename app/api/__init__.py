@@ -1,4 +1,5 @@
 """The JSON API under /api/v1, documented by the OpenAPI document flask-smorest generates."""
+from flask import current_app
 from flask_smorest import Api
 
 from app.api import auth, consultations, matters, meetings, microprojects, notices, proposals, votes
@@ -16,6 +17,14 @@ class YishiApi(Api):
 
     def _register_error_handlers(self):
         pass
+
+    def _openapi_json(self):
+        """The document as flask-smorest writes it, built once per spec (per app): it only changes
+        when the code does, and building it walks every schema (tens of milliseconds)."""
+        cached = getattr(self, "_openapi_cache", None)
+        if cached is None or cached[0] is not self.spec:
+            cached = self._openapi_cache = (self.spec, super()._openapi_json().get_data())
+        return current_app.response_class(cached[1], mimetype="application/json")
 
 
 # Created unbound like the extensions in app/extensions.py, and initialised in create_app().

@@ -72,6 +72,9 @@ class User(UserMixin, db.Model):
     roles = db.relationship("CommunityRole", back_populates="user", cascade="all, delete-orphan")
     memberships = db.relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
+    # The admin's list of a community's residents in one state (app/community/views.py).
+    __table_args__ = (db.Index("ix_users_community_state", "community_id", "state"),)
+
     def __repr__(self):
         return f"<User {self.id} {self.name}>"
 

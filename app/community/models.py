@@ -180,7 +180,26 @@ class Body(db.Model):
         return [m for m in self.memberships if m.is_voting]
 
     def membership_of(self, user):
-        return next((m for m in self.memberships if m.user_id == user.id), None)
+        # A body may have thousands of members (居民会议: every resident) and a user a handful
+        # of memberships: read the user's side unless the body's is already loaded.
+        if "memberships" in self.__dict__:
+            return next((m for m in self.memberships if m.user_id == user.id), None)
+        return next((m for m in getattr(user, "memberships", ())
+                     if m.body_id == self.id or (m.body_id is None and m.body is self)), None)
+
+    @staticmethod
+    def member_counts(bodies, voting_only=False):
+        """{body id: number of members} (voting members only if asked) in one query, without
+        loading the members."""
+        ids = [body.id for body in bodies]
+        if not ids:
+            return {}
+        query = (db.select(Membership.body_id, db.func.count()).where(Membership.body_id.in_(ids))
+                 .group_by(Membership.body_id))
+        if voting_only:
+            query = query.where(Membership.is_voting.is_(True))
+        counts = dict(db.session.execute(query).all())
+        return {body_id: counts.get(body_id, 0) for body_id in ids}
 
     def is_member(self, user):
         return self.membership_of(user) is not None

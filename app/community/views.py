@@ -15,10 +15,11 @@ from app.community.forms import (
     AddHandlerPersonForm, AddMemberForm, BodyPublicForm, BodyRuleForm, CreateHandlerOrgForm,
     ImportRegisterForm, UpdateMemberForm,
 )
-from app.community.models import Community, HandlerMember, HandlerOrg, Membership, Street
+from app.community.models import Body, Community, HandlerMember, HandlerOrg, Membership, Street
 from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import get_or_404
+from app.core.paging import CappedPage
 from app.core.web import refuse
 from app.core.i18n import N_
 from app.core.refusal import Refused
@@ -39,7 +40,8 @@ def index():
 @login_required
 def home(community_id):
     community = load_community(current_user, community_id)
-    return render_template("community/home.html", community=community)
+    return render_template("community/home.html", community=community,
+                           member_counts=Body.member_counts(community.bodies))
 
 
 @bp.route("/c/<int:community_id>/admin/residents")
@@ -95,7 +97,8 @@ def reject_resident(community_id, user_id):
 @login_required
 def bodies(community_id):
     community = load_community(current_user, community_id, admin=True)
-    return render_template("community/bodies.html", community=community)
+    return render_template("community/bodies.html", community=community,
+                           voting_counts=Body.member_counts(community.bodies, voting_only=True))
 
 
 def _rule_form(body):
@@ -132,9 +135,15 @@ def body(community_id, body_id):
     history = (audit.AuditEvent.query
                .filter_by(object_type="bodies", object_id=body.id)
                .order_by(audit.AuditEvent.id.desc()).limit(50).all())
+    # A 居民会议 has every resident as a member: its list is paged.
+    members = db.paginate(db.select(Membership).where(Membership.body_id == body.id)
+                          .options(selectinload(Membership.user)).order_by(Membership.id),
+                          page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE,
+                          error_out=False)
     return render_template("community/body.html", community=community, body=body, form=form,
                            add_form=AddMemberForm(), public_form=BodyPublicForm(is_public=body.is_public),
-                           history=history), status
+                           history=history, members=members,
+                           voting_count=Body.member_counts([body], voting_only=True)[body.id]), status
 
 
 @bp.route("/c/<int:community_id>/admin/bodies/<int:body_id>/public", methods=["POST"])
@@ -263,10 +272,10 @@ def print_cards(community_id):
 def audit_log(community_id):
     community = load_community(current_user, community_id, admin=True)
     page = max(request.args.get("page", 1, type=int), 1)
-    pagination = (audit.AuditEvent.query.filter_by(community_id=community.id)
-                  .options(selectinload(audit.AuditEvent.actor))   # each row names who acted
-                  .order_by(audit.AuditEvent.id.desc())
-                  .paginate(page=page, per_page=PAGE_SIZE, error_out=False))
+    # A community's log grows by hundreds of thousands of events in ten years: not counted whole.
+    pagination = CappedPage(db.select(audit.AuditEvent).where(audit.AuditEvent.community_id == community.id)
+                            .options(selectinload(audit.AuditEvent.actor))   # each row names who acted
+                            .order_by(audit.AuditEvent.id.desc()), page=page, per_page=PAGE_SIZE)
     return render_template("community/audit.html", community=community, pagination=pagination,
                            chain_head=audit.current_head())
 

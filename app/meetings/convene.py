@@ -2,9 +2,10 @@
 the legal share of them have joined, the chairs and the staff are told. The next notice the body
 sends answers it (`operations.announce`)."""
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User, UserState
-from app.community.models import Household
+from app.community.models import Body, Household
 from app.core import audit
 from app.core.notify import notify
 from app.core.i18n import N_, Message
@@ -30,7 +31,7 @@ def convene_base(body):
     if rule is None:
         return None, 0
     if body.preset == "representatives_assembly":
-        return rule, len(body.voting_members)
+        return rule, Body.member_counts([body], voting_only=True)[body.id]
     adults = User.query.filter_by(community_id=body.community_id, state=UserState.VERIFIED)
     if rule.base_label == "户":
         return rule, Household.query.filter_by(community_id=body.community_id).count()
@@ -42,7 +43,8 @@ def convene_base(body):
 
 def _may_support(user, body):
     if body.preset == "representatives_assembly":
-        return any(m.user_id == user.id and m.is_voting for m in body.memberships)
+        membership = body.membership_of(user)
+        return membership is not None and membership.is_voting
     return user.community_id == body.community_id and user.is_verified
 
 
@@ -55,9 +57,24 @@ def _supporters_count(request, rule):
     return len(rows)
 
 
-def convene_status(request):
-    rule, base = convene_base(request.body)
+def convene_status(request, base=None):
+    """`base`: the body's (rule, base) when the caller has it (a list reads it once per body)."""
+    rule, base = base or convene_base(request.body)
     return workflow.convene_status(rule, base, _supporters_count(request, rule))
+
+
+def recent_requests(community, limit=100):
+    """[(request, status)], newest first: each body's base is counted once, and the supporters
+    (with their households, which some shares count) are read with the requests."""
+    requests = (ConveneRequest.query.filter_by(community_id=community.id)
+                .options(selectinload(ConveneRequest.supporters).selectinload(ConveneSupporter.user)
+                         .selectinload(User.household))
+                .order_by(ConveneRequest.id.desc()).limit(limit).all())
+    bases = {}
+    for request in requests:
+        if request.body_id not in bases:
+            bases[request.body_id] = convene_base(request.body)
+    return [(r, convene_status(r, bases[r.body_id])) for r in requests]
 
 
 def file_convene(user, body, subject, reason=None):

@@ -52,6 +52,11 @@ class Meeting(db.Model):
     members = db.relationship("MeetingMember", back_populates="meeting", cascade="all, delete-orphan",
                               order_by="MeetingMember.id")
 
+    # The community's list (operations.meetings_of) pages the past by start, and finds those under
+    # way and counts the past (whose body is visible) from the index alone.
+    __table_args__ = (db.Index("ix_meetings_community_start", "community_id", "start_dt"),
+                      db.Index("ix_meetings_community_state", "community_id", "state", "body_id"))
+
     def __repr__(self):
         return f"<Meeting {self.id} {self.title}>"
 
@@ -75,7 +80,7 @@ class Meeting(db.Model):
 
     def _body_role(self, user):
         """The user's current role in the body, by one query (a body may have thousands), once per
-        loaded meeting object (a list reads them all at once: operations.meetings_of)."""
+        loaded meeting object."""
         memo = self.__dict__.setdefault("_body_role_memo", {})
         if user.id not in memo:
             row = Membership.query.filter_by(body_id=self.body_id, user_id=user.id).first()

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from app.community.models import Body, MemberRole, Membership
+from app.community.models import Body, MemberRole
 from app.core import audit
 from app.core.i18n import N_, Message
 from app.core.refusal import Refused
@@ -39,27 +39,42 @@ def get_meeting(user, meeting_id):
     return meeting
 
 
-def meetings_of(user, community):
-    """Meetings this user may see in a community, newest first."""
-    query = Meeting.query.filter_by(community_id=community.id).order_by(Meeting.start_dt.desc())
-    meetings = query.limit(200).all()
-    _prefetch_roles(meetings, user)
-    return [m for m in meetings if m.can_view(user)]
+UNDER_WAY = (MeetingState.DRAFT, MeetingState.ANNOUNCED, MeetingState.LIVE)
+PAST_PER_PAGE = 20
+# What a list shows of a meeting: the notice, the notes and the minutes stay in the database.
+_LIST_COLUMNS = (Meeting.id, Meeting.community_id, Meeting.body_id, Meeting.title, Meeting.start_dt,
+                 Meeting.state)
 
 
-def _prefetch_roles(meetings, user):
-    """Whether one may see a meeting asks for one's row among its members and one's role in its
-    body, a query each per meeting: for a list, both are read here in two queries and memoised
-    on each meeting as `Meeting.member` and `Meeting._body_role` keep them."""
-    if not meetings or user is None or not getattr(user, "is_authenticated", False):
-        return
-    rows = {row.meeting_id: row for row in MeetingMember.query.filter(
-        MeetingMember.user_id == user.id, MeetingMember.meeting_id.in_([m.id for m in meetings]))}
-    roles = dict(db.session.execute(db.select(Membership.body_id, Membership.role).where(
-        Membership.user_id == user.id, Membership.body_id.in_({m.body_id for m in meetings}))).all())
-    for meeting in meetings:
-        meeting.__dict__.setdefault("_member_memo", {})[user.id] = rows.get(meeting.id)
-        meeting.__dict__.setdefault("_body_role_memo", {})[user.id] = roles.get(meeting.body_id)
+def visible_clause(user, community):
+    """`Meeting.can_view(user)` for a community's meetings, as SQL (a list of ten years is paged
+    in the database): staff see all; the organisers of a body its drafts; members (now, or in the
+    snapshot taken when it was announced) and, for a public body, the community's residents, the
+    rest."""
+    if user.is_staff_of(community):
+        return db.true()
+    organised = [b.id for b in community.bodies if b.is_chair(user) or b.is_secretary(user)]
+    seen = [b.id for b in community.bodies if b.is_member(user)
+            or (b.is_public and user.community_id == community.id)]
+    snapshot = db.select(MeetingMember.meeting_id).where(MeetingMember.user_id == user.id)
+    return db.or_(Meeting.body_id.in_(organised),
+                  db.and_(Meeting.state != MeetingState.DRAFT,
+                          db.or_(Meeting.body_id.in_(seen), Meeting.id.in_(snapshot))))
+
+
+def meetings_of(user, community, page=1):
+    """(meetings not over yet, soonest first; one page of past ones, newest first) that this user
+    may see in a community."""
+    base = (db.select(Meeting).options(db.load_only(*_LIST_COLUMNS))
+            .where(Meeting.community_id == community.id, visible_clause(user, community)))
+    # Sorted here: ordered in SQL, SQLite would walk all the community's meetings by start rather
+    # than seek the few under way by state.
+    upcoming = sorted(db.session.scalars(base.where(Meeting.state.in_(UNDER_WAY))),
+                      key=lambda m: (m.start_dt, m.id))
+    past = db.paginate(base.where(Meeting.state.not_in(UNDER_WAY))
+                       .order_by(Meeting.start_dt.desc(), Meeting.id.desc()),
+                       page=page, per_page=PAST_PER_PAGE, error_out=False)
+    return upcoming, past
 
 
 def load_body(user, body_id):

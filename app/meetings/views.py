@@ -36,8 +36,10 @@ def index(community_id):
     due = (ConveneRequest.query.filter(ConveneRequest.community_id == community.id,
                                        ConveneRequest.reached_dt.isnot(None),
                                        ConveneRequest.answered_dt.is_(None)).all())
-    return render_template("meetings/index.html", community=community, due=due,
-                           meetings=operations.meetings_of(current_user, community), organisable=organisable)
+    upcoming, past = operations.meetings_of(current_user, community,
+                                            page=max(request.args.get("page", 1, type=int), 1))
+    return render_template("meetings/index.html", community=community, due=due, upcoming=upcoming,
+                           past=past, organisable=organisable)
 
 
 @bp.route("/c/<int:community_id>/meetings/new", methods=["GET", "POST"])
@@ -278,10 +280,8 @@ def convene(community_id):
             status = refuse(exc)
     elif form.errors:
         status = 422
-    requests_ = (ConveneRequest.query.filter_by(community_id=community.id)
-                 .order_by(ConveneRequest.id.desc()).limit(100).all())
     return render_template("meetings/convene.html", community=community, form=form,
-                           requests=[(r, convening.convene_status(r)) for r in requests_]), status
+                           requests=convening.recent_requests(community)), status
 
 
 @bp.route("/c/<int:community_id>/convene/<int:request_id>")

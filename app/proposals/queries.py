@@ -7,7 +7,7 @@ from cachetools import TTLCache
 from flask import url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.community.models import HandlerOrg
 from app.core.audit import AuditEvent
@@ -184,12 +184,20 @@ def staff_queue(community, now=None):
     """Open proposals needing the committee or a handler, overdue and soonest due first."""
     now = now or utcnow()
     settings = settings_for(community)
+    # The queue shows titles and deadlines: the texts stay in the database.
     items = (Proposal.query.filter(Proposal.community_id == community.id,
                                    Proposal.state.in_(OPEN_STATES))
-             .options(selectinload(Proposal.handler_org)).order_by(Proposal.id).limit(500).all())
+             .options(selectinload(Proposal.handler_org), defer(Proposal.problem),
+                      defer(Proposal.suggestion), defer(Proposal.decline_reason))
+             .order_by(Proposal.id).limit(500).all())
     for item in items:
         item._settings = settings
-    return sorted(items, key=lambda p: (p.deadline(now).due_dt if p.deadline(now) else now))
+
+    def due(proposal):
+        deadline = proposal.deadline(now)
+        return deadline.due_dt if deadline else now
+
+    return sorted(items, key=due)
 
 
 def handler_queue(user, now=None, load=()):

@@ -337,7 +337,11 @@ def queue(community_id):
     community = load_community(current_user, community_id, staff=True)
     now = utcnow()
     items = queries.staff_queue(community, now)
-    return render_template("proposals/queue.html", community=community, items=items, now=now)
+    # Soonest due first over the whole queue; a street's backlog (hundreds) is shown a page at a
+    # time, as long as a page of the proposal list.
+    number, size = max(request.args.get("page", 1, type=int), 1), queries.PER_PAGE
+    page = queries.Page(items[(number - 1) * size:number * size], len(items), number, size)
+    return render_template("proposals/queue.html", community=community, page=page, now=now)
 
 
 @bp.route("/proposals/handling")

@@ -184,3 +184,22 @@ def test_backup_manifest_keeps_the_head_and_restore_checks_it(scratch, tmp_path)
     db.session.remove()
     warned = runner.invoke(args=["restore", "--force", str(forged)])
     assert warned.exit_code == 0 and "Warning" in warned.output and "0" * 64 in warned.output
+
+
+def test_a_long_log_is_paged_without_counting_it_whole(client, make, db, monkeypatch):
+    """Past the count's cap the pager says which page, not how many, and offers the next one
+    while there is one."""
+    from app.core import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 120)
+    community = make.community()
+    admin = make.user(community, roles=["admin"])
+    for i in range(130):
+        record("something.changed", actor=admin, community_id=community.id, reason=f"第{i}次")
+    db.session.commit()
+    login(client, admin)
+    pages = [client.get(f"/c/{community.id}/admin/audit?page={n}").get_data(as_text=True) for n in (1, 3)]
+    assert 'rel="next"' in pages[0] and "第 1 页" in pages[0] and "第 1 /" not in pages[0]
+    assert 'rel="next"' not in pages[1] and 'rel="prev"' in pages[1]
+    assert pages[1].count("something.changed") == 30
+    assert pages[0].count("第129次") == 1   # newest first

@@ -186,3 +186,64 @@ def test_a_resident_with_no_meeting_to_attend_is_told_where_decisions_are_publis
     page = client.get(f"/c/{community.id}/meetings").get_data(as_text=True)
     assert "暂无您可以参加或旁听的会议" in page
     assert f'href="/notice/?community={community.id}"' in page
+
+
+def _meetings(db, body, states, days):
+    from app.meetings.models import Meeting as Row
+
+    rows = [Row(community_id=body.community_id, body_id=body.id, title=f"会议{i}", state=state,
+                start_dt=utcnow() + timedelta(days=days + i)) for i, state in enumerate(states)]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def test_the_list_shows_what_each_may_see_upcoming_first_and_the_past_paged(make, db):
+    """The list's SQL filter agrees with `Meeting.can_view` for each kind of person."""
+    from app.meetings import operations
+    from app.meetings.models import MeetingMember
+    from app.meetings.workflow import MeetingState as S
+
+    community = make.community()
+    branch = community.body_by_preset("party_branch_committee")   # not public
+    assembly = community.body_by_preset("residents_assembly")     # public
+    chair, member, former = (make.user(community, name=n) for n in ("书记", "委员", "前委员"))
+    resident, staff = make.user(community, name="居民"), make.user(community, name="社工", roles=["staff"])
+    make.member(branch, chair, role="chair")
+    make.member(branch, member)
+    states = [S.DRAFT, S.ANNOUNCED, S.LIVE, S.ENDED, S.MINUTES_SIGNED, S.CANCELLED]
+    made = (_meetings(db, branch, states * 8, -60) + _meetings(db, assembly, states, -90)
+            + _meetings(db, branch, [S.ANNOUNCED, S.DRAFT], 5))
+    db.session.add(MeetingMember(meeting_id=made[4].id, user_id=former.id))   # in the snapshot only
+    db.session.commit()
+    for user in (chair, member, former, resident, staff):
+        upcoming, past = operations.meetings_of(user, community)
+        pages = [past.items] + [operations.meetings_of(user, community, page=n)[1].items
+                                for n in range(2, past.pages + 1)]
+        listed = [m.id for m in upcoming] + [m.id for items in pages for m in items]
+        db.session.expire_all()
+        visible = {m.id for m in made if m.can_view(user)}
+        assert sorted(listed) == sorted(visible), user.name
+        assert all(m.state in operations.UNDER_WAY for m in upcoming)
+        starts = [m.start_dt for items in pages for m in items]
+        assert starts == sorted(starts, reverse=True)
+    assert len(operations.meetings_of(staff, community)[1].items) == operations.PAST_PER_PAGE
+
+
+def test_the_past_meetings_are_paged(client, make, db):
+    from app.meetings.workflow import MeetingState as S
+
+    community = make.community()
+    assembly = community.body_by_preset("residents_assembly")
+    _meetings(db, assembly, [S.MINUTES_SIGNED] * 25, -100)
+    _meetings(db, assembly, [S.ANNOUNCED], 10)
+    login(client, make.user(community))
+    first = client.get(f"/c/{community.id}/meetings").get_data(as_text=True)
+    second = client.get(f"/c/{community.id}/meetings?page=2").get_data(as_text=True)
+
+    def count(page, section):
+        return page.split(f'id="{section}"')[1].split("</ul>")[0].count("<li>")
+
+    assert count(first, "upcoming-meetings") == 1 and count(first, "past-meetings") == 20
+    assert 'rel="next"' in first
+    assert count(second, "past-meetings") == 5 and 'rel="prev"' in second

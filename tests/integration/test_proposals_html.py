@@ -570,3 +570,22 @@ def test_mail_is_sent_when_smtp_is_configured(app, world, db, monkeypatch):
     mail = [m for m in app.extensions["mailman"].outbox if m.to == ["zhang@example.com"]]
     assert any("附议了您的提案" in m.body for m in mail)
     assert f"https://yishi.example.cn/c/{w.c.id}/proposals/{p.id}" in mail[-1].body
+
+
+def test_a_long_staff_queue_is_paged_soonest_due_first(app, world, db):
+    from app.core.timeutil import utcnow
+
+    w, now = world, utcnow()
+    # Reviews started i days ago: the longest-waiting proposal is due soonest.
+    db.session.add_all(Proposal(community_id=w.c.id, author_id=w.author.id, title=f"待审提案{i:02d}",
+                                category="设施维修", problem="楼道灯坏了。", suggestion="尽快更换。", place="3号楼",
+                                state="under_review", published_dt=now - timedelta(days=i + 1),
+                                created_dt=now - timedelta(days=i + 1), review_started_dt=now - timedelta(days=i))
+                       for i in range(55))
+    db.session.commit()
+    staff = as_user(app, w.staff)
+    first, last = (text(staff.get(f"/c/{w.c.id}/proposals/queue?page={n}")) for n in (1, 3))
+    assert first.count("待审提案") == 20 and last.count("待审提案") == 15
+    assert "待审提案54" in first and "待审提案00" in last
+    assert "55" in first.split('id="queue-summary"')[1].split("</p>")[0]
+    assert 'rel="next"' in first and 'rel="prev"' in last and 'rel="next"' not in last

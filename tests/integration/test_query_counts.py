@@ -185,6 +185,30 @@ def test_proposal_pages(street):
     assert_flat(small, large)
 
 
+# -- requests to convene ---------------------------------------------------------------------------
+
+def add_convene_requests(street, n):
+    """n requests to convene the two bodies that have a legal share, each joined by n residents."""
+    from app.meetings.models import ConveneRequest, ConveneSupporter
+
+    bodies = [street.c.body_by_preset(key) for key in ("representatives_assembly", "residents_assembly")]
+    people = street.people(n)
+    for i in range(n):
+        request = ConveneRequest(community_id=street.c.id, body=bodies[i % 2], created_by_id=people[i].id,
+                                 subject=f"提议{i}：讨论加装电梯")
+        request.supporters = [ConveneSupporter(user_id=p.id) for p in people]
+        street.db.session.add(request)
+    street.db.session.commit()
+
+
+def test_requests_to_convene(street):
+    pages = {who: {"convene": f"/c/{street.c.id}/convene"} for who in ("admin", "resident")}
+    add_convene_requests(street, SMALL)
+    small = counts(street, pages)
+    add_convene_requests(street, LARGE - SMALL)
+    assert_flat(small, counts(street, pages))
+
+
 # -- meetings, their votes, the matters they decide, the notice board ------------------------------
 
 def add_meetings(street, n):
@@ -362,6 +386,7 @@ def seeded_pages(db):
     """{who: {page: url}} of the seeded street: each area's list and the detail of its newest thing."""
     from sqlalchemy import func, select
 
+    from app.community.models import Body
     from app.community.models import Street as StreetRow
     from app.matters.models import Matter
     from app.matters.workflow import MatterStage
@@ -378,13 +403,14 @@ def seeded_pages(db):
     proposal = newest(Proposal.id, Proposal.state == "closed")
     matter = newest(Matter.id, Matter.stage == MatterStage.result_public)
     meeting, vote, notice = newest(Meeting.id), newest(Vote.id), newest(Notice.id)
+    assembly = newest(Body.id, Body.community_id == c, Body.preset == "residents_assembly")
     common = {
         "community": f"/c/{c}/", "proposals": f"/c/{c}/proposals/", "proposal": f"/c/{c}/proposals/{proposal}",
         "matters": f"/c/{c}/matters/", "matter": f"/c/{c}/matters/{matter}", "meetings": f"/c/{c}/meetings",
         "board": "/notice/", "board: a proposal": f"/notice/proposal/{proposal}",
         "board: a meeting": f"/notice/meeting/{meeting}", "board: a resolution": f"/notice/resolution/{matter}",
         "board: a notice": f"/notice/general/{notice}", "statistics": "/notice/stats", "feed": "/notice/feed.atom",
-        "notifications": "/notifications",
+        "notifications": "/notifications", "convene": f"/c/{c}/convene",
     }
     api = {"GET /api/v1/proposals": "/api/v1/proposals", "GET /api/v1/notices": "/api/v1/notices",
            "GET /api/v1/notices/stats": "/api/v1/notices/stats",
@@ -394,9 +420,10 @@ def seeded_pages(db):
     return {
         "resident": dict(common),
         "chair": common | {"meeting": f"/meetings/{meeting}", "minutes": f"/meetings/{meeting}/minutes",
-                           "receipts": f"/votes/{vote}/receipts"},
+                           "receipts": f"/votes/{vote}/receipts", "new meeting": f"/c/{c}/meetings/new"},
         "admin": common | {"residents": f"/c/{c}/admin/residents", "audit log": f"/c/{c}/admin/audit",
-                           "staff queue": f"/c/{c}/proposals/queue", "bodies": f"/c/{c}/admin/bodies"},
+                           "staff queue": f"/c/{c}/proposals/queue", "bodies": f"/c/{c}/admin/bodies",
+                           "the residents' assembly": f"/c/{c}/admin/bodies/{assembly}"},
         "street_admin": {"street": f"/street/{street_id}/", "street proposals": f"/street/{street_id}/proposals"},
         "handler": {"handler queue": "/proposals/handling"},
         "api:resident": api,

@@ -1,0 +1,28 @@
+"""Pages of a list too long to count on every view (a community's audit log: hundreds of thousands
+of events): the rows are counted up to a cap, and past it the pager offers the next page while
+there is one."""
+from sqlalchemy import func, literal_column, select
+
+from app.extensions import db
+
+COUNT_CAP = 10_000
+
+
+class CappedPage:
+    """What the pager macro reads (page, pages, has_prev/has_next, prev_num/next_num), with
+    `is_capped` when the total is only known to exceed `COUNT_CAP`."""
+
+    def __init__(self, query, page=1, per_page=50, cap=None):
+        """`query`: a select of ORM rows in the list's order."""
+        cap = COUNT_CAP if cap is None else cap
+        self.page, self.per_page = page, per_page
+        rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+        self.items = rows[:per_page]
+        counted = db.session.scalar(select(func.count()).select_from(
+            query.with_only_columns(literal_column("1")).order_by(None).limit(cap + 1).subquery()))
+        self.is_capped = counted > cap
+        self.total = cap if self.is_capped else counted
+        self.pages = max(1, -(-self.total // per_page))
+        self.has_prev = page > 1
+        self.has_next = len(rows) > per_page
+        self.prev_num, self.next_num = page - 1, page + 1
