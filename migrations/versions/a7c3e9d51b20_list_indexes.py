@@ -1,7 +1,7 @@
 """indexes for a street's lists: a community's meetings by start and by state, its residents by state
 
 Revision ID: a7c3e9d51b20
-Revises: c5d8e1f47a02
+Revises: e4b7a9c1d2f3
 Create Date: 2026-12-07 19:10:00.000000
 
 On a street's ten years a community has hundreds of meetings and 14,000 residents. The meetings
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d51b20'
-down_revision = 'c5d8e1f47a02'
+down_revision = 'e4b7a9c1d2f3'
 branch_labels = None
 depends_on = None
 
