@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import click
 from flask import current_app
-from flask_migrate import upgrade
 
 from app import demo_activity, street_seed
 from app.community import demo
@@ -66,4 +65,6 @@ def register(app):
     @app.cli.command("create-db")
     def create_db():
         """Upgrade the database to the newest migration (alias of `flask db upgrade`)."""
+        from flask_migrate import upgrade   # here: a serving process never loads Alembic
+
         upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
