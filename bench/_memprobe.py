@@ -1,10 +1,16 @@
 """Run a server script with a memory probe: `python -m bench._memprobe OUT SCRIPT [ARGS...]`.
 
 Each SIGUSR1 appends to OUT: the resident set (VmRSS), and the live objects counted by type (after
-a full collection) beside the previous signal's counts. The first signal also starts tracemalloc
-(MEMPROBE_FRAMES frames, default 12); each later one appends the allocations grown since the
-previous signal, by traceback. For finding what each socket keeps: signal before and after a
-few hundred clients connect and join.
+a full collection) grown since the previous signal (the MEMPROBE_TYPES commonest, default 40).
+For finding what each socket keeps: signal before and after a few hundred clients connect and
+join (bench/_memdrive.py does). Environment:
+
+- MEMPROBE_TRACE=1: the first signal starts tracemalloc (MEMPROBE_FRAMES frames, default 12);
+  each later one appends the allocations grown since the previous one, by traceback and by line.
+- MEMPROBE_MALLOCSTATS=1: pymalloc's arenas and bytes in use (`sys._debugmallocstats`).
+- MEMPROBE_SMAPS=1: resident memory by mapping (the heap, anonymous mappings, files).
+- MEMPROBE_TRIM=1: RSS before and after glibc's `malloc_trim(0)` (free heap returned).
+- MEMPROBE_WHO=Type,Type: what refers to two objects of each type.
 """
 import sys
 
@@ -99,6 +105,24 @@ def main():
                                     "# bytes in available blocks", "# bytes in arenas",
                                     "# bytes lost to", "Total", "unused pools")) or "free pools" in line:
                     lines.append("  pymalloc " + line)
+        if os.environ.get("MEMPROBE_SMAPS") == "1":
+            # Resident memory by mapping: the heap, and anonymous mappings by their size.
+            buckets, name, size = collections.Counter(), None, 0
+            counts = collections.Counter()
+            with open("/proc/self/smaps") as f:
+                for line in f:
+                    parts = line.split()
+                    if "-" in parts[0] and ":" not in parts[0]:
+                        start, end = (int(x, 16) for x in parts[0].split("-"))
+                        size = (end - start) // 1024
+                        name = parts[5] if len(parts) > 5 else f"anon {size} KiB"
+                        if not name.startswith(("anon", "[heap]")):
+                            name = "files"
+                    elif parts[0] == "Rss:":
+                        buckets[name] += int(parts[1])
+                        counts[name] += 1
+            for key, kib in buckets.most_common(12):
+                lines.append(f"  smaps {key}: {counts[key]} mappings, RSS {kib / 1024:.1f} MiB")
         if os.environ.get("MEMPROBE_TRIM") == "1":
             import ctypes
 
