@@ -6,7 +6,7 @@ import gevent
 from gevent import monkey
 
 # gevent keeps, for each greenlet, the stack and locals of the one that spawned it (for its
-# debugging tools, which Yishi does not use): about 4 KiB for each of a live socket's greenlets.
+# debugging tools, which Yishi does not use): about 4 KiB a live socket, over its three greenlets.
 gevent.config.track_greenlet_tree = False
 monkey.patch_all()
 
