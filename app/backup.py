@@ -38,10 +38,7 @@ import tempfile
 from pathlib import Path
 
 import click
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app
-from flask_migrate import upgrade
 
 from app import backup_db as store
 from app.backup_db import BackupError
@@ -148,6 +145,9 @@ def check_revisions(revisions):
     """Refuse revisions this code's migrations do not contain (a newer release wrote them)."""
     if not revisions:
         raise BackupError("the archive names no database revision; it cannot be restored safely.")
+    from alembic.config import Config   # here: a serving process never loads Alembic
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(store.migrations_dir()))
     script = ScriptDirectory.from_config(config)
@@ -183,6 +183,8 @@ def _migration_seed(revisions):
     """Rows per table that the migrations themselves put into a new database at `revisions`."""
     if not revisions:
         return {}
+    from flask_migrate import upgrade   # here: a serving process never loads Alembic
+
     directory = str(store.migrations_dir())
     with tempfile.TemporaryDirectory(prefix="yishi-seed-") as tmp:
         scratch = _scratch_app(f"sqlite:///{tmp}/seed.sqlite3", directory)

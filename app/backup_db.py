@@ -12,7 +12,6 @@ import subprocess
 
 import click
 from flask import current_app
-from flask_migrate import upgrade
 from sqlalchemy import MetaData, create_engine, func, inspect, select, text
 
 from app.core import audit
@@ -195,6 +194,8 @@ def load_pg(engine, db_file, manifest):
 
 
 def load_portable(engine, db_file, manifest):
+    from flask_migrate import upgrade   # here: a serving process never loads Alembic
+
     drop_everything(engine)
     for revision in manifest["revisions"]:
         upgrade(directory=str(migrations_dir()), revision=revision)

@@ -4,10 +4,7 @@ from datetime import timedelta
 
 import click
 from flask import current_app
-from flask_migrate import upgrade
 
-from app import demo_activity, street_seed
-from app.community import demo
 from app.core.audit_cli import audit_cli
 from app.core.timeutil import clock_at, utcnow
 from app.notice import snapshots
@@ -15,6 +12,15 @@ from app.extensions import db
 from app.votes.cli import votes_cli
 
 DEMO_STREET_AGE_DAYS = 45
+
+
+def _seeding():
+    """The demo and street seeders, imported when a command needs them: a serving process never
+    does (they are about 2 MiB of code and data)."""
+    from app import demo_activity, street_seed
+    from app.community import demo
+
+    return demo, demo_activity, street_seed
 
 
 def register(app):
@@ -26,6 +32,7 @@ def register(app):
     @click.option("--residents", default=200, show_default=True, help="Residents per community.")
     def seed_demo(if_empty, residents):
         """Load the demo street: two communities, residents, bodies, one login per role."""
+        demo, demo_activity, _ = _seeding()
         if not demo.is_empty():
             if if_empty:
                 click.echo("Database already has data; demo not loaded.")
@@ -52,6 +59,7 @@ def register(app):
     @click.option("--residents", default=200, show_default=True, help="For --scale demo: residents per community.")
     def demo_seed(scale, fraction, residents):
         """Load demo data into an empty database."""
+        demo, _, street_seed = _seeding()
         if not demo.is_empty():
             raise click.ClickException("the database is not empty")
         if scale == "demo":
@@ -70,4 +78,6 @@ def register(app):
     @app.cli.command("create-db")
     def create_db():
         """Upgrade the database to the newest migration (alias of `flask db upgrade`)."""
+        from flask_migrate import upgrade   # here: a serving process never loads Alembic
+
         upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")

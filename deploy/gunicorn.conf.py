@@ -14,9 +14,9 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8001")
 
-# gevent: thousands of idle WebSockets cost a greenlet each. wsgi.py patches the standard library
-# and psycopg2 before the app is imported. Never more than one worker per process: a second
-# worker would receive half of a Socket.IO session's long-polling requests.
+# gevent: thousands of idle WebSockets cost a greenlet each. wsgi.py patches the standard library,
+# and psycopg2 (on PostgreSQL) before the app is created. Never more than one worker per process:
+# a second worker would receive half of a Socket.IO session's long-polling requests.
 worker_class = "gevent"
 workers = 1
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "4000"))

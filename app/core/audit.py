@@ -9,11 +9,11 @@ there and nowhere else, and no lock is ever taken after it (no deadlock). Casts 
 event and never take it.
 """
 import csv
+import importlib
 import io
 import json
 
 from sqlalchemy import bindparam, event, func, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -133,7 +133,9 @@ def _lock_head(session):
                                .where(events_table.c.seq.isnot(None))
                                .order_by(events_table.c.seq.desc()).limit(1)).first()
         seq, head = last if last is not None else (0, auditchain.GENESIS)
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        # The database's own dialect (imported here: a process on SQLite never loads PostgreSQL's).
+        name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{name}")
         session.execute(dialect.insert(head_table).values(id=HEAD_ID, seq=seq, hash=head)
                         .on_conflict_do_nothing())
         row = session.execute(locked).first()

@@ -116,6 +116,8 @@ class GroupCommitter:
                 if jobs is None:
                     return
                 self._write(jobs)
+                # Not held while idle: a storm's last batch (its payloads, results and events).
+                del jobs
         except BaseException:
             log.exception("%s: the committer died", self.name)
             with self._lock:

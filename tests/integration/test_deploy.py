@@ -245,3 +245,34 @@ def test_a_server_process_keeps_what_start_up_made_out_of_the_collectors_full_pa
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.split()[-1]) > 100_000
+
+
+# A server process with one request served on a kept-alive connection: what it loaded, and what
+# the connection's handler still holds while it waits for the next request.
+_SERVING = """
+import sys, http.client, gevent, wsgi
+from gevent import pywsgi
+handlers = []
+class Handler(wsgi.NoDelayHandler):
+    def __init__(self, *args):
+        super().__init__(*args)
+        handlers.append(self)
+server = pywsgi.WSGIServer(("127.0.0.1", 0), wsgi.app, handler_class=Handler, log=None)
+server.start()
+connection = http.client.HTTPConnection("127.0.0.1", server.server_port)
+connection.request("GET", "/healthz")
+status = connection.getresponse().status
+gevent.sleep(0.1)
+print(status, sorted(m for m in ("alembic", "flask_migrate", "psycopg2") if m in sys.modules),
+      gevent.config.track_greenlet_tree, handlers[0].environ is None, handlers[0].response_headers is None)
+"""
+
+
+def test_a_server_process_loads_no_migration_tools_and_forgets_a_kept_alive_connections_last_request(
+        database_url):
+    env = dict(os.environ, DATABASE_URL=database_url, YISHI_INSTANCE=str(ROOT / "instance"))
+    result = subprocess.run([sys.executable, "-c", _SERVING], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    driver = "['psycopg2']" if database_url.startswith("postgres") else "[]"
+    assert result.stdout.split("\n")[-2] == f"200 {driver} False True True"

@@ -29,7 +29,9 @@ def _check(url):
     from app.extensions import db
 
     with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="heads")
+        # As an operator runs it: the app registers `flask db` without importing Flask-Migrate.
+        result = app.test_cli_runner().invoke(args=["db", "upgrade", "heads"])
+        assert result.exit_code == 0, result.output
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "communities", "bodies", "memberships", "audit_events"} <= tables
         with db.engine.connect() as conn:
@@ -57,3 +59,4 @@ def test_migrations_from_empty_on_postgresql():
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
         pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
     _check(url)
+
