@@ -12,6 +12,7 @@ from sqlalchemy.orm import defer, selectinload
 from app.community.models import HandlerOrg
 from app.core.audit import AuditEvent
 from app.core.chinese import search_terms
+from app.core.paging import CappedPage
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import workflow
@@ -231,21 +232,45 @@ def with_settings(items):
     return items
 
 
+# The street's overview lists each community's longest-overdue proposals up to this many; the
+# rest are a link away (one community's overdue list, page by page).
+STREET_OVERDUE_SHOWN = 5
+
+
 def street_overview(street, now=None):
-    """Per community: open proposals, overdue ones (listed), with the settings of each."""
+    """Per community: its open and overdue proposals counted, and the longest overdue listed
+    (at most STREET_OVERDUE_SHOWN: a street of ten years has thousands)."""
     now = now or utcnow()
     rows = []
     for community in street.communities:
         settings = settings_for(community)
-        overdue = (Proposal.query.filter(Proposal.community_id == community.id,
-                                         overdue_clause(settings, now))
-                   .order_by(Proposal.id).limit(100).all())
-        for item in overdue:
+        overdue = _overdue_select(community, settings, now)
+        shown = db.session.scalars(overdue.limit(STREET_OVERDUE_SHOWN)).all()
+        for item in shown:
             item._settings = settings
+        overdue_count = db.session.scalar(select(func.count()).select_from(
+            overdue.with_only_columns(Proposal.id).order_by(None).subquery()))
         open_count = db.session.scalar(select(func.count(Proposal.id)).where(
             Proposal.community_id == community.id, Proposal.state.in_(OPEN_STATES)))
-        rows.append({"community": community, "open": open_count, "overdue": overdue})
+        rows.append({"community": community, "open": open_count, "overdue": shown,
+                     "overdue_count": overdue_count})
     return rows
+
+
+def street_overdue_page(community, now, page):
+    """One community's overdue proposals for its street's admin, longest overdue first, 20 a page."""
+    settings = settings_for(community)
+    found = CappedPage(_overdue_select(community, settings, now), page=page, per_page=20)
+    for item in found.items:
+        item._settings = settings
+    return found
+
+
+def _overdue_select(community, settings, now):
+    return (select(Proposal).where(Proposal.community_id == community.id, overdue_clause(settings, now))
+            .options(defer(Proposal.problem), defer(Proposal.suggestion))
+            .order_by(Proposal.id))
+
 
 def handler_orgs_for(community):
 

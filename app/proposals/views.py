@@ -359,6 +359,14 @@ def street(street_id):
     street = get_or_404(Street, street_id, _("找不到该街道。"))
     require(current_user.is_street_admin_of(street.id), _("只有街道管理员可以查看街道的提案办理情况。"))
     now = utcnow()
+    community_id = request.args.get("community", type=int)
+    if community_id is not None:   # one community's overdue proposals, page by page
+        community = next((c for c in street.communities if c.id == community_id), None)
+        if community is None:
+            abort(404, _("找不到该社区。"))
+        page = queries.street_overdue_page(community, now, max(request.args.get("page", 1, type=int), 1))
+        return render_template("proposals/street_overdue.html", street=street, community=community,
+                               page=page, now=now)
     return render_template("proposals/street.html", street=street,
                            rows=queries.street_overview(street, now), now=now)
 

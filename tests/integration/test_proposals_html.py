@@ -589,3 +589,29 @@ def test_a_long_staff_queue_is_paged_soonest_due_first(app, world, db):
     assert "待审提案54" in first and "待审提案00" in last
     assert "55" in first.split('id="queue-summary"')[1].split("</p>")[0]
     assert 'rel="next"' in first and 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_the_street_overview_counts_every_overdue_and_lists_a_community_page_by_page(app, world, db, make):
+    from app.core.timeutil import utcnow
+    from app.proposals.queries import STREET_OVERDUE_SHOWN
+
+    w, now = world, utcnow()
+    # 23 reviews started 10+ days ago: past the 7-day review period, every one overdue.
+    db.session.add_all(Proposal(community_id=w.c.id, author_id=w.author.id, title=f"逾期提案{i:02d}",
+                                category="设施维修", problem="楼道灯坏了。", suggestion="尽快更换。", place="3号楼",
+                                state="under_review", published_dt=now - timedelta(days=20),
+                                created_dt=now - timedelta(days=20), review_started_dt=now - timedelta(days=10 + i))
+                       for i in range(23))
+    db.session.commit()
+    admin = as_user(app, make.user(None, name="街道", street_admin_of=w.c.street))
+    overview = text(admin.get(f"/street/{w.c.street_id}/proposals"))
+    row = overview.split(f'id="street-row-{w.c.id}"')[1].split("</tr>")[0]
+    assert 'data-overdue="23"' in row
+    assert len(set(re.findall(r"逾期提案\d\d", overview))) == STREET_OVERDUE_SHOWN
+    assert f"/street/{w.c.street_id}/proposals?community={w.c.id}" in overview
+    pages = [text(admin.get(f"/street/{w.c.street_id}/proposals?community={w.c.id}&page={n}")) for n in (1, 2)]
+    titles = [set(re.findall(r"逾期提案\d\d", p)) for p in pages]
+    assert len(titles[0]) == 20 and len(titles[1]) == 3 and not titles[0] & titles[1]
+    # Not a community of this street; not the street's admin.
+    assert admin.get(f"/street/{w.c.street_id}/proposals?community=999999").status_code == 404
+    assert as_user(app, w.staff).get(f"/street/{w.c.street_id}/proposals?community={w.c.id}").status_code == 403
