@@ -35,7 +35,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated script names (default: all)")
     parser.add_argument("--no-docs", "--no-readme", dest="no_docs", action="store_true",
-                        help=f"leave {_report.DOC} as it is")
+                        help="leave the README and docs/benchmarks.md as they are")
     parser.add_argument("--quick", action="store_true", help="small sizes, every script: a check that "
                         "the run works, not figures")
     args = parser.parse_args(argv)
@@ -73,9 +73,10 @@ def main(argv=None):
     print(block)
     print(f"written {RESULTS / 'latest.md'}")
     if not args.no_docs and not args.only and not args.quick:
-        doc = ROOT / _report.DOC
-        doc.write_text(_report.splice(doc.read_text(encoding="utf-8"), block), encoding="utf-8")
-        print(f"{_report.DOC}: benchmark table replaced")
+        for name in _report.DOCS:
+            doc = ROOT / name
+            doc.write_text(_report.splice(doc.read_text(encoding="utf-8"), block), encoding="utf-8")
+            print(f"{name}: benchmark table replaced")
     return 1 if failed else 0
 
 

