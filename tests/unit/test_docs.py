@@ -42,12 +42,16 @@ def test_every_setting_read_from_the_environment_is_documented():
     assert not {n for n in names if f"`{n}`" not in documented}
 
 
-def test_the_bench_table_has_its_markers_in_docs():
+def test_the_bench_table_has_its_markers_in_the_readme_and_docs():
     import sys
 
     sys.path.insert(0, str(ROOT))
     from bench import _report
 
-    text = (ROOT / _report.DOC).read_text(encoding="utf-8")
-    assert text.index(_report.MARK_BEGIN) < text.index(_report.MARK_END)
-    assert "bench:begin" not in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert set(_report.DOCS) == {"README.md", "docs/benchmarks.md"}
+    for name in _report.DOCS:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert text.count(_report.MARK_BEGIN) == text.count(_report.MARK_END) == 1, name
+        between = text[text.index(_report.MARK_BEGIN):text.index(_report.MARK_END)]
+        # The summary table of one run, beside its same-run baselines.
+        assert between.count("| measured | setting | Yishi | bare baseline, same run |") == 1, name
