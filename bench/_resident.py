@@ -279,6 +279,15 @@ class Fleet:
         self.busy = sum(r[4] for r in replies)
         return sum(self._joined_sizes)
 
+    def open_everyone(self, label):
+        """Sign in and join every resident; the seconds it took. Raises (naming `label`) when
+        anyone could not join: a figure of fewer people than asked is not the figure."""
+        started = time.perf_counter()
+        joined = self.open()
+        if joined != sum(self.sizes):
+            raise RuntimeError(f"{label}: {joined} of {sum(self.sizes)} joined; {self.failures[:3]}")
+        return time.perf_counter() - started
+
     def votes(self, vote_id, seconds=180):
         """Every process's acks of `vote_id` (waiting until each has one per client):
         (acks, vote_opened receipt times)."""
