@@ -12,7 +12,8 @@ During the vote each online ballot lives only sealed in its voter's participatio
    `secure_delete` on, so the freed bytes are zeroed rather than left in the page);
 4. after the commit, scrubs what still holds old versions of those rows (`_scrub`): SQLite
    checkpoints the write-ahead log into the database and truncates it; PostgreSQL rewrites both
-   tables (`VACUUM (FULL)`), so no dead tuple with a seal or an arrival order remains.
+   tables in primary-key order (`CLUSTER ... USING pk_...`, a full rewrite as `VACUUM (FULL)`), so
+   no dead tuple with a seal or an arrival order remains and the live rows lie in voter order.
 
 What this does not reach (PostgreSQL's WAL segments and archives, replicas, file-system blocks
 freed earlier) is said in docs/security.md, "Secret ballots".
@@ -116,7 +117,10 @@ def _scrub():
                 _wait_for_older_transactions(conn)
                 conn.exec_driver_sql(f"SET lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
                 for table in SCRUBBED_TABLES:
-                    conn.exec_driver_sql(f"VACUUM (FULL) {table}")
+                    # A rewrite (as VACUUM FULL) in the order of the primary key, (vote, voter)
+                    # and (vote, receipt): VACUUM FULL kept the rows where the rewritten ones had
+                    # landed in the pages' free space, out of voter order now and then.
+                    conn.exec_driver_sql(f"CLUSTER {table} USING pk_{table}")
     except Exception:  # noqa: BLE001 - the close is committed; the next close scrubs again
         log.exception("scrubbing the sealed ballots' old versions failed")
 
