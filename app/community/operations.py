@@ -157,6 +157,27 @@ def reissue_activation_codes(actor, community, user_ids=None):
     return pairs
 
 
+def street_counts(street):
+    """{community id: {"residents", "pending", "bodies"}} for a street's overview, in two queries
+    whatever the number of communities."""
+    ids = [community.id for community in street.communities]
+    counts = {cid: {"residents": 0, "pending": 0, "bodies": 0} for cid in ids}
+    if not ids:
+        return counts
+    field = {UserState.VERIFIED: "residents", UserState.PENDING: "pending"}
+    people = db.session.execute(
+        db.select(User.community_id, User.state, db.func.count())
+        .where(User.community_id.in_(ids), User.state.in_(list(field)))
+        .group_by(User.community_id, User.state))
+    for cid, state, number in people:
+        counts[cid][field[state]] = number
+    bodies = db.session.execute(db.select(Body.community_id, db.func.count())
+                                .where(Body.community_id.in_(ids)).group_by(Body.community_id))
+    for cid, number in bodies:
+        counts[cid]["bodies"] = number
+    return counts
+
+
 def can_manage_handlers(user, street, community=None):
     """Street admins manage every organisation; a community admin those of their community."""
     if user.is_street_admin_of(street.id):

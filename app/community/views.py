@@ -295,15 +295,7 @@ def audit_csv(community_id):
 def street(street_id):
     street = get_or_404(Street, street_id, _("找不到该街道。"))
     require(current_user.is_street_admin_of(street.id), _("只有街道管理员可以查看街道概况。"))
-    counts = {}
-    for community in street.communities:
-        base = User.query.filter_by(community_id=community.id)
-        counts[community.id] = {
-            "residents": base.filter(User.state == UserState.VERIFIED).count(),
-            "pending": base.filter(User.state == UserState.PENDING).count(),
-            "bodies": len(community.bodies),
-        }
-    return render_template("community/street.html", street=street, counts=counts)
+    return render_template("community/street.html", street=street, counts=operations.street_counts(street))
 
 
 @bp.route("/street/<int:street_id>/handlers", methods=["GET", "POST"])

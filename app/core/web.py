@@ -1,9 +1,12 @@
 """Request-wide wiring: template helpers, security headers, large type, error pages."""
 import re
+import threading
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request
+from cachetools import LRUCache
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
 from app.core import db as unit
@@ -30,9 +33,37 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+# A session's CSRF token is its secret signed with the app's key. Tokens carry no time limit here
+# (WTF_CSRF_TIME_LIMIT = None), so a secret signs to a token that stays valid: each process signs
+# it once and hands the same token out again (the board's frame asks on every request).
+_signed_tokens = LRUCache(maxsize=8192)
+_signed_tokens_lock = threading.Lock()
+
+
+def csrf_token():
+    """Flask-WTF's CSRF token for this request's session (what templates call `csrf_token()`)."""
+    config = current_app.config
+    field = config["WTF_CSRF_FIELD_NAME"]
+    secret = session.get(field)
+    if secret is None or field in g or config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, secret)
+    with _signed_tokens_lock:
+        token = _signed_tokens.get(key)
+    if token is None:
+        token = generate_csrf()
+        with _signed_tokens_lock:
+            _signed_tokens[key] = token
+    else:
+        setattr(g, field, token)   # where Flask-WTF's own generate_csrf looks first
+    return token
+
+
 def init_app(app):
     unit.init_app(app)
     register_error_handlers(app)
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["localdt"] = timeutil.format_local

@@ -18,16 +18,19 @@ frame shows their own notifications.
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
+
+from cachetools import TTLCache
 
 from flask import current_app, make_response, render_template, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import text
 
 from app.core import locale
 from app.core.timeutil import utcnow
+from app.core.web import csrf_token
 from app.extensions import cache, db
 
 log = logging.getLogger(__name__)
@@ -135,21 +138,25 @@ def _not_modified(etag):
 
 # An anonymous visitor's frame differs from another's only by the CSRF token of its one form:
 # it is rendered once per page and large-type setting with markers, and filled in per request.
+# Kept in the process (it depends on no data, and a shared cache would cost a round trip).
 _CSRF_MARK = "\x00csrf\x00"
 _CONTENT_MARK = "\x00content\x00"
+_frames = TTLCache(maxsize=1024, ttl=FRAME_TTL)
+_frames_lock = threading.Lock()
 
 
-def _anonymous_frame(rendered):
-    large = request.cookies.get("large_type", "")
-    key = (request.full_path, request.url_root, large, locale.current(), rendered.title,
-           rendered.feed_url, rendered.stylesheets)
-    frame = _get("frame", key)
+def _anonymous_frame(rendered, code):
+    key = (request.full_path, request.url_root, request.cookies.get("large_type", ""), code,
+           rendered.title, rendered.feed_url, rendered.stylesheets)
+    with _frames_lock:
+        frame = _frames.get(key)
     if frame is None:
         frame = render_template("notice/_frame.html", content=Markup(_CONTENT_MARK),
                                 csrf_token=lambda: Markup(_CSRF_MARK), page_title=rendered.title,
                                 feed_url=rendered.feed_url, stylesheets=rendered.stylesheets)
-        _put("frame", key, frame, max(ttl(), FRAME_TTL))
-    return frame.replace(_CSRF_MARK, generate_csrf()).replace(_CONTENT_MARK, rendered.content)
+        with _frames_lock:
+            _frames[key] = frame
+    return frame.replace(_CSRF_MARK, csrf_token()).replace(_CONTENT_MARK, rendered.content)
 
 
 def framed(rendered):
@@ -161,13 +168,14 @@ def framed(rendered):
         response.headers["Cache-Control"] = "private, no-cache"
         response.vary.update(("Cookie", "Accept-Language"))
         return response
-    generate_csrf()  # the frame's form needs it; it is part of what the client holds
+    csrf_token()  # the frame's form needs it; it is part of what the client holds
     secret = str(session.get("csrf_token", ""))
-    etag = _digest("v1", locale.current(), rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
+    code = locale.current()
+    etag = _digest("v1", code, rendered.title, rendered.feed_url or "", " ".join(rendered.stylesheets),
                    request.cookies.get("large_type", ""), secret, rendered.digest)
     if request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
-    response = make_response(_anonymous_frame(rendered))
+    response = make_response(_anonymous_frame(rendered, code))
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")

@@ -120,7 +120,7 @@ def _item_base(kind):
 
 
 def _rows(items, now, names, code):
-    """The rows of notice/_board_rows.html: plain values, the words in the reader's language
+    """The rows of the board's list (_row_html): plain values, the words in the reader's language
     `code` and the dates from the tables that keep them (present.words, present.days)."""
     words, days, content = present.words(code), present.days, present.content
     bases = {}
@@ -140,28 +140,61 @@ def _rows(items, now, names, code):
     return rows
 
 
+# One row of the board's list. The board's hottest path renders twenty of these per request with
+# its cache off, so they are written by one format string (a row's eleven values, each escaped
+# once) instead of a Jinja loop, which costs three times as much for the same HTML.
+_ROW_HTML = (
+    '<li class="posting-row" id="posting-{0}-{1}">'
+    '<h2 class="posting-title"><a href="{2}">{3}</a></h2>'
+    '<p class="meta"><span class="kind-badge kind-{0}">{4}</span> <span>{5}</span> {6}'
+    '<span class="status">{7}</span> <span><time datetime="{8}Z">{9}</time></span></p>{10}</li>\n')
+
+
+def _html(value):
+    """A value as HTML text: Markup as it is, anything else escaped."""
+    return value if isinstance(value, Markup) else escape(str(value))
+
+
+_labels_html = {}
+
+
+def _label_html(label):
+    """A kind's or a status's name in the reader's language, escaped once per process."""
+    found = _labels_html.get(label)
+    if found is None:
+        found = _labels_html[label] = _html(label)
+    return found
+
+
+def _row_html(row):
+    # The kind (an enum's value), the id, the address (url_for's) and the two dates are written
+    # by Yishi in ASCII without markup; the labels are the catalogue's; the rest is people's text.
+    kind, source_id, url, title, kind_label, community, category, status, iso, day, summary = row
+    return _ROW_HTML.format(
+        kind, source_id, url, _html(title), _label_html(kind_label), _html(community),
+        f"<span>{_html(category)}</span> " if category else "", _label_html(status), iso, day,
+        f'<p class="summary">{_html(summary)}</p>' if summary else "")
+
+
 # A row's HTML is a function of its values alone (every one of them is in its tuple, in the
 # reader's language): each process keeps the last few thousand, and a page renders only the rows
 # it has not shown before in that form (a new posting, a status moved on, a community renamed).
 # Not with the pages' cache off: then every row is read and rendered on every request, which is
 # what the bench's "cache off" row measures against the bare page that renders the same rows.
-_row_html = LRUCache(maxsize=4096)
+_row_html_memo = LRUCache(maxsize=4096)
 _row_html_lock = threading.Lock()
 
 
 def _rows_html(rows):
     if not caching.ttl():   # the cache off: every row rendered
-        return current_app.jinja_env.get_template("notice/_board_rows.html").render(rows=rows)
+        return "".join(map(_row_html, rows))
     with _row_html_lock:
-        found = [_row_html.get(row) for row in rows]
-    missing = [row for row, html in zip(rows, found) if html is None]
+        found = [_row_html_memo.get(row) for row in rows]
+    missing = {row: _row_html(row) for row, html in zip(rows, found) if html is None}
     if missing:
-        template = current_app.jinja_env.get_template("notice/_board_rows.html")
-        rendered = {row: template.render(rows=[row]) for row in missing}
         with _row_html_lock:
-            _row_html.update(rendered)
-        found = [html if html is not None else rendered[row] for row, html in zip(rows, found)]
-    return "".join(found)
+            _row_html_memo.update(missing)
+    return "".join(html if html is not None else missing[row] for row, html in zip(rows, found))
 
 
 @bp.route("/notice/")

@@ -185,6 +185,20 @@ def test_proposal_pages(street):
     assert_flat(small, large)
 
 
+def test_street_overview_does_not_grow_with_its_communities(street):
+    """The street's overview counts each community's residents and bodies in two queries, not two
+    per community."""
+    pages = {"street_admin": {"street": f"/street/{street.street.id}/"}}
+    before = counts(street, pages)
+    for i in range(3):
+        community = street.make.community(f"第{i}社区", street=street.street)
+        street.make.user(community, name=f"第{i}社区居民", room=str(300 + i))
+    after = counts(street, pages)
+    assert after == before, (before, after)
+    page = street.browser("street_admin").get(f"/street/{street.street.id}/").get_data(as_text=True)
+    assert page.count('href="/c/') >= 4
+
+
 # -- requests to convene ---------------------------------------------------------------------------
 
 def add_convene_requests(street, n):
