@@ -45,8 +45,13 @@ class ProposalSettings(db.Model):
         # for every missing one, once per proposal of a list.
         defaults = db.session.info.setdefault(_DEFAULTS, {})
         found = db.session.get(cls, community_id) if community_id not in defaults else None
-        if found is None:
-            found = defaults.get(community_id)
+        return found if found is not None else cls.defaults_for(community_id)
+
+    @classmethod
+    def defaults_for(cls, community_id):
+        """The defaults of a community known to have no row of its own (kept for the transaction)."""
+        defaults = db.session.info.setdefault(_DEFAULTS, {})
+        found = defaults.get(community_id)
         if found is None:
             found = defaults[community_id] = cls(
                 community_id=community_id, cosign_threshold=5, window_days=14, review_days=7,

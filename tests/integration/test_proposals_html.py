@@ -615,3 +615,26 @@ def test_the_street_overview_counts_every_overdue_and_lists_a_community_page_by_
     # Not a community of this street; not the street's admin.
     assert admin.get(f"/street/{w.c.street_id}/proposals?community=999999").status_code == 404
     assert as_user(app, w.staff).get(f"/street/{w.c.street_id}/proposals?community={w.c.id}").status_code == 403
+
+
+def test_the_street_overview_holds_each_community_to_its_own_deadlines(app, world, db, make):
+    from app.core.timeutil import utcnow
+    from app.proposals.models import ProposalSettings
+
+    w, now = world, utcnow()
+    patient = make.community("宽限社区", street=w.c.street)
+    db.session.add(ProposalSettings(community_id=patient.id, cosign_threshold=1, window_days=14, review_days=30,
+                                    reply_days=30, rehandle_days=15, categories_text="设施维修"))
+    # The same proposal, review started 10 days ago, in each: overdue under 7 days, not under 30.
+    for community, title in ((w.c, "本社区待审"), (patient, "宽限社区待审")):
+        db.session.add(Proposal(community_id=community.id, author_id=w.author.id, title=title, category="设施维修",
+                                problem="楼道灯坏了。", suggestion="尽快更换。", place="3号楼", state="under_review",
+                                published_dt=now - timedelta(days=12), created_dt=now - timedelta(days=12),
+                                review_started_dt=now - timedelta(days=10)))
+    db.session.commit()
+    admin = as_user(app, make.user(None, name="街道", street_admin_of=w.c.street))
+    overview = text(admin.get(f"/street/{w.c.street_id}/proposals"))
+    rows = {cid: overview.split(f'id="street-row-{cid}"')[1].split("</tr>")[0] for cid in (w.c.id, patient.id)}
+    assert 'data-overdue="1"' in rows[w.c.id] and 'data-overdue="0"' in rows[patient.id]
+    assert "<td>1</td>" in rows[patient.id]   # still counted as open
+    assert "本社区待审" in overview and "宽限社区待审" not in overview

@@ -186,13 +186,21 @@ def test_proposal_pages(street):
 
 
 def test_street_overview_does_not_grow_with_its_communities(street):
-    """The street's overview counts each community's residents and bodies in two queries, not two
-    per community."""
-    pages = {"street_admin": {"street": f"/street/{street.street.id}/"}}
+    """The street's overviews count each community's residents, bodies and proposals in a few
+    queries, not a few per community."""
+    pages = {"street_admin": {"street": f"/street/{street.street.id}/",
+                              "proposals": f"/street/{street.street.id}/proposals"}}
+    add_proposals(street, SMALL)
     before = counts(street, pages)
     for i in range(3):
         community = street.make.community(f"第{i}社区", street=street.street)
-        street.make.user(community, name=f"第{i}社区居民", room=str(300 + i))
+        person = street.make.user(community, name=f"第{i}社区居民", room=str(300 + i))
+        street.db.session.add(Proposal(community_id=community.id, author_id=person.id, title="楼道灯",
+                                       category="设施维修", problem="坏了。", suggestion="修。", place="1号楼",
+                                       state=ProposalState.under_review.value, created_dt=utcnow(),
+                                       published_dt=utcnow() - timedelta(days=30),
+                                       review_started_dt=utcnow() - timedelta(days=30)))
+        street.db.session.commit()
     after = counts(street, pages)
     assert after == before, (before, after)
     page = street.browser("street_admin").get(f"/street/{street.street.id}/").get_data(as_text=True)
