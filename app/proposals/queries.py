@@ -202,20 +202,26 @@ def staff_queue(community, now=None):
     return sorted(items, key=due)
 
 
-def handler_queue(user, now=None, load=()):
+def handler_queue(user, now=None, load=(), page=None):
     """What the user's organisations must answer, soonest due first, and what they answered lately.
-    `load`: loader options for what the caller reads of each row (`whole_rows()` for the API)."""
+    `load`: loader options for what the caller reads of each row (`whole_rows()` for the API).
+    `page`: that page of the open ones (a CappedPage, PER_PAGE a page) instead of the first 500."""
     org_ids = [link.org_id for link in user.handler_links]
     if not org_ids:
-        return [], []
-    open_items = (Proposal.query.filter(Proposal.handler_org_id.in_(org_ids),
-                                        Proposal.state == ProposalState.assigned.value)
-                  .options(*load).order_by(Proposal.reply_due_dt).limit(500).all())
+        return ([] if page is None else Page([], 0, 1, PER_PAGE)), []
+    waiting = (select(Proposal).where(Proposal.handler_org_id.in_(org_ids),
+                                      Proposal.state == ProposalState.assigned.value)
+               .options(*load).order_by(Proposal.reply_due_dt, Proposal.id))
+    if page is None:
+        open_items = listed = db.session.scalars(waiting.limit(500)).all()
+    else:
+        open_items = CappedPage(waiting, page=page, per_page=PER_PAGE)
+        listed = open_items.items
     done = (Proposal.query.join(ProposalReply, ProposalReply.proposal_id == Proposal.id)
             .filter(ProposalReply.org_id.in_(org_ids), Proposal.state != ProposalState.assigned.value)
             .options(*load).order_by(ProposalReply.id.desc()).limit(20).all())
     done = list(dict.fromkeys(done))
-    with_settings(open_items + done)
+    with_settings(listed + done)
     return open_items, done
 
 

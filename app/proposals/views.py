@@ -349,8 +349,9 @@ def queue(community_id):
 def handling():
     require(bool(current_user.handler_links), _("只有承办单位的人员可以查看承办队列。"))
     now = utcnow()
-    open_items, done = queries.handler_queue(current_user, now)
-    return render_template("proposals/handling.html", items=open_items, done=done, now=now)
+    # A busy property company has hundreds waiting on a street: soonest due first, a page at a time.
+    page, done = queries.handler_queue(current_user, now, page=max(request.args.get("page", 1, type=int), 1))
+    return render_template("proposals/handling.html", page=page, done=done, now=now)
 
 
 @bp.route("/street/<int:street_id>/proposals")

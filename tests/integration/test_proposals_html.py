@@ -638,3 +638,24 @@ def test_the_street_overview_holds_each_community_to_its_own_deadlines(app, worl
     assert 'data-overdue="1"' in rows[w.c.id] and 'data-overdue="0"' in rows[patient.id]
     assert "<td>1</td>" in rows[patient.id]   # still counted as open
     assert "本社区待审" in overview and "宽限社区待审" not in overview
+
+
+def test_a_handlers_long_queue_is_paged_soonest_due_first(app, world, db):
+    from app.core.timeutil import utcnow
+
+    w, now = world, utcnow()
+    # 25 proposals assigned to the handler's organisation, the one due soonest titled 00.
+    db.session.add_all(Proposal(community_id=w.c.id, author_id=w.author.id, title=f"待答复提案{i:02d}",
+                                category="设施维修", problem="楼道灯坏了。", suggestion="尽快更换。", place="3号楼",
+                                state="assigned", handler_org_id=w.org.id, published_dt=now - timedelta(days=40),
+                                created_dt=now - timedelta(days=40), review_started_dt=now - timedelta(days=35),
+                                assigned_dt=now - timedelta(days=30), reply_due_dt=now + timedelta(days=i))
+                       for i in range(25))
+    db.session.commit()
+    handler = as_user(app, w.handler)
+    first, second = (text(handler.get(f"/proposals/handling?page={n}")) for n in (1, 2))
+    titles = [re.findall(r"待答复提案\d\d", page.split('id="handling-open"')[1].split("</ul>")[0])
+              for page in (first, second)]
+    assert titles[0] == [f"待答复提案{i:02d}" for i in range(20)]
+    assert titles[1] == [f"待答复提案{i:02d}" for i in range(20, 25)]
+    assert 'data-total="25"' in first and 'rel="next"' in first and 'rel="prev"' in second
