@@ -10,7 +10,6 @@ from gevent import monkey
 gevent.config.track_greenlet_tree = False
 monkey.patch_all()
 
-import gc  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 
@@ -18,6 +17,7 @@ from gevent import pywsgi  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.config import Config  # noqa: E402
+from app.core import runtime  # noqa: E402
 from app.extensions import socketio  # noqa: E402
 
 if Config.SQLALCHEMY_DATABASE_URI.startswith("postgres"):
@@ -29,11 +29,7 @@ if Config.SQLALCHEMY_DATABASE_URI.startswith("postgres"):
 
 app = create_app()
 
-# What start-up made (modules, the app, SQLAlchemy's mappers: about 220,000 objects) lives as long
-# as the process: kept out of the collector's full passes, which otherwise walk it again each time
-# and, with thousands of sockets open, stall every live room for a few hundred milliseconds.
-gc.collect()
-gc.freeze()
+runtime.settle()
 
 
 class NoDelayHandler(pywsgi.WSGIHandler):

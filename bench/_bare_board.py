@@ -59,7 +59,9 @@ class NoDelayHandler(pywsgi.WSGIHandler):
 
 
 if __name__ == "__main__":
+    # As wsgi.py does (app/core/runtime.py, not imported: the floor loads nothing of Yishi's).
     gc.collect()
     gc.freeze()
+    gc.set_threshold(10_000, 10, 100)
     pywsgi.WSGIServer(("127.0.0.1", int(sys.argv[1])), app, handler_class=NoDelayHandler,
                       log=None).serve_forever()

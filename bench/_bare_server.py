@@ -107,7 +107,9 @@ class NoDelayHandler(pywsgi.WSGIHandler):
 
 
 if __name__ == "__main__":
+    # As wsgi.py does (app/core/runtime.py, not imported: the floor loads nothing of Yishi's).
     gc.collect()
-    gc.freeze()   # as wsgi.py does
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 100)
     socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_output=False,
                  handler_class=NoDelayHandler)

@@ -21,7 +21,6 @@ empty database, `flask audit verify` and `flask votes verify --all` are timed as
 `--write` puts the tables into docs/benchmarks.md between the street markers.
 """
 import argparse
-import gc
 import os
 import re
 import statistics
@@ -328,11 +327,10 @@ def main():
                        "—", "minutes", seconds < 30 * 60)
     size = database_size(app, url)
     print(f"timing pages on the street ({kind})", file=sys.stderr, flush=True)
-    # As the production server does after start-up (wsgi.py): what start-up made is kept out of
-    # the collector's full passes, which otherwise walk it again (300-400 ms each, seen here as
-    # the p95 of whichever page they fell in).
-    gc.collect()
-    gc.freeze()
+    # As the production server does after start-up (wsgi.py).
+    from app.core import runtime
+
+    runtime.settle()
     street = time_pages(app, True, args.requests)
     demo = {}
     if not args.no_demo:

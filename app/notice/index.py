@@ -362,6 +362,13 @@ def _current_version():
     return memo[0]
 
 
+def _read(statement):
+    """The rows of a Core statement of plain columns, on the session's connection and in its
+    transaction, without the ORM's layer around execute (which has nothing to do for plain
+    columns and costs a third of the statement on the board's hot path)."""
+    return db.session.connection().execute(statement).all()
+
+
 def version_key(*key):
     """`key` for as long as the index stays at the version this request read (None before the
     index's first write: then nothing may be kept)."""
@@ -416,7 +423,7 @@ def find(filters, page=1, per_page=PER_PAGE, columns=LISTED):
                      .offset((page - 1) * per_page).limit(per_page))
         with _facts_lock:
             _statements[key] = statement
-    return Page(db.session.execute(statement).all(), total, page, per_page)
+    return Page(_read(statement), total, page, per_page)
 
 
 def latest(filters, limit=50):
@@ -447,7 +454,7 @@ def categories(kind=None):
 
 def communities():
     """[(id, name)] of the communities; the index's version read with them is this request's."""
-    rows = db.session.execute(_VERSION_AND_NAMES).all()
+    rows = _read(_VERSION_AND_NAMES)
     if has_request_context() and _VERSION_MEMO not in request.environ:
         version_now = rows[0][0]
         request.environ[_VERSION_MEMO] = ((version_now, rows[0][1]) if version_now is not None else None,)

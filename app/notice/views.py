@@ -11,7 +11,7 @@ import click
 import qrcode
 import qrcode.image.svg
 from cachetools import LRUCache
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
