@@ -141,3 +141,18 @@ def test_the_live_socket_refuses_another_origin(live_server, make):
     assert connect(live_server.url)   # the site itself: admitted with the session
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect("http://evil.example")
+
+
+def test_the_boards_kept_token_is_the_sessions_own(csrf_app, make):
+    """Each process signs a session's CSRF secret once and hands the same token out again (the
+    board's frame asks on every request): that token works in its own session only."""
+    make.community()
+    visitor, other = csrf_app.test_client(), csrf_app.test_client()
+    first, again = (find_token(visitor.get("/notice/").get_data(as_text=True)) for _ in range(2))
+    assert again == first
+    theirs = find_token(other.get("/notice/").get_data(as_text=True))
+    assert theirs != first
+    refused = visitor.post("/auth/large-type", data={"on": "1", "next": "/notice/", "csrf_token": theirs})
+    assert refused.status_code == 400
+    taken = visitor.post("/auth/large-type", data={"on": "1", "next": "/notice/", "csrf_token": again})
+    assert taken.status_code in (302, 303) and visitor.get_cookie("large_type").value == "1"
