@@ -73,7 +73,9 @@ class User(UserMixin, db.Model):
     memberships = db.relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
     # The admin's list of a community's residents in one state (app/community/views.py).
-    __table_args__ = (db.Index("ix_users_community_state", "community_id", "state"),)
+    # The admin's residents page: a community's residents newest first, all or of one state.
+    __table_args__ = (db.Index("ix_users_community_list", "community_id", "id"),
+                      db.Index("ix_users_community_state", "community_id", "state", "id"))
 
     def __repr__(self):
         return f"<User {self.id} {self.name}>"
