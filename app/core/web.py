@@ -44,18 +44,18 @@ def csrf_token():
     """Flask-WTF's CSRF token for this request's session (what templates call `csrf_token()`)."""
     config = current_app.config
     field = config["WTF_CSRF_FIELD_NAME"]
-    secret = session.get(field)
-    if secret is None or field in g or config["WTF_CSRF_TIME_LIMIT"] is not None:
+    if field in g or config["WTF_CSRF_TIME_LIMIT"] is not None:
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, secret)
+    signing_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    secret = session.get(field)
     with _signed_tokens_lock:
-        token = _signed_tokens.get(key)
-    if token is None:
-        token = generate_csrf()
-        with _signed_tokens_lock:
-            _signed_tokens[key] = token
-    else:
+        token = _signed_tokens.get((signing_key, secret)) if secret is not None else None
+    if token is not None:
         setattr(g, field, token)   # where Flask-WTF's own generate_csrf looks first
+        return token
+    token = generate_csrf()   # gives a new session its secret
+    with _signed_tokens_lock:
+        _signed_tokens[(signing_key, session[field])] = token
     return token
 
 

@@ -143,12 +143,18 @@ def test_the_live_socket_refuses_another_origin(live_server, make):
         connect("http://evil.example")
 
 
-def test_the_boards_kept_token_is_the_sessions_own(csrf_app, make):
+def test_the_boards_kept_token_is_the_sessions_own(csrf_app, make, monkeypatch):
     """Each process signs a session's CSRF secret once and hands the same token out again (the
     board's frame asks on every request): that token works in its own session only."""
+    from itsdangerous.timed import TimestampSigner
+
     make.community()
     visitor, other = csrf_app.test_client(), csrf_app.test_client()
-    first, again = (find_token(visitor.get("/notice/").get_data(as_text=True)) for _ in range(2))
+    first = find_token(visitor.get("/notice/").get_data(as_text=True))
+    # A minute later a new signature would differ (it carries the time): the kept one does not.
+    signed_at = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at(self) + 60)
+    again = find_token(visitor.get("/notice/").get_data(as_text=True))
     assert again == first
     theirs = find_token(other.get("/notice/").get_data(as_text=True))
     assert theirs != first
