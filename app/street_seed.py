@@ -615,8 +615,19 @@ def build_street(plan, *, seed=2026, log=None):
     log("indexing the notice board")
     counts["notice_postings"] = sum(index.reindex().values())
     db.session.remove()
-    log("planner statistics (ANALYZE)")
-    with db.engine.connect() as conn:   # a bulk load leaves the planner guessing until then
+    log("planner statistics and visibility map (VACUUM ANALYZE)")
+    settle_after_bulk_load(db.engine)
+    return counts
+
+
+def settle_after_bulk_load(engine):
+    """What autovacuum gives a database that has lived: fresh planner statistics and, on
+    PostgreSQL, a visibility map (without it every count reads the heap, not the index alone).
+    VACUUM runs outside a transaction; SQLite's ANALYZE needs none of that."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
+        return
+    with engine.connect() as conn:   # a bulk load leaves the planner guessing until then
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
-    return counts

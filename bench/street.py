@@ -1,6 +1,6 @@
 """A street's ten years: build it, then time every page its people open, and its backup.
 
-    .venv/bin/python -m bench.street [--fraction 1] [--requests 20] [--postgres URL] [--rebuild]
+    .venv/bin/python -m bench.street [--fraction 1] [--requests 40] [--postgres URL] [--rebuild]
                                      [--no-demo] [--no-backup] [--no-verify] [--write]
 
 Builds one street (app/street_seed.py: 14 communities, 200,000 residents, ten years of proposals,
@@ -21,6 +21,7 @@ empty database, `flask audit verify` and `flask votes verify --all` are timed as
 `--write` puts the tables into docs/benchmarks.md between the street markers.
 """
 import argparse
+import gc
 import os
 import re
 import statistics
@@ -112,12 +113,13 @@ def build_demo(app):
 
 
 def optimise(app):
-    """What an operator's database has after a day of use: fresh planner statistics."""
+    """What an operator's database has after a day of use: fresh planner statistics (and on
+    PostgreSQL the visibility map autovacuum keeps)."""
     from app.extensions import db
+    from app.street_seed import settle_after_bulk_load
 
-    with app.app_context(), db.engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        conn.commit()
+    with app.app_context():
+        settle_after_bulk_load(db.engine)
 
 
 def database_size(app, url):
@@ -247,27 +249,48 @@ def login(app, phone):
     return client, headers
 
 
-def time_pages(app, street, requests):
-    """{(role, pattern): (p50, p95, statuses)} in milliseconds."""
-    results = {}
+def plan_pages(app, street):
+    """{role: (client, headers, {pattern: URLs})}: each role of the street (or of the demo street)
+    logged in, with the pages of its menu, those they link to, the statistics and the API's lists."""
+    found = {}
     for role, phone in logins(street).items():
         client, headers = login(app, phone)
         pages = dict(crawl(client))
         pages["/notice/stats"] = ["/notice/stats"]
-        api = {name: [url] for name, url in api_urls(app).items()} if headers else {}
-        for name, urls in [*pages.items(), *(("API " + k, v) for k, v in api.items())]:
-            kwargs = {"headers": headers} if name.startswith("API ") else {}
-            for url in urls:   # warm: templates compiled, the database's pages in its cache
-                client.get(url, **kwargs)
-            times, statuses = [], set()
+        if headers:
+            pages.update(("API " + name, [url]) for name, url in api_urls(app).items())
+        found[role] = (client, headers, pages)
+    return found
+
+
+def time_pages(plans, requests):
+    """{side: {(role, pattern): (p50, p95, statuses)}} in milliseconds, for each side of `plans`
+    ({"street": plan_pages(...), "demo": plan_pages(...)}). A pattern both streets have is timed
+    by turns, one request of each at a time: whatever slows the machine for a moment (a collector
+    pass, the disk, another process) then falls on both, and the ratio is the pages'."""
+    results = {side: {} for side in plans}
+    for role, (_, _, pages) in plans["street"].items():
+        for name in pages:
+            sides = [side for side in plans if role in plans[side] and name in plans[side][role][2]]
+            runs = {}
+            for side in sides:
+                client, headers, found = plans[side][role]
+                kwargs = {"headers": headers} if name.startswith("API ") else {}
+                runs[side] = (client, kwargs, found[name], [], set())
+                for url in found[name]:   # warm: templates compiled, the database's pages in its cache
+                    client.get(url, **kwargs)
+            # Each pattern starts with the collector's debt paid: a previous pattern's garbage is
+            # not this one's pause (its own still is, on both sides alike).
+            gc.collect()
             for i in range(requests):
-                url = urls[i % len(urls)]
-                started = time.perf_counter()
-                response = client.get(url, **kwargs)
-                times.append((time.perf_counter() - started) * 1000)
-                statuses.add(response.status_code)
-            results[(role, name)] = (statistics.median(times), percentile(times, 95), statuses)
-        print(f"  {role}: {len(pages) + len(api)} pages timed", file=sys.stderr, flush=True)
+                for client, kwargs, urls, times, statuses in runs.values():
+                    started = time.perf_counter()
+                    response = client.get(urls[i % len(urls)], **kwargs)
+                    times.append((time.perf_counter() - started) * 1000)
+                    statuses.add(response.status_code)
+            for side, (_, _, _, times, statuses) in runs.items():
+                results[side][(role, name)] = (statistics.median(times), percentile(times, 95), statuses)
+        print(f"  {role}: {len(pages)} pages timed", file=sys.stderr, flush=True)
     return results
 
 
@@ -295,7 +318,7 @@ def flask(url, *args, timeout=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fraction", type=float, default=1.0)
-    parser.add_argument("--requests", type=int, default=20, help="requests per page pattern")
+    parser.add_argument("--requests", type=int, default=40, help="requests per page pattern")
     parser.add_argument("--postgres", default=None, help="build in this PostgreSQL database (emptied)")
     parser.add_argument("--database", default=None,
                         help="a database URL holding a street already (`flask demo seed --scale street`)")
@@ -326,20 +349,21 @@ def main():
         _report.record("street: build by bulk inserts", f"{kind}, fraction {args.fraction:g}", f"{seconds:.0f} s",
                        "—", "minutes", seconds < 30 * 60)
     size = database_size(app, url)
-    print(f"timing pages on the street ({kind})", file=sys.stderr, flush=True)
-    # As the production server does after start-up (wsgi.py).
-    from app.core import runtime
-
-    runtime.settle()
-    street = time_pages(app, True, args.requests)
-    demo = {}
+    plans = {"street": plan_pages(app, True)}
     if not args.no_demo:
         demo_url = postgres_sibling(url, "demo") if kind == "PostgreSQL" else \
             f"sqlite:///{tempfile.mkdtemp(prefix='yishi-demo-')}/demo.sqlite3"
         demo_app = make_app(demo_url)
         build_demo(demo_app)
-        print(f"timing pages on the demo street ({kind})", file=sys.stderr, flush=True)
-        demo = time_pages(demo_app, False, args.requests)
+        plans["demo"] = plan_pages(demo_app, False)
+    print(f"timing pages on the street ({kind}){' beside the demo street' if 'demo' in plans else ''}",
+          file=sys.stderr, flush=True)
+    # As the production server does after start-up (wsgi.py).
+    from app.core import runtime
+
+    runtime.settle()
+    timed = time_pages(plans, args.requests)
+    street, demo = timed["street"], timed.get("demo", {})
     commands = []
     if not args.no_backup:
         archive = Path(tempfile.mkdtemp(prefix="yishi-street-backup-")) / "street.tar.gz"
@@ -369,14 +393,17 @@ def report(kind, fraction, seed_line, size, street, demo, commands, requests):
              f"database {size / 2**20:,.0f} MiB. Each page pattern is opened {requests} times in the app's "
              "process (Flask's test client, no network; the board's page cache off), cycling over up to "
              f"{SAMPLES_PER_PATTERN} URLs of the pattern; the demo street is `flask seed-demo` on the same kind "
-             "of database.", "",
-             "| role | page | p50 | p95 | demo p95 | × demo | status |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+             "of database, in the same process, and its same page is opened by turns with the street's (one "
+             "request of each at a time), so that a moment's noise falls on both.", "",
+             "| role | page | p50 | p95 | demo p50 | demo p95 | × demo (p95) | status |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for (role, page), (p50, p95, statuses) in sorted(street.items()):
         other = demo.get((role, page))
         ratio = f"{p95 / other[1]:.1f}×" if other and other[1] > 0 else "—"
         flag = "" if p95 <= GOAL_MS else " **over**"
-        lines.append(f"| {role} | `{page}` | {p50:.0f} ms | {p95:.0f} ms{flag} | "
-                     f"{f'{other[1]:.0f} ms' if other else '—'} | {ratio} | {','.join(map(str, sorted(statuses)))} |")
+        demo_cells = f"{other[0]:.0f} ms | {other[1]:.0f} ms" if other else "— | —"
+        lines.append(f"| {role} | `{page}` | {p50:.0f} ms | {p95:.0f} ms{flag} | {demo_cells} | {ratio} | "
+                     f"{','.join(map(str, sorted(statuses)))} |")
     if commands:
         lines += ["", "| command | time | said |", "| --- | ---: | --- |"]
         lines += [f"| {what} | {seconds:.0f} s | {said} |" for what, seconds, said in commands]

@@ -9,6 +9,7 @@ from app.core.i18n import N_, NP_, Message
 from app.core import audit
 from app.core.refusal import Refused
 from app.core.notify import notify
+from app.core.paging import kept_count
 from app.core.permissions import require, require_login
 from app.core.sanitize import clean_text
 from app.core.timeutil import utcnow
@@ -158,23 +159,27 @@ def reissue_activation_codes(actor, community, user_ids=None):
 
 
 def street_counts(street):
-    """{community id: {"residents", "pending", "bodies"}} for a street's overview, in two queries
-    whatever the number of communities."""
+    """{community id: {"residents", "pending", "bodies"}} for a street's overview, in three queries
+    whatever the number of communities. The residents of a large street are a kept count (up to a
+    minute old, app.core.paging); those waiting for verification, whom the admin acts on, are
+    counted afresh."""
     ids = [community.id for community in street.communities]
     counts = {cid: {"residents": 0, "pending": 0, "bodies": 0} for cid in ids}
     if not ids:
         return counts
-    field = {UserState.VERIFIED: "residents", UserState.PENDING: "pending"}
-    people = db.session.execute(
-        db.select(User.community_id, User.state, db.func.count())
-        .where(User.community_id.in_(ids), User.state.in_(list(field)))
-        .group_by(User.community_id, User.state))
-    for cid, state, number in people:
-        counts[cid][field[state]] = number
-    bodies = db.session.execute(db.select(Body.community_id, db.func.count())
-                                .where(Body.community_id.in_(ids)).group_by(Body.community_id))
-    for cid, number in bodies:
-        counts[cid]["bodies"] = number
+
+    def grouped(state):
+        return dict(db.session.execute(
+            db.select(User.community_id, db.func.count())
+            .where(User.community_id.in_(ids), User.state == state).group_by(User.community_id)).all())
+
+    residents = kept_count((str(db.engine.url), "street residents", street.id, tuple(ids)),
+                           lambda: grouped(UserState.VERIFIED), size=lambda found: sum(found.values()))
+    pending = grouped(UserState.PENDING)
+    bodies = dict(db.session.execute(db.select(Body.community_id, db.func.count())
+                                     .where(Body.community_id.in_(ids)).group_by(Body.community_id)).all())
+    for cid in ids:
+        counts[cid].update(residents=residents.get(cid, 0), pending=pending.get(cid, 0), bodies=bodies.get(cid, 0))
     return counts
 
 

@@ -1,11 +1,37 @@
 """Pages of a list too long to count on every view (a community's audit log: hundreds of thousands
 of events): the rows are counted up to a cap, and past it the pager offers the next page while
-there is one."""
+there is one. And totals too large to count on every view, kept a minute (`kept_count`)."""
+import threading
+
+from cachetools import TTLCache
 from sqlalchemy import func, literal_column, select
 
 from app.extensions import db
 
 COUNT_CAP = 10_000
+
+# Counting a large community's proposals, or a street's residents, reads a whole index on every
+# view; a count whose size reaches KEPT_COUNT_MIN is kept, per process, up to KEPT_COUNT_SECONDS
+# (a figure such as "共 12,345 项" that old is as good as exact). Small counts are always fresh.
+KEPT_COUNT_MIN = 5000
+KEPT_COUNT_SECONDS = 60
+_kept = TTLCache(maxsize=1000, ttl=KEPT_COUNT_SECONDS)
+_kept_lock = threading.Lock()   # cachetools caches are not thread-safe by themselves
+
+
+def kept_count(key, compute, size=None):
+    """compute(), or the value it gave for `key` (which names the database) up to
+    KEPT_COUNT_SECONDS ago when that value was large: `size(value)` (the value itself by default)
+    at least KEPT_COUNT_MIN."""
+    with _kept_lock:
+        value = _kept.get(key)
+    if value is not None:
+        return value
+    value = compute()
+    if (size or (lambda v: v))(value) >= KEPT_COUNT_MIN:
+        with _kept_lock:
+            _kept[key] = value
+    return value
 
 
 class CappedPage:

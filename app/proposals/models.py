@@ -90,7 +90,7 @@ class Proposal(db.Model):
     reply_due_dt = db.Column(db.DateTime, nullable=True)
     is_extended = db.Column(db.Boolean, nullable=False, default=False)
     rehandle_count = db.Column(db.Integer, nullable=False, default=0)
-    handler_org_id = db.Column(db.Integer, db.ForeignKey("handler_orgs.id"), nullable=True, index=True)
+    handler_org_id = db.Column(db.Integer, db.ForeignKey("handler_orgs.id"), nullable=True)
     merged_into_id = db.Column(db.Integer, db.ForeignKey("proposals.id"), nullable=True, index=True)
     decline_ground = db.Column(db.String(32), nullable=True)
     decline_reason = db.Column(db.Text, nullable=True)
@@ -109,12 +109,15 @@ class Proposal(db.Model):
     __table_args__ = (
         # The list pages: one community, newest first, optionally one state or category. The
         # extra columns cover the filters, so counting and skipping to a deep page read only the
-        # index (expiry is published_dt against the window and cosign_count against the threshold).
+        # index (expiry is published_dt against the window and cosign_count against the threshold;
+        # overdue is the review start or the reply date against the clock).
         db.Index("ix_proposals_community_list", "community_id", "id", "state", "author_id"),
         db.Index("ix_proposals_community_state", "community_id", "state", "id", "published_dt",
-                 "cosign_count"),
+                 "cosign_count", "review_started_dt", "reply_due_dt"),
         db.Index("ix_proposals_community_category", "community_id", "category", "id"),
         db.Index("ix_proposals_state_due", "state", "reply_due_dt"),
+        # A handling organisation's queue, soonest due first, counted from the index alone.
+        db.Index("ix_proposals_handler_queue", "handler_org_id", "state", "reply_due_dt", "id"),
     )
 
     def __repr__(self):
@@ -141,6 +144,10 @@ class Proposal(db.Model):
 
     def deadline(self, now=None):
         return workflow.deadlines(self.snapshot(), now or utcnow(), self.settings.rules)
+
+    def standing(self, now=None):
+        """(effective state, running deadline or None), from one look at the row: what a list shows."""
+        return workflow.standing(self.snapshot(), now or utcnow(), self.settings.rules)
 
     @property
     def window_end_dt(self):

@@ -1,19 +1,19 @@
 """Reading proposals: the community's list, the queues of staff and handlers, the street's
 overview, a proposal's trail and what its page offers to whom. Nothing here changes anything."""
-import threading
+import dataclasses
+import heapq
 from collections import defaultdict
 from datetime import timedelta
 
-from cachetools import TTLCache
 from flask import url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app.community.models import HandlerOrg
 from app.core.audit import AuditEvent
 from app.core.chinese import search_terms
-from app.core.paging import CappedPage
+from app.core.paging import CappedPage, kept_count
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import workflow
@@ -102,26 +102,6 @@ class Page:
         self.prev_num, self.next_num = page - 1, page + 1
 
 
-# Counting a large community's proposals reads its whole index on every page view; above
-# COUNT_CACHE_MIN the total shown ("共 N 项") may be up to COUNT_CACHE_SECONDS old, per process.
-COUNT_CACHE_MIN = 5000
-COUNT_CACHE_SECONDS = 60
-_count_cache = TTLCache(maxsize=1000, ttl=COUNT_CACHE_SECONDS)
-_count_lock = threading.Lock()  # cachetools caches are not thread-safe by themselves
-
-
-def _cached_total(key, compute):
-    with _count_lock:
-        total = _count_cache.get(key)
-    if total is not None:
-        return total
-    total = compute()
-    if total >= COUNT_CACHE_MIN:
-        with _count_lock:
-            _count_cache[key] = total
-    return total
-
-
 def list_proposals(community, user, *, state=None, category=None, mine=False, overdue=False,
                    q=None, page=1, per_page=PER_PAGE, now=None, load=()):
     """The community's proposals, newest first; expiry and overdue decided in SQL from times.
@@ -168,7 +148,7 @@ def list_proposals(community, user, *, state=None, category=None, mine=False, ov
     else:
         key = (str(db.engine.url), community.id, state, category,
                user.id if mine and getattr(user, "is_authenticated", False) else None, overdue)
-        total = _cached_total(key, lambda: db.session.scalar(
+        total = kept_count(key, lambda: db.session.scalar(
             select(func.count()).select_from(base.subquery())))
     # Ids first, from the index alone, then only the rows of this page: a deep page does not
     # read the rows it skips.
@@ -182,24 +162,64 @@ def list_proposals(community, user, *, state=None, category=None, mine=False, ov
     return Page(items, total, page, per_page, capped)
 
 
-def staff_queue(community, now=None):
-    """Open proposals needing the committee or a handler, overdue and soonest due first."""
+def staff_queue(community, now=None, page=1, per_page=PER_PAGE):
+    """One page of the proposals waiting on the committee or a handler, soonest due first (the
+    overdue ones lead), with the total."""
     now = now or utcnow()
-    settings = settings_for(community)
-    # The queue shows titles and deadlines: the texts stay in the database.
-    items = (Proposal.query.filter(Proposal.community_id == community.id,
-                                   Proposal.state.in_(OPEN_STATES))
-             .options(selectinload(Proposal.handler_org), defer(Proposal.problem),
-                      defer(Proposal.suggestion), defer(Proposal.decline_reason))
-             .order_by(Proposal.id).limit(500).all())
+    wanted = page * per_page
+    items = soonest_due({community.id: settings_for(community)}, now, wanted)
+    total = db.session.scalar(select(func.count()).where(Proposal.community_id == community.id,
+                                                         Proposal.state.in_(OPEN_STATES)))
+    return Page(items[wanted - per_page:wanted], total, page, per_page)
+
+
+def soonest_due(settings, now, limit, overdue=False):
+    """The first `limit` open proposals of the communities of `settings` ({community id: its
+    settings}) in the order their deadlines come, the overdue first; only the overdue ones with
+    `overdue`.
+
+    The due date is workflow's rule, not SQL's: an open proposal runs either its community's review
+    period from its review start (under review, accepted) or its reply date (assigned). Read in the
+    order of that date column, the proposals of communities with one review period, and the
+    assigned ones, are each in due order; the answer is the merge of those heads (the columns the
+    rule reads, no more), and only its rows are then loaded whole. A street's backlog is never read."""
+    if not settings or limit <= 0:
+        return []
+    by_period = defaultdict(list)
+    for cid, found in settings.items():
+        by_period[found.review_days].append(cid)
+    reviewing = [ProposalState.under_review.value, ProposalState.accepted.value]
+    streams = [(and_(Proposal.community_id.in_(cids), Proposal.state.in_(reviewing),
+                     *([Proposal.review_started_dt <= now - timedelta(days=days)] if overdue else [])),
+                Proposal.review_started_dt) for days, cids in by_period.items()]
+    streams.append((and_(Proposal.community_id.in_(list(settings)), Proposal.state == ProposalState.assigned.value,
+                         *([Proposal.reply_due_dt <= now] if overdue else [])), Proposal.reply_due_dt))
+    rules = {cid: found.rules for cid, found in settings.items()}
+
+    def due(row):
+        snap = workflow.Snapshot(**{name: getattr(row, name) for name in _SNAPSHOT_FIELDS})
+        deadline = workflow.deadlines(snap, now, rules[row.community_id])
+        return (deadline.due_dt if deadline else now), row.id
+
+    heads = [db.session.execute(select(Proposal.id, Proposal.community_id, *_SNAPSHOT_COLUMNS).where(where)
+                                .order_by(column, Proposal.id).limit(limit)).all() for where, column in streams]
+    ids = [row.id for row in heapq.merge(*heads, key=due)][:limit]
+    if not ids:
+        return []
+    # The lists show titles, deadlines and handlers (joined: one statement whether or not a page
+    # has any); the texts stay in the database.
+    found = {p.id: p for p in db.session.scalars(
+        select(Proposal).where(Proposal.id.in_(ids))
+        .options(joinedload(Proposal.handler_org), defer(Proposal.problem),
+                 defer(Proposal.suggestion), defer(Proposal.decline_reason)))}
+    items = [found[i] for i in ids]
     for item in items:
-        item._settings = settings
+        item._settings = settings[item.community_id]
+    return items
 
-    def due(proposal):
-        deadline = proposal.deadline(now)
-        return deadline.due_dt if deadline else now
 
-    return sorted(items, key=due)
+_SNAPSHOT_FIELDS = tuple(field.name for field in dataclasses.fields(workflow.Snapshot))
+_SNAPSHOT_COLUMNS = tuple(getattr(Proposal, name) for name in _SNAPSHOT_FIELDS)
 
 
 def handler_queue(user, now=None, load=(), page=None):
@@ -243,15 +263,15 @@ def settings_of(community_ids):
     return {cid: stored.get(cid) or ProposalSettings.defaults_for(cid) for cid in community_ids}
 
 
-# The street's overview lists each community's longest-overdue proposals up to this many; the
-# rest are a link away (one community's overdue list, page by page).
-STREET_OVERDUE_SHOWN = 5
+# The street's overview lists its longest-overdue proposals up to this many, whichever community
+# they are in; each community's overdue ones are a link away, page by page.
+STREET_OVERDUE_SHOWN = 10
 
 
 def street_overview(street, now=None):
-    """Per community: its open and overdue proposals counted, and the longest overdue listed
-    (at most STREET_OVERDUE_SHOWN: a street of ten years has thousands). Five queries, whatever
-    the number of communities."""
+    """Per community its open and overdue proposals counted, and the street's longest overdue
+    (STREET_OVERDUE_SHOWN: a street of ten years has thousands). A few queries, whatever the
+    number of communities: one per distinct review period besides the counts."""
     now = now or utcnow()
     communities = list(street.communities)
     ids = [c.id for c in communities]
@@ -259,44 +279,32 @@ def street_overview(street, now=None):
     mine = (Proposal.community_id.in_(ids), Proposal.state.in_(OPEN_STATES))
     open_counts = dict(db.session.execute(
         select(Proposal.community_id, func.count()).where(*mine).group_by(Proposal.community_id)).all())
-    # Each community's deadlines follow its own settings.
-    overdue = or_(*(and_(Proposal.community_id == cid, overdue_clause(settings[cid], now)) for cid in ids))
     overdue_counts = dict(db.session.execute(
-        select(Proposal.community_id, func.count()).where(*mine, overdue).group_by(Proposal.community_id)).all())
-    # Ranked by an expression of the id (as in _overdue_select): the few open proposals are then
-    # found by the (community, state) index instead of walking each community's all in id order.
-    ranked = (select(Proposal.id, func.row_number().over(partition_by=Proposal.community_id,
-                                                         order_by=Proposal.id + 0).label("rank"))
-              .where(*mine, overdue).subquery())
-    shown = defaultdict(list)
-    if overdue_counts:
-        for item in db.session.scalars(
-                select(Proposal).where(Proposal.id.in_(
-                    select(ranked.c.id).where(ranked.c.rank <= STREET_OVERDUE_SHOWN)))
-                .options(defer(Proposal.problem), defer(Proposal.suggestion), selectinload(Proposal.handler_org))
-                .order_by(Proposal.id)):
-            item._settings = settings[item.community_id]
-            shown[item.community_id].append(item)
-    return [{"community": c, "open": open_counts.get(c.id, 0), "overdue": shown[c.id],
-             "overdue_count": overdue_counts.get(c.id, 0)} for c in communities]
+        select(Proposal.community_id, func.count()).where(*mine, _overdue_in(settings, now))
+        .group_by(Proposal.community_id)).all())
+    longest = soonest_due(settings, now, STREET_OVERDUE_SHOWN, overdue=True) if overdue_counts else []
+    rows = [{"community": c, "open": open_counts.get(c.id, 0), "overdue_count": overdue_counts.get(c.id, 0)}
+            for c in communities]
+    return rows, longest
 
 
-def street_overdue_page(community, now, page):
+def _overdue_in(settings, now):
+    """Overdue, each community under its own review period ({community id: settings})."""
+    by_period = defaultdict(list)
+    for cid, found in settings.items():
+        by_period[found.review_days].append(cid)
+    return or_(*(and_(Proposal.community_id.in_(cids), overdue_clause(settings[cids[0]], now))
+                 for cids in by_period.values()))
+
+
+def street_overdue_page(community, now, page, per_page=PER_PAGE):
     """One community's overdue proposals for its street's admin, longest overdue first, 20 a page."""
     settings = settings_for(community)
-    found = CappedPage(_overdue_select(community, settings, now), page=page, per_page=20)
-    for item in found.items:
-        item._settings = settings
-    return found
-
-
-def _overdue_select(community, settings, now):
-    # Ordered by an expression of the id, not the id: PostgreSQL then finds the few proposals in
-    # an open state by the (community, state) index and sorts them (0.5 ms on a street of ten
-    # years), instead of walking the primary key through every closed one (240 ms).
-    return (select(Proposal).where(Proposal.community_id == community.id, overdue_clause(settings, now))
-            .options(defer(Proposal.problem), defer(Proposal.suggestion))
-            .order_by(Proposal.id + 0))
+    wanted = page * per_page
+    items = soonest_due({community.id: settings}, now, wanted, overdue=True)
+    total = db.session.scalar(select(func.count()).where(
+        Proposal.community_id == community.id, overdue_clause(settings, now)))
+    return Page(items[wanted - per_page:wanted], total, page, per_page)
 
 
 def handler_orgs_for(community):

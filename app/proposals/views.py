@@ -336,11 +336,9 @@ def delete_attachment(community_id, proposal_id, attachment_id):
 def queue(community_id):
     community = load_community(current_user, community_id, staff=True)
     now = utcnow()
-    items = queries.staff_queue(community, now)
     # Soonest due first over the whole queue; a street's backlog (hundreds) is shown a page at a
     # time, as long as a page of the proposal list.
-    number, size = max(request.args.get("page", 1, type=int), 1), queries.PER_PAGE
-    page = queries.Page(items[(number - 1) * size:number * size], len(items), number, size)
+    page = queries.staff_queue(community, now, page=max(request.args.get("page", 1, type=int), 1))
     return render_template("proposals/queue.html", community=community, page=page, now=now)
 
 
@@ -368,8 +366,9 @@ def street(street_id):
         page = queries.street_overdue_page(community, now, max(request.args.get("page", 1, type=int), 1))
         return render_template("proposals/street_overdue.html", street=street, community=community,
                                page=page, now=now)
-    return render_template("proposals/street.html", street=street,
-                           rows=queries.street_overview(street, now), now=now)
+    rows, longest = queries.street_overview(street, now)
+    return render_template("proposals/street.html", street=street, rows=rows, longest=longest, now=now,
+                           community_names={row["community"].id: row["community"].name for row in rows})
 
 
 @bp.route("/c/<int:community_id>/proposals/settings", methods=["GET", "POST"])

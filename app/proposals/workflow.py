@@ -374,6 +374,12 @@ def can_absorb_merge(state: ProposalState) -> bool:
 
 def deadlines(snap: Snapshot, now: datetime, settings: Settings) -> Deadline | None:
     """The deadline running now, or None (drafts, answered and final proposals have none)."""
+    return standing(snap, now, settings)[1]
+
+
+def standing(snap: Snapshot, now: datetime, settings: Settings) -> tuple[ProposalState, Deadline | None]:
+    """What a list shows of a proposal: its effective state and the deadline running now (None
+    for drafts, answered and final proposals), decided together."""
     state = effective_state(snap, now, settings)
     if state is ProposalState.collecting:
         kind, due = "window", window_end(snap, settings)
@@ -386,11 +392,11 @@ def deadlines(snap: Snapshot, now: datetime, settings: Settings) -> Deadline | N
     elif state is ProposalState.assigned:
         kind, due = "reply", snap.reply_due_dt
     else:
-        return None
+        return state, None
     if due is None:
-        return None
+        return state, None
     left = math.ceil((due - now).total_seconds())
-    return Deadline(kind=kind, due_dt=due, seconds_left=left, is_overdue=now >= due)
+    return state, Deadline(kind=kind, due_dt=due, seconds_left=left, is_overdue=now >= due)
 
 
 def is_overdue(snap: Snapshot, now: datetime, settings: Settings) -> bool:

@@ -591,6 +591,37 @@ def test_a_long_staff_queue_is_paged_soonest_due_first(app, world, db):
     assert 'rel="next"' in first and 'rel="prev"' in last and 'rel="next"' not in last
 
 
+def test_the_staff_queue_orders_reviews_and_replies_by_one_due_date_across_pages(app, world, db):
+    """Reviews run 7 days from their start, replies to their own date: the queue interleaves the
+    two by the date each is due, page after page, accepted ones with the reviews."""
+    from app.core.timeutil import utcnow
+
+    w, now = world, utcnow()
+    common = dict(community_id=w.c.id, author_id=w.author.id, category="设施维修", problem="楼道灯坏了。",
+                  suggestion="尽快更换。", place="3号楼", published_dt=now - timedelta(days=60),
+                  created_dt=now - timedelta(days=60))
+    due = {}
+    for i in range(24):   # due in 2i - 30 days (reviews) and 2i - 29 days (replies)
+        review_due = now + timedelta(days=2 * i - 30)
+        title = f"审{i:02d}"
+        db.session.add(Proposal(title=title, state="accepted" if i % 3 == 0 else "under_review",
+                                review_started_dt=review_due - timedelta(days=7), **common))
+        due[title] = review_due
+        title = f"答{i:02d}"
+        db.session.add(Proposal(title=title, state="assigned", handler_org_id=w.org.id,
+                                review_started_dt=now - timedelta(days=50), assigned_dt=now - timedelta(days=45),
+                                reply_due_dt=review_due + timedelta(days=1), **common))
+        due[title] = review_due + timedelta(days=1)
+    db.session.commit()
+    staff = as_user(app, w.staff)
+    shown = []
+    for n in (1, 2, 3):
+        body = text(staff.get(f"/c/{w.c.id}/proposals/queue?page={n}"))
+        shown.append(re.findall(r"[审答]\d\d", body.split('class="proposal-list"')[1].split("</ul>")[0]))
+    assert [len(titles) for titles in shown] == [20, 20, 8]
+    assert sum(shown, []) == sorted(due, key=due.get)
+
+
 def test_the_street_overview_counts_every_overdue_and_lists_a_community_page_by_page(app, world, db, make):
     from app.core.timeutil import utcnow
     from app.proposals.queries import STREET_OVERDUE_SHOWN
@@ -607,11 +638,14 @@ def test_the_street_overview_counts_every_overdue_and_lists_a_community_page_by_
     overview = text(admin.get(f"/street/{w.c.street_id}/proposals"))
     row = overview.split(f'id="street-row-{w.c.id}"')[1].split("</tr>")[0]
     assert 'data-overdue="23"' in row
-    assert len(set(re.findall(r"逾期提案\d\d", overview))) == STREET_OVERDUE_SHOWN
+    # The street's longest overdue, the longest first (review started 32 days ago: titled 22).
+    longest = overview.split('id="street-longest-overdue"')[1].split("</ul>")[0]
+    assert re.findall(r"逾期提案\d\d", longest) == [f"逾期提案{i:02d}" for i in range(22, 22 - STREET_OVERDUE_SHOWN, -1)]
+    assert longest.count(f'data-community="{w.c.id}"') == STREET_OVERDUE_SHOWN
     assert f"/street/{w.c.street_id}/proposals?community={w.c.id}" in overview
     pages = [text(admin.get(f"/street/{w.c.street_id}/proposals?community={w.c.id}&page={n}")) for n in (1, 2)]
-    titles = [set(re.findall(r"逾期提案\d\d", p)) for p in pages]
-    assert len(titles[0]) == 20 and len(titles[1]) == 3 and not titles[0] & titles[1]
+    titles = [re.findall(r"逾期提案\d\d", p.split('id="street-overdue"')[1].split("</ul>")[0]) for p in pages]
+    assert titles == [[f"逾期提案{i:02d}" for i in range(22, 2, -1)], ["逾期提案02", "逾期提案01", "逾期提案00"]]
     # Not a community of this street; not the street's admin.
     assert admin.get(f"/street/{w.c.street_id}/proposals?community=999999").status_code == 404
     assert as_user(app, w.staff).get(f"/street/{w.c.street_id}/proposals?community={w.c.id}").status_code == 403
@@ -638,6 +672,15 @@ def test_the_street_overview_holds_each_community_to_its_own_deadlines(app, worl
     assert 'data-overdue="1"' in rows[w.c.id] and 'data-overdue="0"' in rows[patient.id]
     assert "<td>1</td>" in rows[patient.id]   # still counted as open
     assert "本社区待审" in overview and "宽限社区待审" not in overview
+    # A reply 20 days late in the patient community is longer overdue than a review 3 days late.
+    db.session.add(Proposal(community_id=patient.id, author_id=w.author.id, title="宽限社区迟答", category="设施维修",
+                            problem="楼道灯坏了。", suggestion="尽快更换。", place="3号楼", state="assigned",
+                            handler_org_id=w.org.id, published_dt=now - timedelta(days=60),
+                            created_dt=now - timedelta(days=60), review_started_dt=now - timedelta(days=55),
+                            assigned_dt=now - timedelta(days=50), reply_due_dt=now - timedelta(days=20)))
+    db.session.commit()
+    longest = text(admin.get(f"/street/{w.c.street_id}/proposals")).split('id="street-longest-overdue"')[1]
+    assert re.findall(r"(?:本社区待审|宽限社区待审|宽限社区迟答)", longest.split("</ul>")[0]) == ["宽限社区迟答", "本社区待审"]
 
 
 def test_a_handlers_long_queue_is_paged_soonest_due_first(app, world, db):

@@ -207,6 +207,29 @@ def test_street_overview_does_not_grow_with_its_communities(street):
     assert page.count('href="/c/') >= 4
 
 
+def test_a_large_streets_residents_are_kept_a_minute_but_those_waiting_are_counted_afresh(street, monkeypatch):
+    """Counting 200,000 residents on every view of the street's overview is kept a minute; the
+    admin acts on those waiting for verification, so that figure is always today's."""
+    import re
+
+    from app.core import paging
+
+    monkeypatch.setattr(paging, "KEPT_COUNT_MIN", 1)
+    monkeypatch.setattr(paging, "_kept", type(paging._kept)(maxsize=10, ttl=60))
+
+    def row():
+        page = street.browser("street_admin").get(f"/street/{street.street.id}/").get_data(as_text=True)
+        cells = re.search(rf'/c/{street.c.id}/admin/residents">[^<]*</a></td>\s*<td>(\d+)</td><td>(\d+)</td>', page)
+        return int(cells.group(1)), int(cells.group(2))
+
+    residents, pending = row()
+    street.make.user(street.c, name="新来的居民", room="901", verified=False)
+    street.people(1)
+    assert row() == (residents, pending + 1)
+    monkeypatch.setattr(paging, "_kept", type(paging._kept)(maxsize=10, ttl=60))   # the minute is over
+    assert row() == (residents + 1, pending + 1)
+
+
 # -- requests to convene ---------------------------------------------------------------------------
 
 def add_convene_requests(street, n):

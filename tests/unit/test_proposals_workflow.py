@@ -22,6 +22,7 @@ from app.proposals.workflow import (
     decide,
     effective_state,
     is_overdue,
+    standing,
 )
 from app.core.refusal import Refused
 
@@ -536,3 +537,14 @@ def test_only_a_collecting_proposal_is_offered_for_cosigning(state):
 def test_a_merge_target_must_still_have_a_reply_to_come(state):
     expected = state.value in {"collecting", "under_review", "accepted", "assigned"}
     assert can_absorb_merge(state) is expected
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+@pytest.mark.parametrize("now", [NOW, NOW + 10 * DAY, NOW + 40 * DAY])
+def test_standing_is_the_effective_state_and_the_running_deadline_at_once(scenario, now):
+    snap = SCENARIOS[scenario]
+    assert standing(snap, now, S) == (effective_state(snap, now, S), deadlines(snap, now, S))
+
+
+def test_standing_of_a_lapsed_collection_is_expired_without_a_deadline():
+    assert standing(SCENARIOS["lapsed"], NOW, S) == (P.expired, None)
