@@ -19,7 +19,7 @@ from app.community.models import Body, Community, HandlerMember, HandlerOrg, Mem
 from app.community.register_import import RegisterFileError
 from app.core import audit
 from app.core.db import get_or_404
-from app.core.paging import CappedPage
+from app.core.paging import CappedPage, page_by_ids
 from app.core.web import refuse
 from app.core.i18n import N_
 from app.core.refusal import Refused
@@ -51,13 +51,15 @@ def residents(community_id):
     state = request.args.get("state", "")
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
-    # Each row shows the resident's household: loaded with the page's users.
-    query = User.query.filter_by(community_id=community.id).options(selectinload(User.household))
+    ids = db.select(User.id).where(User.community_id == community.id)
     if state in {s.value for s in UserState}:
-        query = query.filter(User.state == UserState(state))
+        ids = ids.where(User.state == UserState(state))
     if q:
-        query = query.filter(or_(User.name.contains(q), User.phone.contains(q)))
-    pagination = query.order_by(User.id.desc()).paginate(page=page, per_page=PAGE_SIZE, error_out=False)
+        ids = ids.where(or_(User.name.contains(q), User.phone.contains(q)))
+    # Newest first, ids first (app.core.paging); each row shows the resident's household: loaded
+    # with the page's users.
+    pagination = page_by_ids(ids.order_by(User.id.desc()), User, page, PAGE_SIZE,
+                             options=[selectinload(User.household)])
     return render_template("community/residents.html", community=community, pagination=pagination,
                            state=state, q=q, reject_form=RejectForm())
 

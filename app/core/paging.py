@@ -34,6 +34,34 @@ def kept_count(key, compute, size=None):
     return value
 
 
+class Page:
+    """One page of a list, as the pager macro reads it; `total` may be capped (`is_capped`)."""
+
+    def __init__(self, items, total, page, per_page, is_capped=False):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.is_capped = is_capped
+        self.pages = max(1, -(-total // per_page))
+        self.has_prev = page > 1
+        self.has_next = page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+def page_by_ids(ids, model, page=1, per_page=50, options=()):
+    """One page of `model`'s rows read ids first: `ids` selects the id column in the list's order
+    (with its filters), so counting and finding the page read an index alone, whatever the
+    planner thinks of the rows; then only the page's rows are loaded, with loader `options`.
+
+    (Selecting whole rows, PostgreSQL may walk the primary key backwards for "one community,
+    newest first", filtering as it goes: 42 ms for the community whose residents were imported
+    first on a street of 200,000, against 0.1 ms from the (community, id) index.)"""
+    page = max(1, page)
+    total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
+    found = db.session.scalars(ids.offset((page - 1) * per_page).limit(per_page)).all()
+    rows = {row.id: row for row in db.session.scalars(
+        select(model).where(model.id.in_(found)).options(*options))} if found else {}
+    return Page([rows[i] for i in found], total, page, per_page)
+
+
 class CappedPage:
     """What the pager macro reads (page, pages, has_prev/has_next, prev_num/next_num), with
     `is_capped` when the total is only known to exceed `COUNT_CAP`."""

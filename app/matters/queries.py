@@ -7,6 +7,7 @@ from app.core.audit import AuditEvent
 from flask_babel import lazy_gettext as _l
 
 from app.core.i18n import N_
+from app.core.paging import Page
 from app.core.refusal import Refused
 from app.extensions import db
 from app.matters.models import Matter, MatterObjection, MatterReport, MatterStep, visible_from
@@ -18,14 +19,6 @@ PER_PAGE = 20
 def sees_internal(user, community):
     """Whether `user` reads some of the community's matters before they are published."""
     return visible_from(user, community) < MatterStage.resolution_public.number
-
-
-class Page:
-    def __init__(self, items, total, page, per_page):
-        self.items, self.total, self.page, self.per_page = items, total, page, per_page
-        self.pages = max(1, -(-total // per_page))
-        self.has_prev, self.has_next = page > 1, page < self.pages
-        self.prev_num, self.next_num = page - 1, page + 1
 
 
 def list_matters(community, user, *, stage=None, page=1, per_page=PER_PAGE, load=()):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.community.models import Community
 from app.core.chinese import index_terms, normalise, search_terms
 from app.core.db import after_commit
+from app.core.paging import Page
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters.signals import matter_changed
@@ -288,15 +289,6 @@ class Filters:
         return {k: v for k, v in {"community": self.community_id, "kind": self.kind,
                                   "category": self.category, "year": self.year,
                                   "q": self.q or None}.items() if v}
-
-
-class Page:
-    def __init__(self, items, total, page, per_page):
-        self.items, self.total, self.page, self.per_page = items, total, page, per_page
-        self.pages = max(1, -(-total // per_page))
-        self.has_prev = page > 1
-        self.has_next = page < self.pages
-        self.prev_num, self.next_num = page - 1, page + 1
 
 
 def _field_clauses(filters):

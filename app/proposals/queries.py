@@ -13,7 +13,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from app.community.models import HandlerOrg
 from app.core.audit import AuditEvent
 from app.core.chinese import search_terms
-from app.core.paging import CappedPage, kept_count
+from app.core.paging import CappedPage, Page, kept_count
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.proposals import workflow
@@ -88,18 +88,6 @@ def state_clause(state, settings, now):
     return Proposal.state == state
 
 LIST_STATES = [s for s in ProposalState if s is not ProposalState.draft]
-
-
-class Page:
-    """One page of results; `total` may be capped for searches (`is_capped`)."""
-
-    def __init__(self, items, total, page, per_page, is_capped=False):
-        self.items, self.total, self.page, self.per_page = items, total, page, per_page
-        self.is_capped = is_capped
-        self.pages = max(1, -(-total // per_page))
-        self.has_prev = page > 1
-        self.has_next = page < self.pages
-        self.prev_num, self.next_num = page - 1, page + 1
 
 
 def list_proposals(community, user, *, state=None, category=None, mine=False, overdue=False,

@@ -135,3 +135,30 @@ def test_email_for_notifications(client, make, db):
     client.post("/auth/me", data={"email": ""})
     db.session.expire_all()
     assert user.email is None
+
+
+def test_the_residents_list_is_newest_first_page_by_page_and_filtered(client, make, db):
+    """The admin's list of residents: 50 a page, newest first, a total; one state or a name; another
+    community's residents never."""
+    import re
+
+    community, other = make.community(), make.community("别的社区")
+    admin = make.user(community, name="管理员", roles=["admin"])
+    made = [make.user(community, name=f"居民{i:03d}", room=str(100 + i), verified=i % 4 != 0, password=None)
+            for i in range(60)]
+    make.user(other, name="外社区居民", room="900")
+    login(client, admin)
+
+    def names(url):
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r"居民\d{3}|外社区居民", page), re.search(r'data-total="(\d+)"', page).group(1)
+
+    first, total = names(f"/c/{community.id}/admin/residents")
+    second, _ = names(f"/c/{community.id}/admin/residents?page=2")
+    assert total == "61"   # the 60 and the admin
+    assert first == [f"居民{i:03d}" for i in range(59, 9, -1)]
+    assert second == [f"居民{i:03d}" for i in range(9, -1, -1)]
+    pending, count = names(f"/c/{community.id}/admin/residents?state=pending")
+    assert count == "15" and pending == [u.name for u in reversed(made) if u.state is UserState.PENDING]
+    assert names(f"/c/{community.id}/admin/residents?q=居民05")[0] == [f"居民{i:03d}" for i in range(59, 49, -1)]
+    assert names(f"/c/{community.id}/admin/residents?page=9")[0] == []
