@@ -168,20 +168,18 @@ def soonest_due(settings, now, limit, overdue=False):
 
     The due date is workflow's rule, not SQL's: an open proposal runs either its community's review
     period from its review start (under review, accepted) or its reply date (assigned). Read in the
-    order of that date column, the proposals of communities with one review period, and the
+    order of that date column, the reviews of the communities of one review period, and their
     assigned ones, are each in due order; the answer is the merge of those heads (the columns the
-    rule reads, no more), and only its rows are then loaded whole. A street's backlog is never read."""
+    rule reads, no more), and only its rows are then loaded whole. A street's backlog is never read.
+    `overdue` filters by `overdue_clause`, as the list's filter and the counts do."""
     if not settings or limit <= 0:
         return []
-    by_period = defaultdict(list)
-    for cid, found in settings.items():
-        by_period[found.review_days].append(cid)
     reviewing = [ProposalState.under_review.value, ProposalState.accepted.value]
-    streams = [(and_(Proposal.community_id.in_(cids), Proposal.state.in_(reviewing),
-                     *([Proposal.review_started_dt <= now - timedelta(days=days)] if overdue else [])),
-                Proposal.review_started_dt) for days, cids in by_period.items()]
-    streams.append((and_(Proposal.community_id.in_(list(settings)), Proposal.state == ProposalState.assigned.value,
-                         *([Proposal.reply_due_dt <= now] if overdue else [])), Proposal.reply_due_dt))
+    streams = []
+    for period, cids in _by_review_period(settings):
+        mine = [Proposal.community_id.in_(cids), *([overdue_clause(period, now)] if overdue else [])]
+        streams += [(and_(*mine, Proposal.state.in_(reviewing)), Proposal.review_started_dt),
+                    (and_(*mine, Proposal.state == ProposalState.assigned.value), Proposal.reply_due_dt)]
     rules = {cid: found.rules for cid, found in settings.items()}
 
     def due(row):
@@ -278,11 +276,17 @@ def street_overview(street, now=None):
 
 def _overdue_in(settings, now):
     """Overdue, each community under its own review period ({community id: settings})."""
-    by_period = defaultdict(list)
+    return or_(*(and_(Proposal.community_id.in_(cids), overdue_clause(period, now))
+                 for period, cids in _by_review_period(settings)))
+
+
+def _by_review_period(settings):
+    """[(settings of one review period, its communities' ids)] of {community id: settings}: the
+    deadlines of open proposals differ between communities only by the review period."""
+    groups = defaultdict(list)
     for cid, found in settings.items():
-        by_period[found.review_days].append(cid)
-    return or_(*(and_(Proposal.community_id.in_(cids), overdue_clause(settings[cids[0]], now))
-                 for cids in by_period.values()))
+        groups[found.review_days].append(cid)
+    return [(settings[cids[0]], cids) for cids in groups.values()]
 
 
 def street_overdue_page(community, now, page, per_page=PER_PAGE):
